@@ -1,0 +1,174 @@
+package auth
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. An *Error matches them with errors.Is according to its
+// provider code and HTTP status, so callers can branch on the kind of failure
+// without knowing each provider's vocabulary.
+var (
+	// ErrInvalidRequest: the provider rejected the request as malformed (400, invalid_request).
+	ErrInvalidRequest = errors.New("invalid request")
+	// ErrInvalidClient: the client id or secret was rejected (401, invalid_client,
+	// unauthorized_client, api_error.auth.unauthorized).
+	ErrInvalidClient = errors.New("invalid client credentials")
+	// ErrInvalidGrant: the grant (authorization code, refresh token) is invalid, expired or used (403, invalid_grant).
+	ErrInvalidGrant = errors.New("invalid grant")
+	// ErrUnsupportedGrantType: the provider does not accept this grant_type (415, unsupported_grant_type).
+	ErrUnsupportedGrantType = errors.New("unsupported grant type")
+	// ErrRateLimited: the provider asked us to slow down (429, api_error.rate_limit_exceeded).
+	ErrRateLimited = errors.New("rate limited")
+	// ErrServer: the provider failed (5xx, server_error).
+	ErrServer = errors.New("server error")
+	// ErrMalformedResponse: the provider answered 2xx with something that is not a usable token.
+	ErrMalformedResponse = errors.New("malformed token response")
+	// ErrInsecureURL: credentials would travel over plain http to a non-loopback host.
+	ErrInsecureURL = errors.New("insecure URL: credentials are only sent over https (plain http only to loopback)")
+)
+
+// MaxErrorBody is how much of a response body an Error keeps.
+const MaxErrorBody = 4 << 10
+
+// Error is a failed token request: the provider answered, but not with a token.
+// Status, provider code and (a bounded copy of) the raw body are always kept,
+// even when the body is not the provider's documented error shape.
+type Error struct {
+	Provider    string        // "moov", "moneykit", "moneygo", "mobifinance"
+	StatusCode  int           // HTTP status of the token endpoint's answer
+	Code        string        // provider's code: "invalid_grant", "api_error.auth.unauthorized", …
+	Description string        // provider's human-readable message
+	URI         string        // documentation_url where given
+	RetryAfter  time.Duration // from Retry-After or X-Retry-In; 0 when absent
+	RequestID   string        // X-Request-ID where given
+	Body        []byte        // at most MaxErrorBody bytes of the raw body
+
+	// kind is the sentinel this error matches; set by NewError, or derived
+	// from Code and StatusCode when an Error is built by hand.
+	kind error
+}
+
+// NewError builds an Error from a token endpoint's non-success answer. code,
+// description and uri are what the provider's error body said (any may be
+// empty). The body is truncated to MaxErrorBody bytes and copied.
+func NewError(provider string, status int, header http.Header, body []byte, code, description, uri string) *Error {
+	if len(body) > MaxErrorBody {
+		body = body[:MaxErrorBody]
+	}
+	e := &Error{
+		Provider:    provider,
+		StatusCode:  status,
+		Code:        code,
+		Description: description,
+		URI:         uri,
+		Body:        append([]byte(nil), body...),
+	}
+	if header != nil {
+		e.RetryAfter = ParseRetryAfter(header, time.Now())
+		e.RequestID = header.Get("X-Request-Id")
+	}
+	e.kind = classify(status, code)
+	return e
+}
+
+// Error describes the failure without echoing the body, which may carry
+// credentials a misbehaving server reflected back.
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Provider != "" {
+		b.WriteString(e.Provider)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "token request failed: HTTP %d", e.StatusCode)
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteString(" ")
+		b.WriteString(t)
+	}
+	if e.Code != "" {
+		b.WriteString(": ")
+		b.WriteString(sanitize(e.Code, 100))
+	}
+	if e.Description != "" {
+		b.WriteString(": ")
+		b.WriteString(sanitize(e.Description, 200))
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" [request id ")
+		b.WriteString(sanitize(e.RequestID, 100))
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel matching this error's kind.
+func (e *Error) Is(target error) bool {
+	k := e.kind
+	if k == nil {
+		k = classify(e.StatusCode, e.Code)
+	}
+	return k != nil && target == k
+}
+
+// Temporary reports whether retrying the same request later could succeed:
+// rate limiting and server errors are temporary; a rejected request,
+// credential or grant is not.
+func (e *Error) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout ||
+		e.StatusCode >= 500 && e.StatusCode <= 599
+}
+
+// classify maps a provider code (preferred) or an HTTP status to a sentinel.
+func classify(status int, code string) error {
+	switch strings.ToLower(code) {
+	case "invalid_request":
+		return ErrInvalidRequest
+	case "invalid_client", "unauthorized_client", "api_error.auth.unauthorized":
+		return ErrInvalidClient
+	case "invalid_grant", "api_error.auth.expired_access_token":
+		return ErrInvalidGrant
+	case "unsupported_grant_type":
+		return ErrUnsupportedGrantType
+	case "rate_limited", "rate_limit_exceeded", "api_error.rate_limit_exceeded", "slow_down":
+		return ErrRateLimited
+	case "server_error", "temporarily_unavailable":
+		return ErrServer
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status >= 500 && status <= 599:
+		return ErrServer
+	case status == http.StatusUnauthorized:
+		return ErrInvalidClient
+	case status == http.StatusForbidden:
+		return ErrInvalidGrant
+	case status == http.StatusUnsupportedMediaType:
+		return ErrUnsupportedGrantType
+	case status == http.StatusBadRequest:
+		return ErrInvalidRequest
+	case status >= 200 && status <= 299:
+		return ErrMalformedResponse
+	}
+	return nil
+}
+
+// sanitize bounds a provider-supplied string and strips control characters so
+// an error message stays one readable line.
+func sanitize(s string, max int) string {
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,235 @@
+package auth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// MaxResponseBody is the most a token endpoint's answer may hold; a longer
+// answer is never buffered whole.
+const MaxResponseBody = 1 << 20
+
+// unixTimeThreshold: an expires_in above this (2020-01-01T00:00:00Z) is an
+// absolute Unix time, as in some of Moov's examples, not a lifetime.
+const unixTimeThreshold = 1577836800
+
+// maxUnixTime is 9999-12-31T23:59:59Z; anything later overflows.
+const maxUnixTime = 253402300799
+
+// Endpoint describes how one provider's token endpoint answers, so one piece
+// of code can read all four.
+type Endpoint struct {
+	// Provider names the provider in errors ("moov").
+	Provider string
+	// DefaultLifetime applies when expires_in is absent or 0. Zero means
+	// the provider documents tokens as permanent: the token has no expiry.
+	DefaultLifetime time.Duration
+	// DecodeError reads the provider's documented error body. It returns
+	// ok=false when body is not in that shape; the generic OAuth2 shape
+	// ({error, error_description, error_uri}) is tried next.
+	DecodeError func(body []byte) (code, description, uri string, ok bool)
+}
+
+// ReadResponse turns a token endpoint's answer into a token or an *Error,
+// and closes its body. Any 2xx carrying a non-empty access_token is success
+// (MoneyKit answers 201); every other answer, a 2xx without a usable token
+// included, is an *Error that keeps the status, the provider's code and up
+// to MaxErrorBody bytes of the raw body. The body is read through a
+// MaxResponseBody limit.
+func (ep Endpoint) ReadResponse(resp *http.Response) (*oauth2.Token, error) {
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	if err != nil {
+		e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
+		return nil, fmt.Errorf("%s: reading token response (HTTP %d): %w", ep.Provider, resp.StatusCode, errors.Join(err, e))
+	}
+	tooLong := len(body) > MaxResponseBody
+	status := resp.StatusCode
+
+	switch {
+	case status >= 200 && status <= 299:
+		if tooLong {
+			return nil, ep.malformed(resp, body, fmt.Sprintf("response body exceeds %d bytes", MaxResponseBody))
+		}
+		tok, why := ep.decodeToken(resp.Header.Get("Content-Type"), body, time.Now())
+		if why != "" {
+			return nil, ep.malformed(resp, body, why)
+		}
+		return tok, nil
+	case status >= 300 && status <= 399:
+		e := NewError(ep.Provider, status, resp.Header, body, "", "", "")
+		e.Description = "redirect not followed: token requests never follow redirects"
+		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {
+			e.Description += " (to " + loc.Scheme + "://" + loc.Host + ")"
+		}
+		return nil, e
+	}
+	code, desc, uri := ep.decodeErrorBody(body)
+	return nil, NewError(ep.Provider, status, resp.Header, body, code, desc, uri)
+}
+
+func (ep Endpoint) malformed(resp *http.Response, body []byte, why string) *Error {
+	e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", why, "")
+	e.kind = ErrMalformedResponse
+	return e
+}
+
+func (ep Endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
+	if ep.DecodeError != nil {
+		if code, desc, uri, ok := ep.DecodeError(body); ok {
+			return code, desc, uri
+		}
+	}
+	var std struct {
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+		ErrorURI         string `json:"error_uri"`
+	}
+	if json.Unmarshal(body, &std) == nil {
+		return std.Error, std.ErrorDescription, std.ErrorURI
+	}
+	return "", "", ""
+}
+
+// decodeToken reads a success body. It returns a reason instead of an error
+// so the caller can wrap it in an *Error that keeps status and body.
+func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time) (*oauth2.Token, string) {
+	raw := map[string]any{}
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	if mediaType == "application/x-www-form-urlencoded" || mediaType == "text/plain" && !looksLikeJSON(body) {
+		vals, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, "response is not valid form data"
+		}
+		for k := range vals {
+			raw[k] = vals.Get(k)
+		}
+	} else {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil {
+			return nil, "response is not a JSON object"
+		}
+		if dec.More() {
+			return nil, "response has data after the JSON object"
+		}
+	}
+
+	access, ok := raw["access_token"].(string)
+	if !ok || access == "" {
+		return nil, "response has no access_token"
+	}
+	tok := &oauth2.Token{AccessToken: access, TokenType: "Bearer"}
+	if rt, ok := raw["refresh_token"].(string); ok {
+		tok.RefreshToken = rt
+	} else if raw["refresh_token"] != nil {
+		return nil, "refresh_token is not a string"
+	}
+	if tt, ok := raw["token_type"]; ok && tt != nil {
+		s, isString := tt.(string)
+		if !isString {
+			return nil, "token_type is not a string"
+		}
+		if s != "" && !strings.EqualFold(s, "bearer") && !strings.EqualFold(s, "opaque") && !strings.EqualFold(s, "jwt") {
+			return nil, "token_type " + strconv.Quote(sanitize(s, 40)) + " is not a bearer token type"
+		}
+	}
+
+	expiry, why := ParseExpiresIn(raw["expires_in"], now, ep.DefaultLifetime)
+	if why != "" {
+		return nil, why
+	}
+	tok.Expiry = expiry
+	if secs := lifetimeSeconds(expiry, now); secs > 0 {
+		tok.ExpiresIn = secs
+	}
+	return tok.WithExtra(raw), ""
+}
+
+func looksLikeJSON(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{'
+}
+
+func lifetimeSeconds(expiry, now time.Time) int64 {
+	if expiry.IsZero() {
+		return 0
+	}
+	return int64(expiry.Sub(now) / time.Second)
+}
+
+// ParseExpiresIn turns an expires_in value, as decoded from JSON (with
+// UseNumber) or form data, into an expiry time:
+//   - a number or a numeric string of seconds: now + that many seconds;
+//   - above 1577836800: an absolute Unix time (some Moov examples);
+//   - absent, null, "" or 0: now + defaultLifetime, or no expiry (the zero
+//     time) when defaultLifetime is 0;
+//   - negative, non-numeric, not finite, overflowing, or an absolute time
+//     already past: a non-empty reason, and no time.
+//
+// Fractions of a second are dropped.
+func ParseExpiresIn(v any, now time.Time, defaultLifetime time.Duration) (time.Time, string) {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return withDefault(now, defaultLifetime), ""
+	case json.Number:
+		s = x.String()
+	case string:
+		s = strings.TrimSpace(x)
+		if s == "" {
+			return withDefault(now, defaultLifetime), ""
+		}
+	case float64:
+		s = strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	case int:
+		s = strconv.Itoa(x)
+	default:
+		return time.Time{}, "expires_in is not a number"
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return time.Time{}, "expires_in overflows"
+		}
+		return time.Time{}, "expires_in " + strconv.Quote(sanitize(s, 40)) + " is not a number"
+	}
+	switch {
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return time.Time{}, "expires_in is not a finite number"
+	case f < 0:
+		return time.Time{}, "expires_in is negative"
+	case f < 1:
+		return withDefault(now, defaultLifetime), ""
+	case f > maxUnixTime:
+		return time.Time{}, "expires_in overflows"
+	case f > unixTimeThreshold:
+		at := time.Unix(int64(f), 0)
+		if !at.After(now) {
+			return time.Time{}, "expires_in is an absolute time in the past (" + at.UTC().Format(time.RFC3339) + ")"
+		}
+		return at, ""
+	}
+	return now.Add(time.Duration(int64(f)) * time.Second), ""
+}
+
+func withDefault(now time.Time, lifetime time.Duration) time.Time {
+	if lifetime <= 0 {
+		return time.Time{}
+	}
+	return now.Add(lifetime)
+}
