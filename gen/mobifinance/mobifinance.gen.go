@@ -52,13 +52,11 @@ type TokenRequest struct {
 	// Code The authorization code returned from the initial request. This code represents
 	// logged user in MonPay backend.
 	//
-	//
 	// Example: The authorization code returned from the initial request
 	Code string `json:"code"`
 
 	// GrantType As defined in the OAuth 2.0 specification, this field must contain a value of
 	// authorization_code.
-	//
 	//
 	// Example: authorization_code
 	GrantType TokenRequestGrantType `json:"grant_type"`
@@ -79,13 +77,11 @@ type TokenRequestGrantType string
 type TokenResponse struct {
 	// AccessToken The token that can be send to API. Next step APIs will be called using this token.
 	//
-	//
 	// Example: 8f14e45fceea167a5a36dedd4bea2543
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn The remaining lifetime of the access token. However, for this patch access_token is
 	// permanent so we do not user refresh_token yet.
-	//
 	//
 	// Example: 0
 	ExpiresIn *int `json:"expires_in,omitempty"`
@@ -94,7 +90,6 @@ type TokenResponse struct {
 	// installed applications. Refresh tokens are valid until the user revokes access.
 	// However, for this patch access_token is permanent so we do not user refresh_token
 	// yet.
-	//
 	//
 	// Example: c9f0f895fb98ab9159f51fd0297e236d
 	RefreshToken *string `json:"refresh_token,omitempty"`
@@ -1058,34 +1053,34 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFhtb9tGEv4rA94BlwAyJb+lse6T0/auBtI2cBT0w9FQV9yhuA05y+4uRauFgfsR9wvvlxSzSyqkRDVu",
-	"kzRfDGvfZp6ZZ974a5TqstKE5Gw0/zWyaY6l8P8u9FukW/y5Ruv4d2V0hcYp9LtpoZDcUkn+IdGmRlVO",
-	"aYrm0Zd+C26+gsrojZIoYbWFb/VKZYoEpRhNIrwXZVXg7vTNV7BWG6Tu5L92J9224mPWGUXr6GHSSbaY",
-	"GnRHpYftP6DB63Dh0VpoiYfCFzmCqF2ujfpF8BrwOTDoakMoITO6BJcjKFJOiQJMsG8Mi1zZ7nBl0LJD",
-	"Eir0eo0SaosGFMG3ml6JLaxE+hZJxgkNcPxZ4WPw1kaQW4blfZDXFiRmip9U5B/8/rp2OZzFM7AVpipT",
-	"qZc/AceoMoWFhLK2DlJNTigCARtR1Ag6S2ig8pJVboFRXUbz/0SH+9FdH/bI/gggg1IZTN2yNuoQ0i2u",
-	"lXVoUMJW1wZEVRUtCHhz+xKeeO1L4dIcQoiAIAlSl0LR04EXcucqO59OS0VKVFXc7sQlTVNRFOy7aBJl",
-	"2pTCRfOI1TlQ1+v7c60MSrbAQPdJL/T2g6Gl5cB9d7vX9eonTB0bow1tW2myeBjbIk3R2qXjU+Mc91vg",
-	"cuEgFQQrBIskwWm4fnUTw3d478A6rPinhUYVBZ9h/J7NitaBGv6dfR4/z04v8OIySxHF6bMvxKU4fyZR",
-	"yosVirPLi/Mx9+J9pQzapTqisEH2FMstVIZOlcw9z90AttUEvtENbtBMINMmqFh5p/dNAsomVKEpBflM",
-	"o6FBkBpIuxCpBjODNm9Pb9HtIZztAChyuEYTCNq7NBJ0fZuXnASQhXmb61UbVITNAM8EFKVF3eY/iZmo",
-	"C8fQElJkXXBHj+s2htugRrhvQRjkUFUSanKq8BZrMW70W7StuDihR1oOHm24hA4tF6VX2Sx7fnWZra6e",
-	"i9XV6eVVdnmaydnZ1Rd4dv5MjnHDv3Ykly2CUbcVxvDkBQqDZhjOYe29IToImYHIw/jju4oy7csoJ8TU",
-	"lzESJZ+qxDbYignLfkVjo0lUm6KXXNbK5fUqTnU57c7v/mHIQ5C9UvaPlhmAJCutyLOhqyucspgOdgI/",
-	"vvr+9QKmm7Op5vw69Zd+nIBgt7YK1hZtQop9lFDShlnIKczKfqXhN5Bcl1LbwtOx04Kgscr1hP8+nSTU",
-	"5CrNDzMzpx68T3NBa/Q4+JlBOC80GExRbbALCJ+nBHyzWLwCxphQp8wKC92ARCdUgTJOIobFoPaqsgcW",
-	"CvOJol1t5tVhffYlQlngdFfgSW1xDqLDnlAqjNlyRlIuFEfi+GlzqQPXqBTjfhsCUqd1uVOhj9T7pQus",
-	"hFgw6S6cwFcD76UfjHIu9Dc5H1pt/VM7l1ZGM0dDqzCkTVWvCpXudPAe+CdowoR2XNJUbEPEFirFtra0",
-	"vL6uRJrjyVk8O2Bz0zSx8NuxNutpe9dOX958+fV3r7/2dziOlfMh2TfJk33qPt3jdzSJNmhsCITTeBae",
-	"0hWSqFQ0j87jWcwVpRIu98Vvj/O+OmrrjpWVj8j3hFrCw0fne0I7wsMxvrPbuAvwsm4kJ1uDwuGizWnt",
-	"vRdabrvMheTt0tNxen/SNM0JtzcntSmQGJGfEXYpdTA7vLf93+v2H9Wsh978Q/rhfvs73mAO+8lHdX0P",
-	"k3a8Yhv83WAWzaO/Td/NX9N2+JoOJq+HYalxpka/EIjnKXs2m/2OR36ymt6Ndo+U3baGXvjIiNMnHeO6",
-	"+IMaDPtNNEab8QDzW1CitWKN8aAyK/KNyfJ3phh/ezl4dV/ID9xPNZxwG6NpPRTxQsjjQ9JeBxBAjFf7",
-	"ocg9xeH///0f9CS1Bj39yw1a70YxlMsQd5/CqDcBPuyyAGgD+3PMx7L1CCZv7/cr0brh/LPx2uegT+qA",
-	"0VH5g2nt9R4amWd6b87Ty8/AaltXlTYOW9VCWv8Edn3zThKMy/gAGo+B8Ebel+oNfTn76w1t0WzQLMPl",
-	"T0Jbh4ZEAUEQHBH0p23c17+l74jA2EuwdVkKs43m0b/RwXUoh12j5MTasujQP955UeEJXh6zaq6ta4eH",
-	"I5022Fw3NoZ3H1+6bVDOYpEBt9mWu/43ty8nYHVCIZ3ZMFwU6HyvsxIW/SetFYLeoDFKyu4TzLAr/+Wk",
-	"EUWBLi41VWIblxQ93O3Q7cPwnwDPBp2BZf+13X87md49/BYAAP//",
+	"xFjvbttGEn+VAe+ASwCZkmUrjXWfnLZ3NZC2gaOgH46GuuIOxW3IWXZ3KVotDNxD3BPekxSzSymkRDVu",
+	"kzRfDGv/zfxmfvOPv0apLitNSM5G818jm+ZYCv/vQr9FusWfa7SOf1dGV2icQr+bFgrJLZXkHxJtalTl",
+	"lKZoHn3pt+DmK6iM3iiJElZb+FavVKZIUIrRKMJ7UVYF7k/ffAVrtUHanfzX/qTbVnzMOqNoHT2MdpIt",
+	"pgbdSelh+w9o8DpceLQWWuKx8EWOIGqXa6N+EbwGfA4MutoQSsiMLsHlCIqUU6IAE+wbwyJXdne4MmjZ",
+	"IQkVer1GCbVFA4rgW02vxBZWIn2LJOMeij8regjc2ghyy7B8CPHagsRM8ZOK/IPfX9cuh2k8AVthqjKV",
+	"evkjcIwpU1hIKGvrINXkhCIQsBFFjaCzhHoqL1llD4vqMpr/Jzreje66oAf2B+AYlMpg6pa1UceAbnGt",
+	"rEODEra6NiCqqmghwJvbl/DE614Kl+YQwgMESZC6FIqe9nyQO1fZ+XhcKlKiquJ2Jy5pnIqiYL9FoyjT",
+	"phQumkeszpG6Xt+fa2VQsgV6uo86YXcYCC0le86727+uVz9h6tgYbVjbSpPF47gWaYrWLh2fGua33wKX",
+	"CwepIFghWCQJTsP1q5sYvsN7B9ZhxT8tNKoo+Azj90xWtA7E8O/0Ofw8O7/Ey1mWIorzZ1+Imbh4JlHK",
+	"yxWK6ezyYsi5eF8pg3apTqhrkP3EUguVoVMl887zNkBt9YBvdIMbNCPItAkKVt7lXYOAsglVaEpBPsdo",
+	"aBCkBtIuxKjBzKDN29NbdD18k736ihyu0QRydq4MhFvX3iUHP7Iob2+9asOJsOmhGYGitKjbvCcxE3Xh",
+	"GFhCiqwLrujw3MZwG9QI9y0IgxykSkJNThXeXi3CjX6LthUXJ/RIu8GjzZbQod2i9CqbZM+vZtnq6rlY",
+	"XZ3PrrLZeSYn06svcHrxTA7xwr91Ioctgkm3Fcbw5AUKg6YfyGHtvcHZC5aeyOPI47uKMu2LJyfC1Bcv",
+	"EiWfqsQ2WIrJyl5FY6NRVJuik1bWyuX1Kk51Od6d3//DkPsgOwXsHy0vAElWWpHnwq6acLJiMtgR/Pjq",
+	"+9cLGG+mY82Zdewv/TgCwU5tFawt2oSUixNKKGlDLGQT5mS3wvAbSG6XTNuCs+OmBUFDFesJ/306SqjJ",
+	"VZof52ROOnif5oLW6HHwM71QXmgwmKLa4C4cfIYS8M1i8QoYY0I7ZVZY6AYkOqEKlHESMSwGdVCLPbBQ",
+	"js8U7Ssyr/arsi8OygInugLPaotzEDvsCaXCmC1nI+VCUSSOnjaLOnCNSjHuNh8gdVqXexW6SL1fdmGV",
+	"EAsmvQsm8HXAe+kHo5wLXU3Oh1Zb/9TepZXRzNHQIvRpU9WrQqV7HbwH/gmaMKE9lzQVW47XQqXY1pSW",
+	"1deVSHM8m8aTIy43TRMLvx1rsx63d+345c2XX3/3+mt/h6NYOR+QXYM8OSTu0wN2R6Nog8aGMDiPJ+Ep",
+	"XSGJSkXz6CKexFxLKuFyX/QOGO+rorbuVEH5iGxPqKU7fHS2J7SnO5xge+StYrykG8mJ1qBwuGjzWXvr",
+	"hZbbXdZC8lbpaDi+P2ua5oybmrPaFEiMx08F+3Tamxbe2/Af9PePas9DN/4hPXC35R1uK/td5KN6vYdR",
+	"O1CxDf5uMIvm0d/G7yaucTtujXuz1kO/zDhTo18ItPOEnU4mv+ORn6ymd8PcI2W3DaEXPjDUdCnHuC7/",
+	"oAb9LhON0WY4vPwWlGitWGO/DVDkW5Ll70wu/vay9+qhkB+4k2o42TZG07ov4oWQpwejg+ofQAxX+r7I",
+	"A8Xh///9H3QktQY9/8sNWu/HL5TLEHefwqg3AT7sswBoA4fTy8ey9QAmb+/3K9G64eKz8drnoE/qgMEB",
+	"+YNp7fXuG9nP8WzO89lnYLWtq0obh61qIa1/Aru+eScJhmV8AI2HQHgjH0r1hp5N/npDWzQbNMtw+ZPQ",
+	"1qEhUUAQBCcE/Wkbd/Vv6TsgMPYSbF2WwmyjefRvdHAdyuGuUXJibVl06B7vvKjwBC8PWTXX1rWDw4ku",
+	"G2yuGxvDu08uu21QzmKRATfZljv+N7cvR2B1QiGd2TBYFOh8r7MSFv2HrBWC3qAxSsrw4aXfkf9y1oii",
+	"QBeXmiqxjUuKHu722A5B+I9+015fYPnNtvNvZ9K7h98CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

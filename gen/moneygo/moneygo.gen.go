@@ -70,13 +70,11 @@ type TokenResponse struct {
 	// AccessToken The actual token that must be included in the Authorization header for all
 	// subsequent API requests.
 	//
-	//
 	// Example: eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9
 	AccessToken string `json:"access_token"`
 
 	// ExpiresIn Specifies the lifetime of the access token in seconds. For example, 2592000 seconds
 	// equals 30 days.
-	//
 	//
 	// Example: 2592000
 	ExpiresIn float64 `json:"expires_in"`
@@ -759,30 +757,30 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
 	"xFfdchNHE32Vrvm+KqBqWQkTLhBXxnGIDLEJEgmprMse7ba0g3d7lvmxWCi/e6pnf6S1ZDC5yZ01OzN9",
-	"uuf06eOvItVlpQnJWTH5KmyaYynDn3N9hfQOP3m0jn9naFOjKqc0iYmY5wgns7NTWOisBpdLB6W3DhYI",
+	"+szp7uOvItVlpQnJWTH5KmyaYynDn3N9hfQOP3m0jn9naFOjKqc0iYmY5wgns7NTWOisBpdLB6W3DhYI",
 	"FsnBWrkcXI7w9mw2B9NcA06HtZHjuwEpq7QiF4tIVEZXaJzCEDstFJK7UNlu4L+0N+BJffIIzTZQGZJT",
 	"S4UGKqOvVYYZLOoQ6fDtlG/Hz7KsChQTcfRmenw6v5j+LCLh6oqXrDOKVuIm6sJaTA26e4Vutt477Oz4",
-	"6N3xfF/olZHkLprlfbU+O/Quh7ALeFcM81zZrZqH4iZdCqnBUBRZ2EQEKORLMfl7z3dxvg10z/c9aG2q",
-	"7wIaPoFehjrINEVr++d/iPEqjiARslKJeDQskazUbqibSPBhZTBj9FtVirZIcvvlOoDn/X168RFTx9Bb",
-	"WttKk70jhSE7waDzhizIhvDNVRuCL3VR6LWiFWw4vMvophIX4er9UWXqvCza4IOGUpQWntmlqGGXd7k2",
-	"6ovk05CjzNDAUhuQRZGQ9QvL9SbHNOxqb+OEBuXG+mSMHw7VmTp5/ceT39Wbo5N88Srl37P3X6ZPTtXJ",
-	"831Pj58rZdBeqD1pzCpMuQ9tgFmoJTpV3iZDk6Ai7h1NmY3hF22gBRbBwbPnB+PxuPuaEH7ysrDwdAyZ",
-	"rG+n0e6OxFKbUjoxEZn2iwI3yMmXCzSMPAS+o8WmlKlUuhY57wmoA9SuuWOY15VKZVHUETjuvmtZeARl",
-	"IREvURo0ba/1RW5Wv0vrLWSDAkdD2uzSmS9StNRBMzU5mQbZIlnyrkrWTQalVOSkIjTczd4UYiJy5yo7",
-	"GY1WyuV+Eae6HHX7+z+4asM6/aYJ68ev9AN7q0siuAxK30j7ZQTSQh/fW7SgXJxQQomYa1jgSvEydw0X",
-	"vLuWGRtBrT0QYsaKphcMHCQN6BPUj64aZqkOi7QJScjUSjlZwBW2c8lTodMr2wnzAwtLlM4btHEiYIaU",
-	"cUQD/WgASRkMFJvpKhO6xyx7AYlQy+bCLREFaRBSbQymLgrnLJprNLBW3LONxGyybB6c4YXeuEZTw/6+",
-	"jjp1AOVCAS4H6jCBhoJweHR0PJtdzM9eH59ehoeYBpSQaXrgIJfXuI03gpZOsPXi1leVNi5AVymCdAl1",
-	"NCrDtpUOREIatcdtCPWnUc4h8XTMubbtlOz5URkdNHVpdLkdsPKLQqWQ6dSXSC5k9AI0YV/uhDQVdSMK",
-	"hUqx1fS2AQ4rmeb4+CAe79B+vV7HMnyOtVmN2rN29GZ6dHw6Ow5nWDOUC43cE3T42iIS12hs0xtP4nFz",
-	"SFdIPM0m4mk8jp/yLJAuD2Ng1A+AStv9FqORfa51UTc8ai3Ht/j50KpSFdIwKyX3m+ES8MaEKmntWpvs",
-	"UdyQ3eVoB48d2H0vowYJj6qENjNv4wH/vf1LRHg/HpfhiacZGxGD0mGY1qJRS7Tupc7qTuuQQv1kVRUs",
-	"3UrT6KPVoba9AA+c5MD73bJ6OwZt24/tN0WtBwq+JVgids4c8v8Gl2Ii/jfaWOtR66tHA1N9M5wDzngM",
-	"C403CXw5GI/vke8PxW6dTwg+JN8hWB/kZ+kL6GDAw1/n87dwMB4/CmIFnVZ9xw0lZJ3xKesst+dNJH76",
-	"8OGHchmCe0+dDGAGaIw2gXYvQFLdQAnTON6XGNurjoNryX506S1mUTBNiqyTlGL4sTaaVtu9EW9mU6bR",
-	"AmmX9EhAObvBotBGYPUtQGwPWNQrxp1jX41n/1k1+oSWUhXNlJVk12jCA7Z12pM33J12QvfMmxvFl6U0",
-	"tZiIs72znd2SXNneF4nzkEMzL3n56135VEZnPuXVeEfvZaXi7RklbqI777GSsoX+/O1LHjuuUrjpvEd8",
-	"+8rwX9vBIL3wv0E7n1qTdX7zTwAAAP//",
+	"6N3xfF/olZHkLprlfVyfHXqXQ9gFvCuGea7sFueB3KRLITUYSJGFTUSAQr4Uk7/3fBfn20D3fN+D1qb6",
+	"LqDhE+hl4EGmKVrbP/9DjFdxBImQlUrEoyFFslK7oW4iwYeVwYzRb7EUbYnk9st1AM/7+/TiI6aOobey",
+	"tpUme0cKQ3WCQecNWZCN4JurNgJf6qLQa0Ur2Gh4V9ENExfh6v1RZeq8LNrgg4JSlBae1aWoUZd3uTbq",
+	"i+TTkKPM0MBSG5BFkZD1C8t8k2MZdtzbIdlYn4zxw6E6Uyev/3jyu3pzdJIvXqX8e/b+y/TJqTp5vu/h",
+	"8XOlDNoLtSeJWYUpV6ENIAu1RKfK21Jo0lPElaMpszH8og20wCI4ePb8YDwed18Twk9eFhaejiGT9TCJ",
+	"dm8kltqU0omJyLRfFLjBTb5coGHcIewd5TWlTKXStbh5T8AcgHaFHcO8rlQqi6KOwHHlXcvCIygLiXiJ",
+	"0qBp66ynuFn9rqS3kA3ojYaS2ZUyX6RoqUO/1ORkGloWyZJ3VbJuMiilIicVoeFK9qYQE5E7V9nJaLRS",
+	"LveLONXlqNvf/8GsDXn6TRPWj1/pB/ZWhURwGbp809YvI5AW+vjeogXl4oQSSsRcwwJXipe5Ypjw7lpW",
+	"awS19kCIGXczvWDgIGkgntD56KrRleqwSJuQhEytlJMFXGE7kzwVOr2yXVN+YGGJ0nmDNk4EzJAyjmig",
+	"HwsgKYNBt2axyoTuMcdeQCLUsrlwq4GCNAipNgZTF4VzFs01GlgrrtemvWyybB6c4YXKuEZTw/6ajrrO",
+	"AMoFAi4HnWECjQTh8OjoeDa7mJ+9Pj69DA8xDSgh0/TAQS6vcRtvBK2cYOvFra8qbVyArlIE6RLqZFSG",
+	"bSsdhIQ0ao/bEOpPo5xD4smYM7fthOz1URkd+unS6HI7YOUXhUoh06kvkVzI6AVowp7uhDQVNRddoVJs",
+	"u3kr/8NKpjk+PojHO6Jfr9exDJ9jbVaj9qwdvZkeHZ/OjsMZ7hjKhTLu5Tl8axGJazS2qYwn8bg5pCsk",
+	"nmMT8TQex095CkiXhwEw6lt/pe1+c9E0fGa6qBsVtWbjW+p8aFWpCmlYk5KrzTAFvDGhSlq71iZ7FDdS",
+	"dznawVMHbd/LokHCQyqhzbTbuL9/b/wSIQJpJjzvNGMDYlA6DFNaNJ0SrXups7rrc0iBPVlVBbdtpWn0",
+	"0erAbN98Bw5y4PluWbwdY7btw/abodb7BL8SrBA7Zg75f4NLMRH/G20s9aj106OBmb4ZzgBnPIaFxpME",
+	"tRyMx/fI94dit44nBB9K7xCsD61n6QvoYMDDX+fzt3AwHj8KjQq6PvUdF5SQdcan3GNj5uenDx9+KJMh",
+	"tPfUNQDMAI3RJkjuBUiqGyBhDsf70mJT1elvLdmFLr3FLApWSZF1klIMP9ZG02q7LuLNVMo0WiDtkh4J",
+	"KGc3WBTaCKy+BYiNAbfzinHn2HLx7D/jok9nKVXRTFdJdo0mPF7L0p6s4e6kE7pX1lwiviylqcVEnO2d",
+	"6OyR5Mr2bkichwyaKcnLX+/KpjI68ymvxjt9XlYq3p5M4ia68x4rKVvoz9++5LFjjsJN5z3i21eG/9MO",
+	"BukF19rOpdZand/8EwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -42,13 +42,11 @@ type TokenRequest struct {
 	// ClientId Your application's MoneyKit client ID. Leave it out when it is sent in the Basic
 	// header.
 	//
-	//
 	// Example: live_5c739a369515e10fc9e0
 	ClientId *string `json:"client_id,omitempty"`
 
 	// ClientSecret Your application's MoneyKit client secret. Leave it out when it is sent in the Basic
 	// header.
-	//
 	//
 	// Example: string
 	ClientSecret *string `json:"client_secret,omitempty"`
@@ -61,7 +59,6 @@ type TokenRequest struct {
 	// Scope Actions to be allowed for this token, given as one or more strings separated by
 	// spaces. If omitted, all actions allowed for your application will be granted to this
 	// token.
-	//
 	//
 	// Example: accounts:read transactions:read
 	Scope *string `json:"scope,omitempty"`
@@ -355,7 +352,6 @@ type CreateTokenResponse struct {
 		// codes, such as api_error.auth.expired_access_token and
 		// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
 		//
-		//
 		// Example: api_error.auth.unauthorized
 		ErrorCode string `json:"error_code"`
 
@@ -374,7 +370,6 @@ type CreateTokenResponse struct {
 		// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 		// codes, such as api_error.auth.expired_access_token and
 		// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
-		//
 		//
 		// Example: api_error.auth.unauthorized
 		ErrorCode string `json:"error_code"`
@@ -402,7 +397,6 @@ func (r CreateTokenResponse) GetJSON400() *struct {
 	// codes, such as api_error.auth.expired_access_token and
 	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
 	//
-	//
 	// Example: api_error.auth.unauthorized
 	ErrorCode string `json:"error_code"`
 
@@ -424,7 +418,6 @@ func (r CreateTokenResponse) GetJSON401() *struct {
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
 	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
-	//
 	//
 	// Example: api_error.auth.unauthorized
 	ErrorCode string `json:"error_code"`
@@ -532,7 +525,6 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			// codes, such as api_error.auth.expired_access_token and
 			// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
 			//
-			//
 			// Example: api_error.auth.unauthorized
 			ErrorCode string `json:"error_code"`
 
@@ -556,7 +548,6 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 			// codes, such as api_error.auth.expired_access_token and
 			// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
-			//
 			//
 			// Example: api_error.auth.unauthorized
 			ErrorCode string `json:"error_code"`
@@ -763,7 +754,6 @@ type CreateToken400JSONResponse struct {
 	// codes, such as api_error.auth.expired_access_token and
 	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
 	//
-	//
 	// Example: api_error.auth.unauthorized
 	ErrorCode string `json:"error_code"`
 
@@ -794,7 +784,6 @@ type CreateToken401JSONResponse struct {
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
 	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
-	//
 	//
 	// Example: api_error.auth.unauthorized
 	ErrorCode string `json:"error_code"`
@@ -903,33 +892,33 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fjvb9s4Ev1XBrwDFggU2Uk2XcT9lPaK2+D2rouLD4tDFbg0ObbYSKRKUnF0gf/3w5CSLdmu0xabb/0m",
-	"S/zxOPPmzaOfmDBlZTRq79jkiTmRY8nD49Tco/43fq7RefpdWVOh9QrDV1Eo1H6mJP2Q6IRVlVdGswn7",
-	"r6kt8KoqlOD06icH/zQam38oD3Ea3Pwthd+QPyAoD6b2sMpR07Ny4GiA0uBzhDfcKZHpHLlEm2aaJQwf",
-	"eVkVyCasUA84uxS/XFzxi1dXl2eXeDZeiCscs4T5pqIhzlull2yddHgdCov+uzDHqX8C7hbUAZBLy7Wf",
-	"xde7CEM6IIwAGpHCe100LbiZsChRe8ULB66uKmM9ypS21XXJJh/Y/jh21wd14PsBgE6YQ9iuBT048Abm",
-	"CLwozAolLIwFnyt6fY86gaV6QA3cgdEIxkJpLEJcm6JXccs9Spg3mXYVF+hSuFmAKZX3KBNaFni7UX+L",
-	"Zid1sFJFQThCrFASKoKR6YBjNxtcCFNr7yYWuQRvuXbtLuHNfhTWCbP4uVYWJQW2l7O7zVgz/4TCU8Ta",
-	"KnKV0Q73y4gLgc7NArL9uN7mxvpT4rmEODLGMh2c4PIc+YU8m6dp+vPiil9eLBaL+atfDuUPHytl0c3U",
-	"gc1+NSsojF5Crb0qoI8M2nlEb4fCaOkGEC5ejceb3ZT2uERL24XJX+DzdbHijYOMzZFbtBkbHiq+fTb6",
-	"g/gNNhwcdj8zRGYUtVW+uSXNi+mYU91e1z7/TlUjdlP91w4taF4icC2HAtIOyXTFnVsZK1+HGbzwaDX3",
-	"6gGJsA61VHoJG5ntLTTbLvT7+9spzI1saDnLS/RoXWR4UPIQSTrTNpC59xVb0/mVXpgg5UZ7LoIoEmQ2",
-	"YRVvYt5LrrTnSqMlOaht0S7gJqPRUvm8nqfClKNu/OaBkj8MXxern1oKA2pZGaV9Ah/DKUa89vkofPuY",
-	"0Nk2IGpHzPNppjOdsbcWuUfgoHEF7gsFAvMGHnihJPcUxSARR0KZwpQyMqC86uRsYeyKW4kSVsrnQYZc",
-	"PXfUGLUHGxukA+4yTcwxVv0vEGQCbwKH4am/7hp+nU5/h7YzwB/UPyj/wzprTA1l7Wj5JWokYcx0FLre",
-	"WmnGYkymOR5liuCaTkKNoVAUqh5zYEuchFSZO+AR4zw2McpLhzdueFvHUCsHJyfn47OTkwS08XA+Hock",
-	"/WFJskMScgIzb8IRNwmtrKEihIU1JfSIUdXzQgmQRtQlah+i+Dp0i44smTa6aCLBCyWw1dSWttcVFzme",
-	"nqfjPbKuVquUh8+psctRO9eNfrt5++5ft+/CHBIs5YP6bCp7yFWWsAe0LjL6LB3HSaZCzSvFJuwiHacX",
-	"LGEV93nQkx6pg/Ybd8B7vAijM/0ipMh0YAUMSEHZoKYWEnYjyU2EI01bVW5r5I2RTac3qEMgeno6ejxd",
-	"rVanC2PL09oWqIWRGNxl2xS2Av22Z1LIs9ZlyW0TI7lxQX0n1iKNHiJ4GJKzB17UgT5923XICJFYUlS+",
-	"ZV8a39+j55ePGtcdn7o1i8+B3JizZx1NEP9o9AnZXy0u2IT9ZbS9CYzaa8BocAdYD5uvtzWGF9HbhJCc",
-	"j8+OZPiTM3p7yfjKvVvnFDYf1s3fW2Xc9UbrhP08Hn8Fjj6x6qBzJN6RdNvkUh11koQS0Fpj+5kdyNVs",
-	"KDvSCJeWJCb3yodWSb6EVpgRvSlZlZqFFyntnw5gdENLdI4vg8K1qe1OTKpboY0WeTexQ6d5AOaeJYNC",
-	"6fvol3Eow2AW0ctHrAOrdvSw+xa0d3oCsOB14Z8NxBDokbHp1pV1B3AROfWRkLTXYHyONgsK4xJwtciD",
-	"wg1Xjb1YzgaugGuZ6e1Aot+sUKXyM3wUiDJcVOhag9TXjUnAGeC6ae851DJpvYpuZ7sXkaMB+EIcN9TY",
-	"zeU7+gzd5/4+xzn0nOHupW8XwwGTvVezNzo0MeipWSjXs28s1zY51+EI066/bov2uvNSQ3F4sbo9RJbD",
-	"9bvt6O2cEOIf8vNDfn7Iz4vLz3/6p+r/B8AmHwa3/w936+RpfZf0CrGzG9AWceduPV86ghZr/m79dcui",
-	"pZtE+H74oky3JFkH35buXWd4pQZUZ7RmC2R3wfe09flABsO/N+2lqb2v363/HwAA//8=",
+	"7FjRbts6Ev2VAXeBAoEiO0nTIu5T2i22wXa3xcaLYlEFLk2OLTYSqZJUFN3A/34xlGRLtuu0vchb3xyJ",
+	"Is/MnDlzmAcmTF4Yjdo7NnlgTqSY8/Bzam5R/xe/leg8/V1YU6D1CsNbkSnUfqYk/SHRCasKr4xmE/Z/",
+	"U1rgRZEpwenRMwf/NhrrfykPzWdw9Y8Y3iO/Q1AeTOmhSlHTb+XA0QKlwacIr7lTItEpcok2ZhHDe54X",
+	"GbIJy9Qdzs7Fy7MLfvbi4vzkHE/GC3GBYxYxXxe0xHmr9JKtog6tQ2HR/xLi5tO/jLqFtAfi0nLtZ83j",
+	"bXyhFBBWAK2I4YPO6hbaTFiUqL3imQNXFoWxHmU4Vpc5m3xmu+vYTR/Unvd7ADph9mG7FPTDgTcwR+BZ",
+	"ZiqUsDAWfKro8S3qCJbqDjVwB0YjGAu5sQjN3pS7glvuUcK8TrQruEAXw9UCTK68RxnRtsDbg/pH1FuF",
+	"g0plGeEIuUJJqAhGogOOYS24EKbU3k0scgnecu3aM8KT3RysImbxW6ksSkprr2I367Vm/hWFp3y1/eMK",
+	"ox3uNhAXAp2bBVy7Wb1OjfXHxHEJzUrYE8H5KfIzeTKP4/j54oKfny0Wi/mLl/uqh/eFsuhmas9h70wF",
+	"mdFLKLVXGfSRQfsdUduhMFq6AYSzF+Px+jSlPS7R0nHh4++w+TKreO0gYXPkFm3ChkE1Tx/N/iB/gwMH",
+	"we5WhqiMorTK19ekdk055tSzl6VPf1HPiNvU+6VDC5rnCFzLoXi0SxJdcOcqY+Wr8AXPPFrNvbpDoqtD",
+	"LZVewlpgexvNNht9/HA9hbmRNW1neY4ebShNUPCQR4pok8bU+4KtKHqlFyZIuNGeiyCHBJhNWMHrpuo5",
+	"V9pzpdGSFJQ2azdwk9FoqXxazmNh8lG3fv2DSj9MXpepZy2BAbUsjNI+gi8hhhEvfToK775EFNkaROmI",
+	"dz5OdKIT9sYi9wgcNFbgvtMeMK/hjmdKck85DPJwIJExTKkeA8KrTsoWxlbcSpRQKZ8GCXLl3NFA1B5s",
+	"MxgdcJdo4o2x6o9Ajwm8DgyGh/6+K3g3nX6EdibAJ5ocVP1hl9WmhLx0tP0SNZIoJroRud5eccKanExT",
+	"PMgTwTVFQkMhU5SqHm9gQ5uIFJk74A3GeTO+qC4d3ubA67JJtXJwdHQ6Pjk6ikAbD6fjcSjSJ0tyHYqQ",
+	"Eph5HUJcF7SwhloQFtbk0CNGUc4zJUAaUeaofcjiqzApOrIk2uisJnpnSmCrpy1pLwsuUjw+jcc7VK2q",
+	"KubhdWzsctR+60bvr968/c/12/ANiZXyQXnWXT1kKovYHVrX8PkkHjcfmQI1LxSbsLN4HJ+xiBXcp0FL",
+	"epQOum/cHs/xJHxO9JNQItGBE9CnBAspsKFYV5JcRAho2upx2x+vjaw7rUEd0tBT0tH9cVVVxwtj8+PS",
+	"ZqiFkRgcZTsONtL8pmdOyKeWec5t3eRx7X76/qvF2XiH4F1Iyu54Vgby9O3WPgNEQkk5+ZlzaX3/jJ5H",
+	"PmhXt9zpxiQ+BnJtyh71MkH4G3NPyP5uccEm7G+jjfsftdZ/NPD9q+HY9bbE8KBxNSElp+OTAxX+6oze",
+	"XCx+8OzWM4XDh13zz1YVt13RKmLPx+MfwNEnVhk0joS7Id2muNRFnRyhBLTW2H5lB1I1G4qONMLFOUnJ",
+	"rfJhTJIjoR1mRG8qVqFm4UFM58cDGN3SHJ3jy6BvbWm7iElxC7SNNd4u7NBj7oG5Y8YgU/q28ck4lGAw",
+	"i8bDN1gHJu1gsLvmsxc9AVjwMvOPJmII9MDaeOPHugBcg5xmSCjaKzA+RZsEhXERuFKkQd+GuzZzWM4G",
+	"joBrmejNQqLfLFO58jO8F4gyXFDoOoM0042JwBngum7vNzQuab+iu5VtLiAHw/9OFtfE2K7kW3oN3ev+",
+	"OYcZ9JjR7hVvG8Mec73TsVc6DDDoaVlo1pOfbNa2NJchhGk3Wzcte9m5qKE0PFnX7qPK/u7dTPP2m5Di",
+	"3+LzW3x+i88Ti8//+lH1b/5s8nlw5/98s4oeVjdRrw07qwFtC3fO1vOlI2hNx9+sfmxbtHSHCO/3X5Dp",
+	"diTL4NninYsML9SA6Iz2bIFsb/iBjj4diGD4x0B7XWrv6TerPwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,185 @@
+package specs_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/gen/moneykit"
+)
+
+const (
+	moneykitID     = "live_5c739a369515e10fc9e0"
+	moneykitSecret = "s3cr3t/with+odd=chars&"
+)
+
+func moneykitClient(t *testing.T, srv *httptest.Server) *moneykit.ClientWithResponses {
+	t.Helper()
+	c, err := moneykit.NewClientWithResponses(srv.URL, moneykit.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	return c
+}
+
+// TestMoneyKitRequests: a form body, credentials in the Basic header or in the body, an
+// optional space-separated scope; unset optional fields never reach the wire.
+func TestMoneyKitRequests(t *testing.T) {
+	cases := []struct {
+		name    string
+		body    moneykit.CreateTokenFormdataRequestBody
+		basic   bool
+		form    url.Values
+		rawBody string // when set, the exact bytes
+	}{
+		{
+			name:    "Basic header, all scopes",
+			body:    moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials},
+			basic:   true,
+			form:    url.Values{"grant_type": {"client_credentials"}},
+			rawBody: "grant_type=client_credentials",
+		},
+		{
+			name:  "Basic header, scopes",
+			body:  moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read transactions:read")},
+			basic: true,
+			form:  url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts:read transactions:read"}},
+		},
+		{
+			name: "body credentials",
+			body: moneykit.TokenRequest{
+				GrantType:    moneykit.TokenRequestGrantTypeClientCredentials,
+				ClientId:     ptr(moneykitID),
+				ClientSecret: ptr(moneykitSecret),
+				Scope:        ptr("accounts:read"),
+			},
+			form: url.Values{
+				"grant_type": {"client_credentials"}, "client_id": {moneykitID}, "client_secret": {moneykitSecret},
+				"scope": {"accounts:read"},
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRecorder(t, reply{Status: 201})
+			var editors []moneykit.RequestEditorFn
+			if tc.basic {
+				editors = append(editors, basicAuth(moneykitID, moneykitSecret))
+			}
+			_, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t), tc.body, editors...)
+			require.NoError(t, err)
+
+			got := srv.only(t)
+			assert.Equal(t, http.MethodPost, got.Method)
+			assert.Equal(t, "/auth/token", got.Path)
+			assert.Empty(t, got.Query)
+			assert.Equal(t, "application/x-www-form-urlencoded", got.Header.Get("Content-Type"))
+			if tc.basic {
+				// Sent as given, not form-encoded first (x/oauth2 #783).
+				assert.Equal(t, basicHeader(moneykitID, moneykitSecret), got.Header.Get("Authorization"))
+			} else {
+				assert.Empty(t, got.Header.Values("Authorization"))
+			}
+			assert.Equal(t, tc.form, formValues(t, got.Body))
+			if tc.rawBody != "" {
+				assert.Equal(t, tc.rawBody, string(got.Body))
+			}
+		})
+	}
+}
+
+// TestMoneyKitResponses: success is 201; 400 and 401 carry error_code, error_message and
+// documentation_url, with codes beyond the documented one parsing as well.
+func TestMoneyKitResponses(t *testing.T) {
+	send := func(t *testing.T, r reply) *moneykit.CreateTokenResponse {
+		t.Helper()
+		srv := newRecorder(t, r)
+		resp, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+			moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials},
+			basicAuth(moneykitID, moneykitSecret))
+		require.NoError(t, err)
+		return resp
+	}
+	jsonCT := map[string]string{"Content-Type": "application/json"}
+
+	t.Run("201", func(t *testing.T) {
+		r := send(t, reply{Status: 201, Header: jsonCT, Body: `{"access_token":"52ea3d1b...4f9a53fffb67","token_type":"bearer","expires_in":3600}`})
+		assert.Equal(t, 201, r.StatusCode())
+		require.NotNil(t, r.JSON201)
+		assert.Equal(t, moneykit.TokenResponse{AccessToken: "52ea3d1b...4f9a53fffb67", TokenType: "bearer", ExpiresIn: 3600}, *r.JSON201)
+	})
+
+	t.Run("200 is not the documented status", func(t *testing.T) {
+		// The trap DESIGN.md describes: the generated JSON201 is nil for any other status, so
+		// the provider package parses the body itself.
+		r := send(t, reply{Status: 200, Header: jsonCT, Body: `{"access_token":"a","token_type":"bearer","expires_in":3600}`})
+		assert.Equal(t, 200, r.StatusCode())
+		assert.Nil(t, r.JSON201)
+		assert.JSONEq(t, `{"access_token":"a","token_type":"bearer","expires_in":3600}`, string(r.Body))
+	})
+
+	t.Run("400", func(t *testing.T) {
+		r := send(t, reply{Status: 400, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/"}`})
+		assert.Equal(t, 400, r.StatusCode())
+		require.NotNil(t, r.JSON400)
+		assert.Equal(t, "api_error.auth.unauthorized", r.JSON400.ErrorCode)
+		assert.Equal(t, "Accounts access not permitted", r.JSON400.ErrorMessage)
+		assert.Equal(t, ptr("https://docs.moneykit.com/"), r.JSON400.DocumentationUrl)
+		assert.Nil(t, r.JSON201)
+		assert.Nil(t, r.JSON401)
+	})
+
+	t.Run("401 with an undocumented code", func(t *testing.T) {
+		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`})
+		assert.Equal(t, 401, r.StatusCode())
+		require.NotNil(t, r.JSON401)
+		assert.Equal(t, "api_error.auth.expired_access_token", r.JSON401.ErrorCode)
+		assert.Equal(t, "Access token expired", r.JSON401.ErrorMessage)
+		assert.Nil(t, r.JSON401.DocumentationUrl)
+		assert.Nil(t, r.JSON400)
+	})
+
+	t.Run("401 documented", func(t *testing.T) {
+		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/auth"}`})
+		require.NotNil(t, r.JSON401)
+		assert.Equal(t, "api_error.auth.unauthorized", r.JSON401.ErrorCode)
+		assert.Equal(t, ptr("https://docs.moneykit.com/auth"), r.JSON401.DocumentationUrl)
+	})
+}
+
+type moneykitStrict struct {
+	got  moneykit.CreateTokenRequestObject
+	resp moneykit.CreateTokenResponseObject
+}
+
+func (s *moneykitStrict) CreateToken(_ context.Context, req moneykit.CreateTokenRequestObject) (moneykit.CreateTokenResponseObject, error) {
+	s.got = req
+	return s.resp, nil
+}
+
+// TestMoneyKitStrictServer: the generated strict server decodes the form and answers 201.
+func TestMoneyKitStrictServer(t *testing.T) {
+	impl := &moneykitStrict{resp: moneykit.CreateToken201JSONResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}}
+	srv := httptest.NewServer(moneykit.HandlerFromMux(moneykit.NewStrictHandler(impl, nil), http.NewServeMux()))
+	t.Cleanup(srv.Close)
+
+	r, err := moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read")})
+	require.NoError(t, err)
+	require.NotNil(t, impl.got.Body)
+	assert.Equal(t, moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read")}, *impl.got.Body)
+	assert.Equal(t, 201, r.StatusCode())
+	require.NotNil(t, r.JSON201)
+	assert.Equal(t, moneykit.TokenResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}, *r.JSON201)
+
+	impl.resp = moneykit.CreateToken401JSONResponse{ErrorCode: "api_error.auth.unauthorized", ErrorMessage: "Accounts access not permitted"}
+	r, err = moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials})
+	require.NoError(t, err)
+	require.NotNil(t, r.JSON401)
+	assert.Equal(t, "api_error.auth.unauthorized", r.JSON401.ErrorCode)
+	assert.JSONEq(t, `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted"}`, string(r.Body))
+}

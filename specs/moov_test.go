@@ -1,0 +1,350 @@
+package specs_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/oapi-codegen/runtime"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/gen/moov"
+)
+
+const (
+	moovID      = "5clTR_MdVrrkgxw2"
+	moovSecret  = "dNC-hg7sVm22jc3g_Eogtyu0_1Mqh_4-"
+	moovRefresh = "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."
+)
+
+func moovClient(t *testing.T, srv *httptest.Server) *moov.Client {
+	t.Helper()
+	c, err := moov.NewClient(srv.URL, moov.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	return c
+}
+
+// TestMoovRequests: each documented request shape, JSON and form, both grants, Basic header
+// or body credentials, reaches the server exactly as documented and with nothing more.
+func TestMoovRequests(t *testing.T) {
+	type send func(context.Context, *moov.Client) (*http.Response, error)
+	cases := []struct {
+		name        string
+		send        send
+		contentType string
+		basic       bool
+		json        map[string]any // JSON body, exactly
+		form        url.Values     // form body, exactly
+	}{
+		{
+			name: "json client_credentials, Basic header",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateToken(ctx, moov.CreateTokenJSONRequestBody{
+					GrantType: moov.TokenRequestGrantTypeClientCredentials,
+					Scope:     ptr("/accounts.read /accounts.write"),
+				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
+			},
+			contentType: "application/json",
+			basic:       true,
+			json:        map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
+		},
+		{
+			name: "json client_credentials, body credentials",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateToken(ctx, moov.TokenRequest{
+					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
+					ClientId:     ptr(moovID),
+					ClientSecret: ptr(moovSecret),
+					Scope:        ptr("/accounts.write"),
+				})
+			},
+			contentType: "application/json",
+			json: map[string]any{
+				"grant_type": "client_credentials", "client_id": moovID, "client_secret": moovSecret,
+				"scope": "/accounts.write",
+			},
+		},
+		{
+			name: "json refresh_token, Basic header, no scope",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateToken(ctx, moov.TokenRequest{
+					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
+					RefreshToken: ptr(moovRefresh),
+				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
+			},
+			contentType: "application/json",
+			basic:       true,
+			json:        map[string]any{"grant_type": "refresh_token", "refresh_token": moovRefresh},
+		},
+		{
+			name: "form client_credentials, body credentials",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateTokenWithFormdataBody(ctx, moov.CreateTokenFormdataRequestBody{
+					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
+					ClientId:     ptr(moovID),
+					ClientSecret: ptr(moovSecret),
+					Scope:        ptr("/accounts.read /accounts.write"),
+				})
+			},
+			contentType: "application/x-www-form-urlencoded",
+			form: url.Values{
+				"grant_type": {"client_credentials"}, "client_id": {moovID}, "client_secret": {moovSecret},
+				"scope": {"/accounts.read /accounts.write"},
+			},
+		},
+		{
+			name: "form client_credentials, Basic header, nothing optional",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateTokenWithFormdataBody(ctx, moov.TokenRequest{
+					GrantType: moov.TokenRequestGrantTypeClientCredentials,
+				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
+			},
+			contentType: "application/x-www-form-urlencoded",
+			basic:       true,
+			form:        url.Values{"grant_type": {"client_credentials"}},
+		},
+		{
+			name: "form refresh_token, body credentials",
+			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
+				return c.CreateTokenWithFormdataBody(ctx, moov.TokenRequest{
+					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
+					RefreshToken: ptr(moovRefresh),
+					ClientId:     ptr(moovID),
+					ClientSecret: ptr(moovSecret),
+				})
+			},
+			contentType: "application/x-www-form-urlencoded",
+			form: url.Values{
+				"grant_type": {"refresh_token"}, "refresh_token": {moovRefresh},
+				"client_id": {moovID}, "client_secret": {moovSecret},
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{}`})
+			resp, err := tc.send(ctx(t), moovClient(t, srv.Server))
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+
+			got := srv.only(t)
+			assert.Equal(t, http.MethodPost, got.Method)
+			assert.Equal(t, "/oauth2/token", got.Path)
+			assert.Empty(t, got.Query)
+			assert.Equal(t, tc.contentType, got.Header.Get("Content-Type"))
+			if tc.basic {
+				assert.Equal(t, basicHeader(moovID, moovSecret), got.Header.Get("Authorization"))
+			} else {
+				assert.Empty(t, got.Header.Values("Authorization"))
+			}
+			if tc.json != nil {
+				assert.Equal(t, tc.json, jsonMap(t, got.Body))
+			} else {
+				assert.Equal(t, tc.form, formValues(t, got.Body))
+			}
+		})
+	}
+}
+
+// TestMoovFormOmitsEmptyOptionals: runtime.MarshalForm sends every field it does not skip, so
+// an optional field left nil must not reach the wire at all, not even as "scope=".
+func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
+	srv := newRecorder(t, reply{Status: 200})
+	resp, err := moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), moov.TokenRequest{
+		GrantType: moov.TokenRequestGrantTypeClientCredentials,
+	})
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, "grant_type=client_credentials", string(srv.only(t).Body))
+}
+
+// TestMoovResponses: each documented answer parses into its typed field.
+func TestMoovResponses(t *testing.T) {
+	t.Run("200 json opaque", func(t *testing.T) {
+		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{
+			"access_token": "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			"expires_in": 900,
+			"refresh_token": "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			"scope": "/accounts.write",
+			"token_type": "opaque"
+		}`})
+		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+		require.NoError(t, err)
+		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Equal(t, 200, r.StatusCode())
+		require.NotNil(t, r.JSON200)
+		assert.Equal(t, moov.TokenResponse{
+			AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			ExpiresIn:    900,
+			RefreshToken: ptr("r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."),
+			Scope:        ptr("/accounts.write"),
+			TokenType:    moov.TokenResponseTokenTypeOpaque,
+		}, *r.JSON200)
+		assert.True(t, r.JSON200.TokenType.Valid())
+		assert.Nil(t, r.JSON400)
+		assert.Nil(t, r.JSON429)
+	})
+
+	t.Run("200 json jwt, expires_in as a Unix time, no refresh token", func(t *testing.T) {
+		// Some Moov examples show an absolute Unix time in expires_in; it fits int32.
+		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"},
+			Body: `{"access_token":"eyJhbGciOi.x.y","expires_in":1736966581,"token_type":"jwt"}`})
+		resp, err := moovClient(t, srv.Server).CreateToken(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		r, err := moov.ParseCreateTokenResponse(resp)
+		require.NoError(t, err)
+		require.NotNil(t, r.JSON200)
+		assert.Equal(t, moov.TokenResponse{AccessToken: "eyJhbGciOi.x.y", ExpiresIn: 1736966581, TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
+	})
+
+	t.Run("200 form reply mirrors a form request", func(t *testing.T) {
+		// oapi-codegen does not decode form-encoded responses: JSON200 stays nil and the body
+		// is kept; it binds into the same TokenResponse with runtime.BindForm.
+		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
+			Body: "access_token=i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...&expires_in=900&refresh_token=r1&scope=%2Faccounts.write&token_type=opaque"})
+		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+		require.NoError(t, err)
+		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Equal(t, 200, r.StatusCode())
+		assert.Nil(t, r.JSON200)
+		assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType())
+
+		var tok moov.TokenResponse
+		require.NoError(t, runtime.BindForm(&tok, formValues(t, r.Body), nil, nil))
+		assert.Equal(t, moov.TokenResponse{
+			AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			ExpiresIn:    900,
+			RefreshToken: ptr("r1"),
+			Scope:        ptr("/accounts.write"),
+			TokenType:    moov.TokenResponseTokenTypeOpaque,
+		}, tok)
+	})
+
+	t.Run("400", func(t *testing.T) {
+		srv := newRecorder(t, reply{Status: 400, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"error":"invalid_request"}`})
+		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+		require.NoError(t, err)
+		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Equal(t, 400, r.StatusCode())
+		require.NotNil(t, r.JSON400)
+		assert.Equal(t, "invalid_request", r.JSON400.Error)
+		assert.Nil(t, r.JSON200)
+	})
+
+	for _, tc := range []struct {
+		name, retryAfter, retryIn string
+	}{
+		{"429 Retry-After seconds", "30", ""},
+		{"429 Retry-After HTTP-date", "Wed, 21 Oct 2015 07:28:00 GMT", ""},
+		{"429 X-Retry-In milliseconds", "", "1500"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := map[string]string{"Content-Type": "application/json"}
+			if tc.retryAfter != "" {
+				h["Retry-After"] = tc.retryAfter
+			}
+			if tc.retryIn != "" {
+				h["X-Retry-In"] = tc.retryIn
+			}
+			srv := newRecorder(t, reply{Status: 429, Header: h, Body: `{"error":"rate limited"}`})
+			c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+			require.NoError(t, err)
+			r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+			require.NoError(t, err)
+			assert.Equal(t, 429, r.StatusCode())
+			require.NotNil(t, r.JSON429)
+			assert.Equal(t, map[string]any{"error": "rate limited"}, *r.JSON429)
+			require.NotNil(t, r.Headers429)
+			if tc.retryAfter != "" {
+				require.NotNil(t, r.Headers429.RetryAfter)
+				assert.Equal(t, tc.retryAfter, *r.Headers429.RetryAfter)
+				assert.Equal(t, tc.retryAfter, r.HTTPResponse.Header.Get("Retry-After"))
+			} else {
+				assert.Nil(t, r.Headers429.RetryAfter)
+			}
+			if tc.retryIn != "" {
+				require.NotNil(t, r.Headers429.XRetryIn)
+				assert.Equal(t, tc.retryIn, *r.Headers429.XRetryIn)
+			} else {
+				assert.Nil(t, r.Headers429.XRetryIn)
+			}
+		})
+	}
+}
+
+// moovStrict is a StrictServerInterface that records the request and answers with resp.
+type moovStrict struct {
+	got  moov.CreateTokenRequestObject
+	resp moov.CreateTokenResponseObject
+}
+
+func (s *moovStrict) CreateToken(_ context.Context, req moov.CreateTokenRequestObject) (moov.CreateTokenResponseObject, error) {
+	s.got = req
+	return s.resp, nil
+}
+
+// TestMoovStrictServer: the generated strict server (what mockserver builds on) decodes both
+// request media types, answers in both, leaves unset optional fields out of a form reply, and
+// sets the 429 headers.
+func TestMoovStrictServer(t *testing.T) {
+	impl := &moovStrict{}
+	srv := httptest.NewServer(moov.HandlerFromMux(moov.NewStrictHandler(impl, nil), http.NewServeMux()))
+	t.Cleanup(srv.Close)
+	c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+
+	t.Run("form in, form out", func(t *testing.T) {
+		impl.resp = moov.CreateToken200FormdataResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}
+		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), moov.TokenRequest{
+			GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read"),
+		})
+		require.NoError(t, err)
+		assert.Nil(t, impl.got.JSONBody)
+		require.NotNil(t, impl.got.FormdataBody)
+		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read")}, *impl.got.FormdataBody)
+		assert.Equal(t, 200, r.StatusCode())
+		assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType())
+		assert.Equal(t, "access_token=a&expires_in=900&token_type=opaque", string(r.Body))
+	})
+
+	t.Run("json in, json out", func(t *testing.T) {
+		impl.resp = moov.CreateToken200JSONResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}
+		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{
+			GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: ptr("r0"),
+		})
+		require.NoError(t, err)
+		assert.Nil(t, impl.got.FormdataBody)
+		require.NotNil(t, impl.got.JSONBody)
+		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: ptr("r0")}, *impl.got.JSONBody)
+		require.NotNil(t, r.JSON200)
+		assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
+	})
+
+	t.Run("400", func(t *testing.T) {
+		impl.resp = moov.CreateToken400JSONResponse{Error: "invalid_request"}
+		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		require.NotNil(t, r.JSON400)
+		assert.Equal(t, "invalid_request", r.JSON400.Error)
+	})
+
+	t.Run("429", func(t *testing.T) {
+		impl.resp = moov.CreateToken429JSONResponse{
+			Body:    map[string]any{},
+			Headers: moov.CreateToken429ResponseHeaders{RetryAfter: ptr("7")},
+		}
+		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Equal(t, 429, r.StatusCode())
+		assert.Equal(t, "7", r.HTTPResponse.Header.Get("Retry-After"))
+		assert.Empty(t, r.HTTPResponse.Header.Values("X-Retry-In"))
+		require.NotNil(t, r.Headers429)
+		assert.Equal(t, ptr("7"), r.Headers429.RetryAfter)
+	})
+}
