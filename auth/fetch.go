@@ -1,0 +1,205 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// result of a flight's work.
+type result struct {
+	tok     *oauth2.Token
+	err     error
+	adopted bool   // from the Store, not fetched
+	after   func() // Store save and unlock, run after the waiters are released
+}
+
+// obtain gets a token for a flight: through the Store when there is one
+// (read-through, cross-process lock, write-back), else straight from the
+// Fetcher. Store trouble is reported and worked around, never returned.
+func (s *Source) obtain(ctx context.Context, background bool) result {
+	if s.store == nil {
+		return s.fetchResult(ctx, background, nil)
+	}
+	if tok := s.loadUsable(ctx, background); tok != nil {
+		return result{tok: tok, adopted: true}
+	}
+	if s.locker != nil {
+		unlock, err := s.lock(ctx)
+		switch {
+		case err == nil:
+			return s.fetchUnderLock(ctx, background, unlock)
+		case errors.Is(err, ErrLockHeld):
+			return s.awaitWinner(ctx, background)
+		default:
+			s.emit(ctx, Event{Kind: EventStoreError, Background: background, Op: "lock", Err: err})
+		}
+	}
+	return s.fetchResult(ctx, background, nil)
+}
+
+// fetchUnderLock fetches while holding the cross-process lock, unless the
+// previous holder saved a token just before we took it.
+func (s *Source) fetchUnderLock(ctx context.Context, background bool, unlock func()) result {
+	if tok := s.loadUsable(ctx, background); tok != nil {
+		unlock()
+		return result{tok: tok, adopted: true}
+	}
+	return s.fetchResult(ctx, background, unlock)
+}
+
+// awaitWinner polls the Store while another process holds the lock, for at
+// most the lock's TTL; it takes the lock itself if it comes free, and
+// fetches without it when the winner delivers nothing in time.
+func (s *Source) awaitWinner(ctx context.Context, background bool) result {
+	s.emit(ctx, Event{Kind: EventLockWait, Background: background})
+	deadline := s.clock.Now().Add(s.lockTTL)
+	interval := s.pollMin
+	for {
+		if err := sleep(ctx, s.clock, interval); err != nil {
+			return result{err: fmt.Errorf("auth: waiting for another process's token: %w", err)}
+		}
+		if tok := s.loadUsable(ctx, background); tok != nil {
+			return result{tok: tok, adopted: true}
+		}
+		unlock, err := s.lock(ctx)
+		if err == nil {
+			return s.fetchUnderLock(ctx, background, unlock)
+		}
+		if !errors.Is(err, ErrLockHeld) {
+			s.emit(ctx, Event{Kind: EventStoreError, Background: background, Op: "lock", Err: err})
+			break
+		}
+		if !s.clock.Now().Before(deadline) {
+			break
+		}
+		interval = min(interval*2, s.pollMax)
+	}
+	return s.fetchResult(ctx, background, nil)
+}
+
+// fetchResult runs the Fetcher; on success the result's after func saves
+// the token to the Store and releases the lock.
+func (s *Source) fetchResult(ctx context.Context, background bool, unlock func()) result {
+	tok, err := s.doFetch(ctx, background)
+	if err != nil {
+		if unlock != nil {
+			unlock()
+		}
+		return result{err: err}
+	}
+	if s.store == nil {
+		return result{tok: tok}
+	}
+	return result{tok: tok, after: func() {
+		if err := s.save(ctx, tok); err != nil {
+			s.emit(ctx, Event{Kind: EventStoreError, Background: background, Op: "save", Err: err})
+		}
+		if unlock != nil {
+			unlock()
+		}
+	}}
+}
+
+// doFetch is one fetch under the retry policy, reported to the observer.
+func (s *Source) doFetch(ctx context.Context, background bool) (tok *oauth2.Token, err error) {
+	s.emit(ctx, Event{Kind: EventFetchStart, Background: background})
+	start := s.clock.Now()
+	env := retryEnv{clk: s.clock, rnd: s.rnd}
+	if s.obs != nil || s.log != nil {
+		env.onRetry = func(ctx context.Context, attempt int, wait time.Duration, err error) {
+			s.emit(ctx, Event{Kind: EventRetry, Background: background, Attempt: attempt, Duration: wait, Err: err})
+		}
+	}
+	tok, attempts, err := retryLoop(ctx, s.policy, s.safeFetch, retryable, env)
+	if err == nil && (tok == nil || tok.AccessToken == "") {
+		err = fmt.Errorf("auth: the Fetcher returned no access token: %w", ErrMalformedResponse)
+	}
+	d := s.clock.Now().Sub(start)
+	if err != nil {
+		s.emit(ctx, Event{Kind: EventFetchFailed, Background: background, Attempt: attempts, Duration: d, Err: err})
+		return nil, err
+	}
+	s.emit(ctx, Event{Kind: EventFetchDone, Background: background, Attempt: attempts, Duration: d, Expiry: tok.Expiry})
+	return tok, nil
+}
+
+// safeFetch calls the Fetcher, turning a panic into an error: the fetch
+// runs on its own goroutine, where a panic would take the process down
+// and leave the waiters without an answer.
+func (s *Source) safeFetch(ctx context.Context) (tok *oauth2.Token, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			tok, err = nil, fmt.Errorf("auth: the Fetcher panicked: %v", r)
+		}
+	}()
+	return s.fetch(ctx)
+}
+
+// loadUsable reads the Store and returns its token when it can be served:
+// not expired (and, for a background refresh, not stale either: another
+// process renewed it), not the one Invalidate dropped.
+func (s *Source) loadUsable(ctx context.Context, background bool) *oauth2.Token {
+	tok, err := s.load(ctx)
+	if err != nil {
+		s.emit(ctx, Event{Kind: EventStoreError, Background: background, Op: "load", Err: err})
+		return nil
+	}
+	if tok == nil {
+		return nil
+	}
+	if tok.AccessToken == "" {
+		s.emit(ctx, Event{Kind: EventStoreError, Background: background, Op: "corrupt",
+			Err: errors.New("auth: the Store returned a token without an access token")})
+		return nil
+	}
+	s.mu.Lock()
+	rejected := tok.AccessToken == s.rejected
+	s.mu.Unlock()
+	if rejected {
+		return nil
+	}
+	switch s.newEntry(tok, s.clock.Now()).phase(s.clock.Now()) {
+	case stateExpired:
+		return nil
+	case stateStale:
+		if background {
+			return nil
+		}
+	}
+	s.emit(ctx, Event{Kind: EventStoreHit, Background: background, Expiry: tok.Expiry})
+	return tok
+}
+
+// Store calls, with a panicking Store treated as a failing one.
+
+func (s *Source) load(ctx context.Context) (tok *oauth2.Token, err error) {
+	defer recoverStore(&err)
+	return s.store.Load(ctx, s.key)
+}
+
+func (s *Source) save(ctx context.Context, tok *oauth2.Token) (err error) {
+	defer recoverStore(&err)
+	return s.store.Save(ctx, s.key, tok)
+}
+
+func (s *Source) lock(ctx context.Context) (unlock func(), err error) {
+	defer recoverStore(&err)
+	unlock, err = s.locker.Lock(ctx, s.key, s.lockTTL)
+	if err == nil && unlock == nil {
+		unlock = func() {}
+	}
+	if err != nil {
+		unlock = nil
+	}
+	return unlock, err
+}
+
+func recoverStore(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("auth: the Store panicked: %v", r)
+	}
+}

@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+const (
+	// EventCacheHit: a cached token was returned. This is the hot path: it
+	// is reported only when an Observer is set, and never logged.
+	EventCacheHit EventKind = iota + 1
+	// EventRefreshStart: a background refresh of a stale token began; no
+	// caller waits for it.
+	EventRefreshStart
+	// EventFetchStart: a token fetch (the Fetcher under the RetryPolicy)
+	// began.
+	EventFetchStart
+	// EventRetry: an attempt failed with a retryable error; Duration is the
+	// wait before the next attempt.
+	EventRetry
+	// EventFetchDone: a fetch returned a token.
+	EventFetchDone
+	// EventFetchFailed: a fetch gave up.
+	EventFetchFailed
+	// EventStoreHit: a token was adopted from the Store without fetching.
+	EventStoreHit
+	// EventStoreError: the Store failed (Op says where) or held a corrupt
+	// entry; the Source carried on without it.
+	EventStoreError
+	// EventLockWait: another process holds the Store's lock; the Source
+	// polls the Store for that process's token.
+	EventLockWait
+	// EventInvalidate: Invalidate dropped the cached token.
+	EventInvalidate
+)
+
+var eventNames = [...]string{
+	EventCacheHit:     "cache_hit",
+	EventRefreshStart: "refresh_start",
+	EventFetchStart:   "fetch_start",
+	EventRetry:        "retry",
+	EventFetchDone:    "fetch_done",
+	EventFetchFailed:  "fetch_failed",
+	EventStoreHit:     "store_hit",
+	EventStoreError:   "store_error",
+	EventLockWait:     "lock_wait",
+	EventInvalidate:   "invalidate",
+}
+
+// String returns a short snake_case name, suitable as a metric label.
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && eventNames[k] != "" {
+		return eventNames[k]
+	}
+	return "unknown"
+}
+
+// Event is what a Source reports to its Observer. It carries no token or
+// secret: only times, counts and errors (which never hold credentials).
+type Event struct {
+	Kind EventKind
+	// Background is true when no caller waits for the work (a refresh
+	// ahead of expiry).
+	Background bool
+	// Attempt counts the attempts made so far (EventRetry, EventFetchDone,
+	// EventFetchFailed).
+	Attempt int
+	// Duration: how long the fetch took (EventFetchDone, EventFetchFailed),
+	// or the wait before the next attempt (EventRetry).
+	Duration time.Duration
+	// Expiry of the token involved (EventCacheHit, EventFetchDone,
+	// EventStoreHit), as the provider gave it; zero when it never expires.
+	Expiry time.Time
+	// Op names the Store operation that failed: "load", "save", "lock",
+	// "corrupt" (EventStoreError).
+	Op string
+	// Err is the failure (EventRetry, EventFetchFailed, EventStoreError).
+	Err error
+}
+
+// Observer receives a Source's events: fetch started, finished or failed,
+// retries, background refreshes, cache hits, Store trouble. It is the hook
+// for metrics and tracing (an OpenTelemetry or Prometheus adapter counts
+// events by Kind, records Duration as a histogram, and uses ctx for spans).
+//
+// Observe is called synchronously from the goroutine doing the work, never
+// while the Source holds a lock; it must be quick and safe for concurrent
+// use. ctx is the caller's context for caller-driven work and a detached
+// one for background work. For EventCacheHit from Token it is
+// context.Background.
+type Observer interface {
+	Observe(ctx context.Context, ev Event)
+}
+
+// ObserverFunc adapts a function to an Observer.
+type ObserverFunc func(ctx context.Context, ev Event)
+
+// Observe calls f(ctx, ev).
+func (f ObserverFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
+
+// emit reports ev to the observer and the logger, whichever are set.
+func (s *Source) emit(ctx context.Context, ev Event) {
+	if s.obs != nil {
+		s.obs.Observe(ctx, ev)
+	}
+	if s.log != nil && ev.Kind != EventCacheHit {
+		s.logEvent(ctx, ev)
+	}
+}
+
+func (s *Source) logEvent(ctx context.Context, ev Event) {
+	level := slog.LevelDebug
+	switch ev.Kind {
+	case EventRetry, EventInvalidate:
+		level = slog.LevelInfo
+	case EventFetchFailed, EventStoreError:
+		level = slog.LevelWarn
+	}
+	if !s.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs, slog.String("event", ev.Kind.String()))
+	if s.key != "" {
+		attrs = append(attrs, slog.String("store_key", s.key))
+	}
+	if ev.Background {
+		attrs = append(attrs, slog.Bool("background", true))
+	}
+	if ev.Attempt > 0 {
+		attrs = append(attrs, slog.Int("attempt", ev.Attempt))
+	}
+	if ev.Duration > 0 {
+		attrs = append(attrs, slog.Duration("duration", ev.Duration))
+	}
+	if !ev.Expiry.IsZero() {
+		attrs = append(attrs, slog.Time("expiry", ev.Expiry))
+	}
+	if ev.Op != "" {
+		attrs = append(attrs, slog.String("op", ev.Op))
+	}
+	if ev.Err != nil {
+		attrs = append(attrs, slog.String("error", ev.Err.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "auth: "+ev.Kind.String(), attrs...)
+}

@@ -1,0 +1,577 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+	"weak"
+
+	"golang.org/x/oauth2"
+)
+
+// A cached token is in one of these states. The state word is flipped by
+// timers and by the slow path, under Source.mu; the hot path only reads it.
+const (
+	stateFresh     uint32 = iota // served as is
+	stateStale                   // served; the next caller starts a background refresh
+	stateStaleBusy               // served; a refresh is running or scheduled (or pointless, see entry.noRefresh)
+	stateExpired                 // not served: callers wait for a fetch
+)
+
+// Background refresh backoff after a failure: exponential from
+// bgMinBackoff, capped at bgMaxBackoff, drawn from [d/2, d] so that it never
+// loops hot. A Retry-After from the server lengthens it.
+const (
+	bgMinBackoff = time.Second
+	bgMaxBackoff = time.Minute
+)
+
+// maxTimerStep caps how far ahead a state timer is armed. Timers run on the
+// monotonic clock, which stands still while the machine sleeps; re-arming at
+// least this often (each time checking the wall clock) bounds how long a
+// token can be served past its stale or expiry point after a suspend.
+var maxTimerStep = 30 * time.Second
+
+// Locker defaults: how long the cross-process fetch lock is held at most,
+// and how often a process that did not get it polls the Store.
+const (
+	defaultLockTTL = 30 * time.Second
+	defaultPollMin = 50 * time.Millisecond
+	defaultPollMax = time.Second
+)
+
+// entry is one published token. Everything but the two atomics is
+// immutable once the entry is published.
+type entry struct {
+	tok      *oauth2.Token
+	state    atomic.Uint32
+	used     atomic.Bool
+	staleAt  time.Time // wall clock (no monotonic reading); zero with expireAt when the token never expires
+	expireAt time.Time
+	// noRefresh: the token was fetched already stale (a refresh window
+	// longer than its lifetime); refreshing it ahead of expiry would only
+	// fetch another such token, in a loop.
+	noRefresh bool
+}
+
+// phase is the state the wall clock says the token is in at now.
+func (e *entry) phase(now time.Time) uint32 {
+	switch {
+	case e.expireAt.IsZero():
+		return stateFresh
+	case !now.Before(e.expireAt):
+		return stateExpired
+	case !now.Before(e.staleAt):
+		return stateStale
+	}
+	return stateFresh
+}
+
+// flight is one shared fetch. tok and err are written before done is closed.
+type flight struct {
+	done       chan struct{}
+	background bool
+	waiters    int // callers waiting; guarded by Source.mu
+	tok        *oauth2.Token
+	err        error
+}
+
+// Source is a cached, self-refreshing oauth2.TokenSource over a Fetcher.
+//
+// A token is fresh, stale or expired. Both the refresh window and the
+// safety margin count back from the token's expiry: it is stale in
+// [expiry − window, expiry − margin) and expired from expiry − margin on
+// (defaults: window 20 % of the token's lifetime clamped to [10s, 5min],
+// margin 10s; see WithRefreshWindow, WithSafetyMargin). A token with a zero
+// Expiry never expires.
+//
+//   - Fresh: returned as is, without locking, allocating or reading the clock.
+//   - Stale: returned at once, and one background refresh starts; nobody waits
+//     for it. A token that was used while fresh is refreshed as soon as it
+//     turns stale, even if nobody calls again, so a token used once and then
+//     left idle through its refresh window is renewed before anyone needs it.
+//     A failed background refresh keeps the still-valid token in service and
+//     is tried again after a jittered, growing backoff (at least 500ms).
+//   - Expired, invalidated or none yet: callers wait for one shared fetch.
+//     Each caller's context bounds only its own wait; the fetch runs detached
+//     from the callers (bounded by WithFetchTimeout) so that one caller giving
+//     up does not fail the others.
+//
+// The Expiry a caller sees is the provider's, not shortened by the margin.
+// Returned tokens are shared between callers: do not modify them.
+//
+// Time: the cached path reads no clock. Timers, armed on the monotonic clock,
+// flip the state word fresh → stale → expired; the slow path and every timer
+// re-check against the wall clock. While a machine is suspended the monotonic
+// clock stands still, so after resuming a token can be served for up to 30s
+// past its stale or expiry point by the wall clock before a timer notices
+// (the safety margin usually absorbs this; Transport's replay after a 401
+// covers the rest). That is the price of a cached path ten times faster than
+// a clock read.
+//
+// A Source needs no Close: its goroutines live only while a fetch runs, and
+// its timers hold it weakly and are stopped when it is garbage collected.
+// A Source is safe for concurrent use.
+type Source struct {
+	cur atomic.Pointer[entry]
+	obs Observer
+
+	fetch        Fetcher
+	policy       RetryPolicy
+	window       time.Duration
+	windowSet    bool
+	margin       time.Duration
+	store        Store
+	locker       Locker
+	key          string
+	log          *slog.Logger
+	fetchTimeout time.Duration
+	clock        clock
+	rnd          func(int64) int64
+	lockTTL      time.Duration
+	pollMin      time.Duration
+	pollMax      time.Duration
+	self         weak.Pointer[Source]
+	timers       *timers
+
+	mu         sync.Mutex
+	flight     *flight
+	bgFailures int
+	last       *oauth2.Token // last token published, kept through Invalidate (PreviousToken)
+	rejected   string        // access token dropped by Invalidate: never adopted from the Store again
+	wg         sync.WaitGroup
+}
+
+// timers of a Source. They are the runtime.AddCleanup argument, so they
+// must not reference the Source; their callbacks hold it weakly.
+type timers struct {
+	mu      sync.Mutex
+	stopped bool
+	phase   timer // next state transition
+	retry   timer // next background attempt after a failure
+}
+
+func (t *timers) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	if t.phase != nil {
+		t.phase.Stop()
+	}
+	if t.retry != nil {
+		t.retry.Stop()
+	}
+}
+
+var errNilFetcher = errors.New("auth: NewSource was given a nil Fetcher")
+
+// NewSource returns a Source that gets its tokens from fetch, under
+// DefaultRetryPolicy unless WithRetry says otherwise.
+func NewSource(fetch Fetcher, opts ...Option) *Source {
+	c := newConfig(opts)
+	s := &Source{
+		obs:          c.obs,
+		fetch:        fetch,
+		policy:       c.retry,
+		window:       c.window,
+		windowSet:    c.windowSet,
+		margin:       c.margin,
+		log:          c.log,
+		fetchTimeout: c.fetchTimeout,
+		clock:        c.clock,
+		rnd:          c.rnd,
+		lockTTL:      defaultLockTTL,
+		pollMin:      defaultPollMin,
+		pollMax:      defaultPollMax,
+		timers:       &timers{},
+	}
+	if c.store != nil {
+		key := c.key
+		if key == "" {
+			key = c.defaultKey
+		}
+		if key == "" {
+			if s.log != nil {
+				s.log.Warn("auth: WithStore was given no key and there is no default key; the store is not used")
+			}
+		} else {
+			s.store, s.key = c.store, key
+			s.locker, _ = c.store.(Locker)
+		}
+	}
+	s.self = weak.Make(s)
+	runtime.AddCleanup(s, func(t *timers) { t.stop() }, s.timers)
+	if tok := c.initial; tok != nil && tok.AccessToken != "" {
+		s.mu.Lock()
+		s.publishLocked(context.Background(), tok, s.clock.Now(), false, true)
+		s.mu.Unlock()
+	}
+	return s
+}
+
+// Token returns a valid token, from the cache when it can. It implements
+// oauth2.TokenSource.
+func (s *Source) Token() (*oauth2.Token, error) {
+	if tok := s.cached(); tok != nil {
+		if s.obs != nil {
+			s.hit(context.Background(), tok)
+		}
+		return tok, nil
+	}
+	return s.slow(context.Background())
+}
+
+// TokenContext is Token with a context that bounds the caller's wait when
+// it has to wait for a fetch. The cached path does not look at ctx.
+func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	if tok := s.cached(); tok != nil {
+		if s.obs != nil {
+			s.hit(ctx, tok)
+		}
+		return tok, nil
+	}
+	return s.slow(ctx)
+}
+
+// cached is the hot path: two atomic loads, and a third (plus, once per
+// token, a store) to record that the token was used.
+func (s *Source) cached() *oauth2.Token {
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	switch e.state.Load() {
+	case stateFresh:
+		if !e.used.Load() {
+			e.used.Store(true)
+		}
+		return e.tok
+	case stateStaleBusy:
+		return e.tok
+	}
+	return nil
+}
+
+func (s *Source) hit(ctx context.Context, tok *oauth2.Token) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s.obs.Observe(ctx, Event{Kind: EventCacheHit, Expiry: tok.Expiry})
+}
+
+// slow handles everything but a fresh or already-refreshing token: it
+// re-checks the wall clock, starts a background refresh of a stale token,
+// or waits for the shared fetch.
+func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if s.fetch == nil {
+		return nil, errNilFetcher
+	}
+	s.mu.Lock()
+	if e := s.syncLocked(s.clock.Now()); e != nil {
+		switch e.state.Load() {
+		case stateFresh:
+			e.used.Store(true)
+			s.mu.Unlock()
+			return e.tok, nil
+		case stateStale:
+			s.refreshLocked(ctx, e)
+			s.mu.Unlock()
+			return e.tok, nil
+		case stateStaleBusy:
+			s.mu.Unlock()
+			return e.tok, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("auth: no valid token and the context is done: %w", context.Cause(ctx))
+	}
+	f := s.flight
+	if f == nil {
+		f = s.startFlightLocked(ctx, false)
+	}
+	f.waiters++
+	s.mu.Unlock()
+
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		select {
+		case <-f.done: // finished at the same moment: take it
+		default:
+			return nil, fmt.Errorf("auth: gave up waiting for a token: %w", context.Cause(ctx))
+		}
+	}
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.tok, nil
+}
+
+// syncLocked brings the current entry's state up to what the wall clock
+// says (timers may be late, or the machine may have slept), starting a
+// background refresh of a used token that turned stale, and re-arms the
+// state timer. States only move forward.
+func (s *Source) syncLocked(now time.Time) *entry {
+	e := s.cur.Load()
+	if e == nil {
+		return nil
+	}
+	switch ph, st := e.phase(now), e.state.Load(); {
+	case ph == stateExpired && st != stateExpired:
+		e.state.Store(stateExpired)
+	case ph == stateStale && st == stateFresh:
+		switch {
+		case e.noRefresh:
+			e.state.Store(stateStaleBusy)
+		case e.used.Load():
+			s.refreshLocked(context.Background(), e)
+		default:
+			e.state.Store(stateStale)
+		}
+	}
+	s.armPhaseLocked(e, now)
+	return e
+}
+
+// refreshLocked starts a background refresh of the stale entry e.
+func (s *Source) refreshLocked(ctx context.Context, e *entry) {
+	e.state.Store(stateStaleBusy)
+	if s.flight == nil {
+		s.startFlightLocked(ctx, true)
+	}
+}
+
+func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight {
+	f := &flight{done: make(chan struct{}), background: background}
+	s.flight = f
+	s.wg.Add(1)
+	go s.runFlight(ctx, f, s.last)
+	return f
+}
+
+// runFlight is the goroutine of one shared fetch. It ends when the fetch
+// (and the Store save after it) is done.
+func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token) {
+	defer s.wg.Done()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), s.fetchTimeout)
+	defer cancel()
+	if prev != nil {
+		ctx = context.WithValue(ctx, prevTokenKey{}, prev)
+	}
+	if f.background {
+		s.emit(ctx, Event{Kind: EventRefreshStart, Background: true})
+	}
+	r := s.obtain(ctx, f.background)
+
+	s.mu.Lock()
+	s.flight = nil
+	now := s.clock.Now()
+	if r.err == nil {
+		f.tok = r.tok
+		s.publishLocked(ctx, r.tok, now, f.waiters > 0, r.adopted)
+	} else {
+		f.err = r.err
+		if f.background {
+			s.scheduleRetryLocked(now, r.err)
+		}
+	}
+	close(f.done)
+	s.mu.Unlock()
+
+	if r.after != nil {
+		r.after()
+	}
+}
+
+// publishLocked makes tok the cached token. used says whether callers
+// already have it; adopted whether it came from the Store or
+// WithInitialToken rather than a fetch.
+func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now time.Time, used, adopted bool) {
+	e := s.newEntry(tok, now)
+	e.used.Store(used)
+	switch e.phase(now) {
+	case stateExpired:
+		e.state.Store(stateExpired)
+	case stateStale:
+		switch {
+		case !adopted:
+			e.noRefresh = true
+			e.state.Store(stateStaleBusy)
+		case used:
+			e.state.Store(stateStaleBusy)
+		default:
+			e.state.Store(stateStale)
+		}
+	}
+	s.cur.Store(e)
+	s.last = tok
+	s.bgFailures = 0
+	s.stopRetryLocked()
+	if e.state.Load() == stateStaleBusy && !e.noRefresh && s.flight == nil {
+		s.startFlightLocked(ctx, true)
+	}
+	s.armPhaseLocked(e, now)
+}
+
+// newEntry computes tok's stale and expiry points.
+func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
+	e := &entry{tok: tok}
+	if tok.Expiry.IsZero() {
+		return e
+	}
+	exp := tok.Expiry.Round(0) // wall clock, like the provider's
+	window := s.window
+	if !s.windowSet {
+		life := exp.Sub(now)
+		if tok.ExpiresIn > 0 && tok.ExpiresIn < int64(365*24*time.Hour/time.Second) {
+			life = time.Duration(tok.ExpiresIn) * time.Second
+		}
+		window = min(max(life/5, DefaultMinRefreshWindow), DefaultMaxRefreshWindow)
+	}
+	e.staleAt = exp.Add(-window)
+	e.expireAt = exp.Add(-s.margin)
+	return e
+}
+
+// armPhaseLocked arms the timer for e's next state transition.
+func (s *Source) armPhaseLocked(e *entry, now time.Time) {
+	var next time.Time
+	switch e.state.Load() {
+	case stateFresh:
+		next = e.staleAt
+		if !next.Before(e.expireAt) {
+			next = e.expireAt
+		}
+	case stateStale, stateStaleBusy:
+		next = e.expireAt
+	}
+	t := s.timers
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if next.IsZero() {
+		if t.phase != nil {
+			t.phase.Stop()
+		}
+		return
+	}
+	if t.stopped {
+		return
+	}
+	d := min(max(next.Sub(now), 0), maxTimerStep)
+	if t.phase == nil {
+		wp := s.self
+		t.phase = s.clock.AfterFunc(d, func() {
+			if s := wp.Value(); s != nil {
+				s.onPhaseTimer()
+			}
+		})
+		return
+	}
+	t.phase.Reset(d)
+}
+
+func (s *Source) onPhaseTimer() {
+	s.mu.Lock()
+	s.syncLocked(s.clock.Now())
+	s.mu.Unlock()
+}
+
+// scheduleRetryLocked arms the next background attempt after a failed one,
+// unless the token will have expired by then (callers then fetch).
+func (s *Source) scheduleRetryLocked(now time.Time, err error) {
+	e := s.cur.Load()
+	if e == nil || e.state.Load() != stateStaleBusy {
+		return
+	}
+	s.bgFailures++
+	d := bgMinBackoff
+	for i := 1; i < s.bgFailures && d < bgMaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, bgMaxBackoff)
+	d = d/2 + time.Duration(s.rnd(int64(d/2)+1))
+	var pe *Error
+	if errors.As(err, &pe) && pe.RetryAfter > d {
+		d = pe.RetryAfter
+	}
+	if !now.Add(d).Before(e.expireAt) {
+		return
+	}
+	t := s.timers
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return
+	}
+	if t.retry == nil {
+		wp := s.self
+		t.retry = s.clock.AfterFunc(d, func() {
+			if s := wp.Value(); s != nil {
+				s.onRetryTimer()
+			}
+		})
+		return
+	}
+	t.retry.Reset(d)
+}
+
+func (s *Source) stopRetryLocked() {
+	t := s.timers
+	t.mu.Lock()
+	if t.retry != nil {
+		t.retry.Stop()
+	}
+	t.mu.Unlock()
+}
+
+func (s *Source) onRetryTimer() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.syncLocked(s.clock.Now())
+	if e != nil && e.state.Load() == stateStaleBusy && !e.noRefresh && s.flight == nil && s.bgFailures > 0 {
+		s.startFlightLocked(context.Background(), true)
+	}
+}
+
+// Invalidate drops the cached token, typically after an API answered 401
+// with it: the next caller waits for a new one, and the Store's copy of the
+// dropped token is not adopted again.
+func (s *Source) Invalidate() { s.invalidate(nil) }
+
+// invalidate drops the cached token if it is tok (any token when tok is
+// nil), so that concurrent 401s for one token cause one refetch, not one
+// each.
+func (s *Source) invalidate(tok *oauth2.Token) bool {
+	s.mu.Lock()
+	e := s.cur.Load()
+	if e == nil || tok != nil && e.tok != tok {
+		s.mu.Unlock()
+		return false
+	}
+	s.cur.Store(nil)
+	s.rejected = e.tok.AccessToken
+	s.stopRetryLocked()
+	s.mu.Unlock()
+	s.emit(context.Background(), Event{Kind: EventInvalidate})
+	return true
+}
+
+type prevTokenKey struct{}
+
+// PreviousToken returns, inside a Fetcher called by a Source, the token the
+// fetch replaces — stale, expired or invalidated; from a fetch, the Store
+// or WithInitialToken — or nil when there was none. Moov's TokenSource
+// uses it to renew with the refresh_token grant. Do not modify it.
+func PreviousToken(ctx context.Context) *oauth2.Token {
+	tok, _ := ctx.Value(prevTokenKey{}).(*oauth2.Token)
+	return tok
+}
