@@ -21,8 +21,8 @@ func mobifinanceClient(t *testing.T, srv *httptest.Server) *mobifinance.ClientWi
 }
 
 var mobifinanceRequest = mobifinance.CreateTokenFormdataRequestBody{
-	RedirectUri:  "https://miniapp.example.mn/callback?x=1",
-	ClientId:     "ClientID given by MobiFinance",
+	RedirectURI:  "https://miniapp.example.mn/callback?x=1",
+	ClientID:     "ClientID given by MobiFinance",
 	ClientSecret: "ClientSecret given by MobiFinance",
 	Code:         "4/0AX4XfWh-code",
 	GrantType:    mobifinance.TokenRequestGrantTypeAuthorizationCode,

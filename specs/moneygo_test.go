@@ -21,7 +21,7 @@ func moneygoClient(t *testing.T, srv *httptest.Server) *moneygo.ClientWithRespon
 
 var moneygoRequest = moneygo.CreateTokenJSONRequestBody{
 	GrantType:    moneygo.TokenRequestGrantTypeClientCredentials,
-	ClientId:     "CLIENT_ID",
+	ClientID:     "CLIENT_ID",
 	ClientSecret: "CLIENT_SECRET",
 	Scope:        "api",
 }

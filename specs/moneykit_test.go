@@ -52,7 +52,7 @@ func TestMoneyKitRequests(t *testing.T) {
 			name: "body credentials",
 			body: moneykit.TokenRequest{
 				GrantType:    moneykit.TokenRequestGrantTypeClientCredentials,
-				ClientId:     ptr(moneykitID),
+				ClientID:     ptr(moneykitID),
 				ClientSecret: ptr(moneykitSecret),
 				Scope:        ptr("accounts:read"),
 			},
@@ -127,7 +127,7 @@ func TestMoneyKitResponses(t *testing.T) {
 		require.NotNil(t, r.JSON400)
 		assert.Equal(t, "api_error.auth.unauthorized", r.JSON400.ErrorCode)
 		assert.Equal(t, "Accounts access not permitted", r.JSON400.ErrorMessage)
-		assert.Equal(t, ptr("https://docs.moneykit.com/"), r.JSON400.DocumentationUrl)
+		assert.Equal(t, ptr("https://docs.moneykit.com/"), r.JSON400.DocumentationURL)
 		assert.Nil(t, r.JSON201)
 		assert.Nil(t, r.JSON401)
 	})
@@ -138,7 +138,7 @@ func TestMoneyKitResponses(t *testing.T) {
 		require.NotNil(t, r.JSON401)
 		assert.Equal(t, "api_error.auth.expired_access_token", r.JSON401.ErrorCode)
 		assert.Equal(t, "Access token expired", r.JSON401.ErrorMessage)
-		assert.Nil(t, r.JSON401.DocumentationUrl)
+		assert.Nil(t, r.JSON401.DocumentationURL)
 		assert.Nil(t, r.JSON400)
 	})
 
@@ -146,7 +146,7 @@ func TestMoneyKitResponses(t *testing.T) {
 		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/auth"}`})
 		require.NotNil(t, r.JSON401)
 		assert.Equal(t, "api_error.auth.unauthorized", r.JSON401.ErrorCode)
-		assert.Equal(t, ptr("https://docs.moneykit.com/auth"), r.JSON401.DocumentationUrl)
+		assert.Equal(t, ptr("https://docs.moneykit.com/auth"), r.JSON401.DocumentationURL)
 	})
 }
 

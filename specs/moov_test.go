@@ -56,7 +56,7 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateToken(ctx, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientId:     ptr(moovID),
+					ClientID:     ptr(moovID),
 					ClientSecret: ptr(moovSecret),
 					Scope:        ptr("/accounts.write"),
 				})
@@ -84,7 +84,7 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateTokenWithFormdataBody(ctx, moov.CreateTokenFormdataRequestBody{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientId:     ptr(moovID),
+					ClientID:     ptr(moovID),
 					ClientSecret: ptr(moovSecret),
 					Scope:        ptr("/accounts.read /accounts.write"),
 				})
@@ -112,7 +112,7 @@ func TestMoovRequests(t *testing.T) {
 				return c.CreateTokenWithFormdataBody(ctx, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
 					RefreshToken: ptr(moovRefresh),
-					ClientId:     ptr(moovID),
+					ClientID:     ptr(moovID),
 					ClientSecret: ptr(moovSecret),
 				})
 			},

@@ -37,12 +37,12 @@ func (e TokenRequestGrantType) Valid() bool {
 	}
 }
 
-// TokenRequest defines model for TokenRequest.
+// TokenRequest The form parameters; all five are required.
 type TokenRequest struct {
-	// ClientId Client ID provided by Mobifinance
+	// ClientID Client ID provided by Mobifinance
 	//
 	// Example: ClientID given by MobiFinance
-	ClientId string `json:"client_id"`
+	ClientID string `json:"client_id"`
 
 	// ClientSecret Client secret provided by Mobifinance
 	//
@@ -61,10 +61,10 @@ type TokenRequest struct {
 	// Example: authorization_code
 	GrantType TokenRequestGrantType `json:"grant_type"`
 
-	// RedirectUri Registered your application URL (must match schema and domain)
+	// RedirectURI Registered your application URL (must match schema and domain)
 	//
 	// Example: https://miniapp.example.mn/callback
-	RedirectUri string `json:"redirect_uri"`
+	RedirectURI string `json:"redirect_uri"`
 }
 
 // TokenRequestGrantType As defined in the OAuth 2.0 specification, this field must contain a value of
@@ -73,7 +73,8 @@ type TokenRequest struct {
 // Example: authorization_code
 type TokenRequestGrantType string
 
-// TokenResponse defines model for TokenResponse.
+// TokenResponse The access token. For this patch access_token is permanent, so refresh_token and
+// expires_in carry no expiry to act on.
 type TokenResponse struct {
 	// AccessToken The token that can be send to API. Next step APIs will be called using this token.
 	//
@@ -1053,34 +1054,35 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"xFjvbttGEn+VAe+ASwCZkmUrjXWfnLZ3NZC2gaOgH46GuuIOxW3IWXZ3KVotDNxD3BPekxSzSymkRDVu",
-	"kzRfDGv/zfxmfvOPv0apLitNSM5G818jm+ZYCv/vQr9FusWfa7SOf1dGV2icQr+bFgrJLZXkHxJtalTl",
-	"lKZoHn3pt+DmK6iM3iiJElZb+FavVKZIUIrRKMJ7UVYF7k/ffAVrtUHanfzX/qTbVnzMOqNoHT2MdpIt",
-	"pgbdSelh+w9o8DpceLQWWuKx8EWOIGqXa6N+EbwGfA4MutoQSsiMLsHlCIqUU6IAE+wbwyJXdne4MmjZ",
-	"IQkVer1GCbVFA4rgW02vxBZWIn2LJOMeij8regjc2ghyy7B8CPHagsRM8ZOK/IPfX9cuh2k8AVthqjKV",
-	"evkjcIwpU1hIKGvrINXkhCIQsBFFjaCzhHoqL1llD4vqMpr/Jzreje66oAf2B+AYlMpg6pa1UceAbnGt",
-	"rEODEra6NiCqqmghwJvbl/DE614Kl+YQwgMESZC6FIqe9nyQO1fZ+XhcKlKiquJ2Jy5pnIqiYL9FoyjT",
-	"phQumkeszpG6Xt+fa2VQsgV6uo86YXcYCC0le86727+uVz9h6tgYbVjbSpPF47gWaYrWLh2fGua33wKX",
-	"CwepIFghWCQJTsP1q5sYvsN7B9ZhxT8tNKoo+Azj90xWtA7E8O/0Ofw8O7/Ey1mWIorzZ1+Imbh4JlHK",
-	"yxWK6ezyYsi5eF8pg3apTqhrkP3EUguVoVMl887zNkBt9YBvdIMbNCPItAkKVt7lXYOAsglVaEpBPsdo",
-	"aBCkBtIuxKjBzKDN29NbdD18k736ihyu0QRydq4MhFvX3iUHP7Iob2+9asOJsOmhGYGitKjbvCcxE3Xh",
-	"GFhCiqwLrujw3MZwG9QI9y0IgxykSkJNThXeXi3CjX6LthUXJ/RIu8GjzZbQod2i9CqbZM+vZtnq6rlY",
-	"XZ3PrrLZeSYn06svcHrxTA7xwr91Ioctgkm3Fcbw5AUKg6YfyGHtvcHZC5aeyOPI47uKMu2LJyfC1Bcv",
-	"EiWfqsQ2WIrJyl5FY6NRVJuik1bWyuX1Kk51Od6d3//DkPsgOwXsHy0vAElWWpHnwq6acLJiMtgR/Pjq",
-	"+9cLGG+mY82Zdewv/TgCwU5tFawt2oSUixNKKGlDLGQT5mS3wvAbSG6XTNuCs+OmBUFDFesJ/306SqjJ",
-	"VZof52ROOnif5oLW6HHwM71QXmgwmKLa4C4cfIYS8M1i8QoYY0I7ZVZY6AYkOqEKlHESMSwGdVCLPbBQ",
-	"js8U7Ssyr/arsi8OygInugLPaotzEDvsCaXCmC1nI+VCUSSOnjaLOnCNSjHuNh8gdVqXexW6SL1fdmGV",
-	"EAsmvQsm8HXAe+kHo5wLXU3Oh1Zb/9TepZXRzNHQIvRpU9WrQqV7HbwH/gmaMKE9lzQVW47XQqXY1pSW",
-	"1deVSHM8m8aTIy43TRMLvx1rsx63d+345c2XX3/3+mt/h6NYOR+QXYM8OSTu0wN2R6Nog8aGMDiPJ+Ep",
-	"XSGJSkXz6CKexFxLKuFyX/QOGO+rorbuVEH5iGxPqKU7fHS2J7SnO5xge+StYrykG8mJ1qBwuGjzWXvr",
-	"hZbbXdZC8lbpaDi+P2ua5oybmrPaFEiMx08F+3Tamxbe2/Af9PePas9DN/4hPXC35R1uK/td5KN6vYdR",
-	"O1CxDf5uMIvm0d/G7yaucTtujXuz1kO/zDhTo18ItPOEnU4mv+ORn6ymd8PcI2W3DaEXPjDUdCnHuC7/",
-	"oAb9LhON0WY4vPwWlGitWGO/DVDkW5Ll70wu/vay9+qhkB+4k2o42TZG07ov4oWQpwejg+ofQAxX+r7I",
-	"A8Xh///9H3QktQY9/8sNWu/HL5TLEHefwqg3AT7sswBoA4fTy8ey9QAmb+/3K9G64eKz8drnoE/qgMEB",
-	"+YNp7fXuG9nP8WzO89lnYLWtq0obh61qIa1/Aru+eScJhmV8AI2HQHgjH0r1hp5N/npDWzQbNMtw+ZPQ",
-	"1qEhUUAQBCcE/Wkbd/Vv6TsgMPYSbF2WwmyjefRvdHAdyuGuUXJibVl06B7vvKjwBC8PWTXX1rWDw4ku",
-	"G2yuGxvDu08uu21QzmKRATfZljv+N7cvR2B1QiGd2TBYFOh8r7MSFv2HrBWC3qAxSsrw4aXfkf9y1oii",
-	"QBeXmiqxjUuKHu722A5B+I9+015fYPnNtvNvZ9K7h98CAAD//w==",
+	"xFhtb9tGEv4rA94BlwAyJb+lsfrJ6cvVQNoGjoJ+OBrqijsUtyFn2d2laLUwcD/ifuH9kmJ2KZqUqcRt",
+	"kuaLYe3bzDwz88wMf49SXVaakJyN5r9HNs2xFP7fhX6LdI2/1mgd/5ZoU6MqpzRF82iRI2TalFAJI0p0",
+	"aOyXIIoCMrVBEAbB4K+1MijjaBJVRldonEL/clooJLdU8uGzX/ktuPoaKqM3SqKE1Ra+1yuVKRKUYjSJ",
+	"8FaUVYHd6auvYa02SLuT33Yn3bbiY9YZRevobrKTbDE16A5KD9t/QoPX4cKjtdASxxEVtcu1Ub8JXgM+",
+	"BwZdbQglZEaX4HIERcopUXiA0boYFrmyu8OVQcvOTKjQ6zVKqC0aUATfa3oltrAS6Vsk75R7K/6q6DHj",
+	"1kaQW4blfRMvLUjMFD+pyD/442XtcjiJZ2ArTFWmUi9/Ao5tyhQWEsraOkg1OaEIBGxEUSPoLKGByktW",
+	"2ZtFdRnN/xM93I1u+kaP7I+YY1Aqg6lb1kY9NOga18o6NChhq2sDoqqK1gR4c/0SnnjdS+HSHEJqgSAJ",
+	"UpdC0dOBD3LnKjufTktFSlRV3O7EJU1TURTst2gSccoJF80jVueBul7fkHWMwED3SS/t9hOhDcmB8266",
+	"1/XqF0wdg9FSgq002UMRnKZoLTg+GcO32gRPVh6CsLn0m8CraErB3DMBq8FgZtDm7bYgmRDeVsqgXSqC",
+	"VBizBdLg17bgNIjUgaaH/NIXM65lEOFy4SAVBCsEiyT5zctXVzH8gLcOrMOKf1poVFHwGfaDzyhF62BW",
+	"MHPgx+fZ8RmenWcpojh+9oU4F6fPJEp5tkJxcn52OhZk92aOq2uQ44WlFipDp0qOf58/Q7i/0w1u0EyY",
+	"md+Be0Id8Ix7gyA1kHaBK4Zu2KIb2Dfr1FfkcI0mJEnvykja9/EumYSQRXm89apNa8JmYM0EFKVF3fKv",
+	"xEzUhWPDElJkXXBFL99sDNdBjXDf+iK0EYWSUJNThcertXCj36JtxcUJPRI3eDRsCe3jFqUX2Sx7fnGe",
+	"rS6ei9XF8flFdn6cydnJxRd4cvpMjsWFf+sAly4CpNsKY3jyAoVBMySUsPZekhgky0DkQwbgu4oy7Ys4",
+	"E3LqiyiJkk9VYhuQ4mBlr6Kx0SSqTdGjt7Vyeb2KU11Od+e7f9jkoZG9QvqvNi4ASVZakY+FXVVj0uRg",
+	"sBP4+dWPrxcw3ZxMNTP81F/6eQKCndoqWFu0CSkXJ5RQ0qZYYDWOyX6l4zeQ3I7U28K3i00LgsYq5xP+",
+	"+3SSUJOrNH9YG5h08DbNBa19G+WfGaTygvkwRW6m2nTwDCXgu8XiFbCNCe2UWWGhG5DohCpQxknEZrFR",
+	"ez2BNyy0BUeKus6AV4fdgS9SygITXYFHtcU5iJ3tCXkqZjZSLhRn4uxpWdSBa1SKcb8JAqnTuuxU6Fvq",
+	"/bJLq4RYMHWlAHw98l76ySjnQneV86HV1j/VubQymmM0tCrDsKnqVaHSTgfvgS9BEybUxZKmYsv5WqgU",
+	"29rWRvVlJdIcj07i2YNYbpomFn471mY9be/a6curr7754fU3/g5nsXI+IfuAPNkP3Kd70R1Nog0aG9Lg",
+	"OJ6Fp3SFJCoVzaPTeBZzLamEy33R24t4Xqr0oc79o0Z7Qm24w0eP9oS6cIcD0R55VIyXdCWZaA0Kh4uW",
+	"z9pbL7Tc7lgLyaPS03B6e9Q0zRE3V0e1KZDYHj+ddHQ6mFreO3jszRmPGhPCVPAhvXi/9R5vb4fd7KN6",
+	"zrtJOxQyBv80mEXz6B/T+6lx2o6M08G8eDcsM87U6BdC2PmAPZnN3uGRX6ym+4H0kbLbxtQLf09rynad",
+	"/UkNhl0mGqPNeHr5LSjRWrHGYRugyLcky3dMUP72cvDqvpCfuJNqmGwbo2k9FPFCyMMD2l71D0aMV/qh",
+	"yD3F4f///R/0JLWAHv/tgNbdGIhyGfLuU4B6FcyHjgVAG9ifoj4W1iM2ebzfr0TrhtPPFteegz6pA0YH",
+	"9Q8Oa6/3EGT/PYHhPD7/DFFt66rSxmGrWqD1T4Drm3tJMC7jA8J4zAgP8r5UD/T57O8H2qLZoFmGy58k",
+	"bB0aEgUEQXBA0F/GuK9/G74jAmMvwdZlKcw2mkf/RgeXoRzuGiUn1pZFh+7xxosKT/DyGKq5tq4dHA50",
+	"2WBz3dgY7j+57LZBOYtFBtxkW+7431y/nIDVCQU6s2GwKND5XmclLPoPaisEvUFjlJThw8uwI//tqBFF",
+	"gS4uNVViG5cU3d10tu0b4T8+ngz6Astvtp1/O5Pe3P0RAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -39,10 +39,10 @@ func (e TokenRequestGrantType) Valid() bool {
 
 // TokenRequest The JSON body that must be sent with the POST request to the /token endpoint.
 type TokenRequest struct {
-	// ClientId Your unique client identifier provided by the API.
+	// ClientID Your unique client identifier provided by the API.
 	//
 	// Example: CLIENT_ID
-	ClientId string `json:"client_id"`
+	ClientID string `json:"client_id"`
 
 	// ClientSecret Your unique client secret provided by the API.
 	//

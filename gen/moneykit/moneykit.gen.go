@@ -37,13 +37,14 @@ func (e TokenRequestGrantType) Valid() bool {
 	}
 }
 
-// TokenRequest defines model for TokenRequest.
+// TokenRequest The form parameters. The client_id and client_secret can be supplied as POST body
+// parameters, or as a HTTP basic auth header.
 type TokenRequest struct {
-	// ClientId Your application's MoneyKit client ID. Leave it out when it is sent in the Basic
+	// ClientID Your application's MoneyKit client ID. Leave it out when it is sent in the Basic
 	// header.
 	//
 	// Example: live_5c739a369515e10fc9e0
-	ClientId *string `json:"client_id,omitempty"`
+	ClientID *string `json:"client_id,omitempty"`
 
 	// ClientSecret Your application's MoneyKit client secret. Leave it out when it is sent in the Basic
 	// header.
@@ -69,7 +70,7 @@ type TokenRequest struct {
 // Example: client_credentials
 type TokenRequestGrantType string
 
-// TokenResponse defines model for TokenResponse.
+// TokenResponse Generated access token.
 type TokenResponse struct {
 	// AccessToken Short-lived access token.
 	//
@@ -343,10 +344,10 @@ type CreateTokenResponse struct {
 	JSON201 *TokenResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *struct {
-		// DocumentationUrl A link to the documentation of this error.
+		// DocumentationURL A link to the documentation of this error.
 		//
 		// Example: https://docs.moneykit.com/
-		DocumentationUrl *string `json:"documentation_url,omitempty"`
+		DocumentationURL *string `json:"documentation_url,omitempty"`
 
 		// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 		// codes, such as api_error.auth.expired_access_token and
@@ -362,10 +363,10 @@ type CreateTokenResponse struct {
 	}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *struct {
-		// DocumentationUrl A link to the documentation of this error.
+		// DocumentationURL A link to the documentation of this error.
 		//
 		// Example: https://docs.moneykit.com/
-		DocumentationUrl *string `json:"documentation_url,omitempty"`
+		DocumentationURL *string `json:"documentation_url,omitempty"`
 
 		// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 		// codes, such as api_error.auth.expired_access_token and
@@ -388,10 +389,10 @@ func (r CreateTokenResponse) GetJSON201() *TokenResponse {
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
 func (r CreateTokenResponse) GetJSON400() *struct {
-	// DocumentationUrl A link to the documentation of this error.
+	// DocumentationURL A link to the documentation of this error.
 	//
 	// Example: https://docs.moneykit.com/
-	DocumentationUrl *string `json:"documentation_url,omitempty"`
+	DocumentationURL *string `json:"documentation_url,omitempty"`
 
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
@@ -410,10 +411,10 @@ func (r CreateTokenResponse) GetJSON400() *struct {
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r CreateTokenResponse) GetJSON401() *struct {
-	// DocumentationUrl A link to the documentation of this error.
+	// DocumentationURL A link to the documentation of this error.
 	//
 	// Example: https://docs.moneykit.com/
-	DocumentationUrl *string `json:"documentation_url,omitempty"`
+	DocumentationURL *string `json:"documentation_url,omitempty"`
 
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
@@ -516,10 +517,10 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest struct {
-			// DocumentationUrl A link to the documentation of this error.
+			// DocumentationURL A link to the documentation of this error.
 			//
 			// Example: https://docs.moneykit.com/
-			DocumentationUrl *string `json:"documentation_url,omitempty"`
+			DocumentationURL *string `json:"documentation_url,omitempty"`
 
 			// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 			// codes, such as api_error.auth.expired_access_token and
@@ -540,10 +541,10 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest struct {
-			// DocumentationUrl A link to the documentation of this error.
+			// DocumentationURL A link to the documentation of this error.
 			//
 			// Example: https://docs.moneykit.com/
-			DocumentationUrl *string `json:"documentation_url,omitempty"`
+			DocumentationURL *string `json:"documentation_url,omitempty"`
 
 			// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 			// codes, such as api_error.auth.expired_access_token and
@@ -745,10 +746,10 @@ func (response CreateToken201JSONResponse) VisitCreateTokenResponse(w http.Respo
 }
 
 type CreateToken400JSONResponse struct {
-	// DocumentationUrl A link to the documentation of this error.
+	// DocumentationURL A link to the documentation of this error.
 	//
 	// Example: https://docs.moneykit.com/
-	DocumentationUrl *string `json:"documentation_url,omitempty"`
+	DocumentationURL *string `json:"documentation_url,omitempty"`
 
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
@@ -776,10 +777,10 @@ func (response CreateToken400JSONResponse) VisitCreateTokenResponse(w http.Respo
 }
 
 type CreateToken401JSONResponse struct {
-	// DocumentationUrl A link to the documentation of this error.
+	// DocumentationURL A link to the documentation of this error.
 	//
 	// Example: https://docs.moneykit.com/
-	DocumentationUrl *string `json:"documentation_url,omitempty"`
+	DocumentationURL *string `json:"documentation_url,omitempty"`
 
 	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
 	// codes, such as api_error.auth.expired_access_token and
@@ -892,33 +893,33 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7FjRbts6Ev2VAXeBAoEiO0nTIu5T2i22wXa3xcaLYlEFLk2OLTYSqZJUFN3A/34xlGRLtuu0vchb3xyJ",
-	"Is/MnDlzmAcmTF4Yjdo7NnlgTqSY8/Bzam5R/xe/leg8/V1YU6D1CsNbkSnUfqYk/SHRCasKr4xmE/Z/",
-	"U1rgRZEpwenRMwf/NhrrfykPzWdw9Y8Y3iO/Q1AeTOmhSlHTb+XA0QKlwacIr7lTItEpcok2ZhHDe54X",
-	"GbIJy9Qdzs7Fy7MLfvbi4vzkHE/GC3GBYxYxXxe0xHmr9JKtog6tQ2HR/xLi5tO/jLqFtAfi0nLtZ83j",
-	"bXyhFBBWAK2I4YPO6hbaTFiUqL3imQNXFoWxHmU4Vpc5m3xmu+vYTR/Unvd7ADph9mG7FPTDgTcwR+BZ",
-	"ZiqUsDAWfKro8S3qCJbqDjVwB0YjGAu5sQjN3pS7glvuUcK8TrQruEAXw9UCTK68RxnRtsDbg/pH1FuF",
-	"g0plGeEIuUJJqAhGogOOYS24EKbU3k0scgnecu3aM8KT3RysImbxW6ksSkprr2I367Vm/hWFp3y1/eMK",
-	"ox3uNhAXAp2bBVy7Wb1OjfXHxHEJzUrYE8H5KfIzeTKP4/j54oKfny0Wi/mLl/uqh/eFsuhmas9h70wF",
-	"mdFLKLVXGfSRQfsdUduhMFq6AYSzF+Px+jSlPS7R0nHh4++w+TKreO0gYXPkFm3ChkE1Tx/N/iB/gwMH",
-	"we5WhqiMorTK19ekdk055tSzl6VPf1HPiNvU+6VDC5rnCFzLoXi0SxJdcOcqY+Wr8AXPPFrNvbpDoqtD",
-	"LZVewlpgexvNNht9/HA9hbmRNW1neY4ebShNUPCQR4pok8bU+4KtKHqlFyZIuNGeiyCHBJhNWMHrpuo5",
-	"V9pzpdGSFJQ2azdwk9FoqXxazmNh8lG3fv2DSj9MXpepZy2BAbUsjNI+gi8hhhEvfToK775EFNkaROmI",
-	"dz5OdKIT9sYi9wgcNFbgvtMeMK/hjmdKck85DPJwIJExTKkeA8KrTsoWxlbcSpRQKZ8GCXLl3NFA1B5s",
-	"MxgdcJdo4o2x6o9Ajwm8DgyGh/6+K3g3nX6EdibAJ5ocVP1hl9WmhLx0tP0SNZIoJroRud5eccKanExT",
-	"PMgTwTVFQkMhU5SqHm9gQ5uIFJk74A3GeTO+qC4d3ubA67JJtXJwdHQ6Pjk6ikAbD6fjcSjSJ0tyHYqQ",
-	"Eph5HUJcF7SwhloQFtbk0CNGUc4zJUAaUeaofcjiqzApOrIk2uisJnpnSmCrpy1pLwsuUjw+jcc7VK2q",
-	"KubhdWzsctR+60bvr968/c/12/ANiZXyQXnWXT1kKovYHVrX8PkkHjcfmQI1LxSbsLN4HJ+xiBXcp0FL",
-	"epQOum/cHs/xJHxO9JNQItGBE9CnBAspsKFYV5JcRAho2upx2x+vjaw7rUEd0tBT0tH9cVVVxwtj8+PS",
-	"ZqiFkRgcZTsONtL8pmdOyKeWec5t3eRx7X76/qvF2XiH4F1Iyu54Vgby9O3WPgNEQkk5+ZlzaX3/jJ5H",
-	"PmhXt9zpxiQ+BnJtyh71MkH4G3NPyP5uccEm7G+jjfsftdZ/NPD9q+HY9bbE8KBxNSElp+OTAxX+6oze",
-	"XCx+8OzWM4XDh13zz1YVt13RKmLPx+MfwNEnVhk0joS7Id2muNRFnRyhBLTW2H5lB1I1G4qONMLFOUnJ",
-	"rfJhTJIjoR1mRG8qVqFm4UFM58cDGN3SHJ3jy6BvbWm7iElxC7SNNd4u7NBj7oG5Y8YgU/q28ck4lGAw",
-	"i8bDN1gHJu1gsLvmsxc9AVjwMvOPJmII9MDaeOPHugBcg5xmSCjaKzA+RZsEhXERuFKkQd+GuzZzWM4G",
-	"joBrmejNQqLfLFO58jO8F4gyXFDoOoM0042JwBngum7vNzQuab+iu5VtLiAHw/9OFtfE2K7kW3oN3ev+",
-	"OYcZ9JjR7hVvG8Mec73TsVc6DDDoaVlo1pOfbNa2NJchhGk3Wzcte9m5qKE0PFnX7qPK/u7dTPP2m5Di",
-	"3+LzW3x+i88Ti8//+lH1b/5s8nlw5/98s4oeVjdRrw07qwFtC3fO1vOlI2hNx9+sfmxbtHSHCO/3X5Dp",
-	"diTL4NninYsML9SA6Iz2bIFsb/iBjj4diGD4x0B7XWrv6TerPwMAAP//",
+	"7Fhdb9vKEf0rg22BCxg0JdvXubDy5KRBr9G0CWoXQREayoo7EjcmZ5ndpWXW0H8vZklKpCXLTgK/5U0m",
+	"lztfZ86c8b1ITVEaQvJOTO6FSzMsZPh5ZW6Q/o3fKnSe/1boUqtLrw2JibjKEObGFlBKKwv0aF0M/DDN",
+	"NZKfagWSVPeXw9Sih1QSzBBcVZa5RgXSwccPl1cwM6pOaHNTBMbySwl/Xl19hJl0OgVZ+QwylAptLCJR",
+	"WlOi9RqDs2ur257+11QWJFtMJT/6zcE/DWH9D+1b9+DibzG8R3mLoD2YysMyQ+Lf2oHjA5rAZwhv2JGE",
+	"Nk7gnSzKHMVE5PoWp6fpHydn8uTV2enRKR6N5+kZjkUkfF3yEeetpoVYRWKQlR/yuPn0p71uXdrh4sJK",
+	"8tPm8VbtGRkQTgCfiOED5XVX69SiQvJa5i5U2liPKpilqhCTz2L7nLjuO7Xj/Q4HXWp2+Xae8g8H3jDS",
+	"ZJ6bJSpGKvhM8+MbpAgW+haJEWYIGWuFsQjN3Zw7RqJHBbM6IVfKFF0MF3MwhfYeVcTXgmwN9U3UDwoH",
+	"S53n7EfIFSr2it1IKPgxrIVMU1ORdxOLUoG3klxrIzzZzsEqEha/Vdqi4rT2Kna9PmtmXzH1nK+2nV1p",
+	"yO3I29+RsAlapim6NlPbjda8nYa327dcZsb6Q+6F7Xs2kZ4eozxRR7M4jn+fn8nTk/l8Pnv1x64q412p",
+	"Lbqp3mHsT7OE3NACKvI6h75n0H7HLeAwNaTcwIWTV+Px2pomjwu0bC58/Ajqz/OlrB0kYobSok3EMKjm",
+	"6ZNVGuRvYHAQ7HYFGfKYVlb7+pJJuilHoMbzymc/yHvcA8wRlUMLJAvssXZLMu0R5mfnlsaq1+ELmXu0",
+	"JL2+RYa1Q1KaFnvp/zG650SGwRPyyBFt0ph5X4oVR69pbgLVG/IyDbTJDouJKGXdVL2QmrzUhJYpo7J5",
+	"e4GbjEYL7bNqFqemGHXn1z+49MPkdZn6rQUwIKnSaPIRfAkxjHgcjcK7LxFHtnaicow7HyeUUCLeWpQe",
+	"QQLhEtwj7QGzGm5lrpX0nMNAI3sSGQZtQgPA647y5sYupVWoYKl9FqjKVTPHc5w82GaeO5AuIcaNsfp/",
+	"AR4TeBMQDPf9e1fNBG5nB3ziCcPVH3ZZbSooKsfXL1oeSaghw95dcSKanPyMTID9KiGhvkxoDF5WTaq1",
+	"g4OD4/HRwUEEZDwcj8ehSJ8s03ooQsbOzOoQ4rqgpTXcgjC3poAeMMpqlusUlEmrAsmHLL4OE6UDS0KG",
+	"8prhnesUW95tQXteyjTDw+N4vAXV5XIZy/A6NnYxar91o/cXb9/96/Jd+IbJSvvAPOuuHiJVROIWrWvw",
+	"fBSPm49MiSRLLSbiJB7HJ8zv0meBS3qQ5j9Ls0v3vQieE3oRSCS0UznyOAvFulCsNkJAVy0ft/3xxqi6",
+	"4xqkkIYek47uDpfL5SHL38PK5kipURiUZzsONtT8tidiWF5XRSFt3eRxrZL6Oq31s9EYQeMwld3KvArg",
+	"6cuyXUKJiZJz8j12+XzfRk9L75W1D1TsRkw+5eRavD2peQLxNzsJe/ZXi3MxEX8ZbZaWUbuxjAbrymo4",
+	"dr2tMDxo1E9IyfH4aE+FvzpDm33ombZbbRWMP09drSLx+3j8DD/6wKoCxzFxN6DbFJe7qKMjVIDWGtuv",
+	"7ICqpkPSUSZ1ccFUcqN9GJOsSPiGKcObi1XqaXgQs/144EZ3tEDn5CLwW1vaLmJm3BJtI6EfFnaoMXe4",
+	"uSXGINd00+hpHFIwmHmj9RtfByJtb7Db4rMXPTswl1Xun0zE0NE9Z+ONHusCcI3nPENC0V6D8RnaJDCM",
+	"i8BVaRb4bXhrM4fVdKAIJKmENgcZftNcF9pP8S5FVGGR4bUHeaYbE4EzIKlu9yAel3xf2W1vm0Vlb/iP",
+	"ZHENjIeVfMevoXvdt7MfQU8J7V7xHvqwQ1xvdewFhQEGPS4LzXr0nc3aluY8hHDVzdZNy553KmpIDS/W",
+	"tbugsrt7N9O8/Sak+Bf5/CKfX+TzwuTzn35U/c1fTD4Pdv7P16vofnUd9dqwkxrQtnCnbL1cOHat6fjr",
+	"1fOuRcs7RHi/e0Hm7UhVQbPFW4uMLPUA6ILvbB15eOEHNn08IMHwj4F2XWr39OvV/wMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -62,10 +62,10 @@ func (e TokenResponseTokenType) Valid() bool {
 // Following this specification will allow any tooling to be able to use this API to get an
 // access_token.
 type TokenRequest struct {
-	// ClientId If not specified in `Authorization: Basic` it can be specified here.
+	// ClientID If not specified in `Authorization: Basic` it can be specified here.
 	//
 	// Example: 5clTR_MdVrrkgxw2
-	ClientId *string `json:"client_id,omitempty"`
+	ClientID *string `json:"client_id,omitempty"`
 
 	// ClientSecret If not specified in `Authorization: Basic` it can be specified here.
 	//
