@@ -159,6 +159,16 @@ func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, "grant_type=client_credentials", string(srv.only(t).Body))
+
+	// A pointer to an empty string is a value, and is sent: callers leave a field out with
+	// nil, never with ptr("").
+	resp, err = moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), moov.TokenRequest{
+		GrantType: moov.TokenRequestGrantTypeClientCredentials,
+		Scope:     ptr(""),
+	})
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, "grant_type=client_credentials&scope=", string(srv.only(t).Body))
 }
 
 // TestMoovResponses: each documented answer parses into its typed field.
