@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/paytoken/paytoken/gen/mobifinance"
-	"github.com/paytoken/paytoken/gen/moneygo"
-	"github.com/paytoken/paytoken/gen/moneykit"
-	"github.com/paytoken/paytoken/gen/moov"
+	mobifinancespec "github.com/paytoken/paytoken/gen/mobifinance/spec"
+	moneygospec "github.com/paytoken/paytoken/gen/moneygo/spec"
+	moneykitspec "github.com/paytoken/paytoken/gen/moneykit/spec"
+	moovspec "github.com/paytoken/paytoken/gen/moov/spec"
 )
 
 // field is what a spec says about one property: enough to notice a lost or changed field.
@@ -105,7 +105,7 @@ var specs = []spec{
 			"4XX": anyJSON,
 			"5XX": anyJSON,
 		},
-		embedded: moneygo.GetSpec,
+		embedded: moneygospec.GetSpec,
 	},
 	{
 		file:        "moneykit.yaml",
@@ -130,7 +130,7 @@ var specs = []spec{
 			"400": {"error_code": reqStr, "error_message": reqStr, "documentation_url": str},
 			"401": {"error_code": reqStr, "error_message": reqStr, "documentation_url": str},
 		},
-		embedded: moneykit.GetSpec,
+		embedded: moneykitspec.GetSpec,
 	},
 	{
 		file:        "moov.yaml",
@@ -157,7 +157,7 @@ var specs = []spec{
 			"400": {"error": reqStr},
 			"429": anyJSON,
 		},
-		embedded: moov.GetSpec,
+		embedded: moovspec.GetSpec,
 	},
 	{
 		file:        "mobifinance.yaml",
@@ -185,7 +185,7 @@ var specs = []spec{
 			"415": {"error": reqStr, "error_description": str},
 			"505": {"error": reqStr, "error_description": str},
 		},
-		embedded: mobifinance.GetSpec,
+		embedded: mobifinancespec.GetSpec,
 	},
 }
 

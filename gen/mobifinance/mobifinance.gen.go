@@ -7,18 +7,14 @@ package mobifinance
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -1047,131 +1043,4 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"xFhtb9tGEv4rA94BlwAyJb+lsfrJ6cvVQNoGjoJ+OBrqijsUtyFn2d2laLUwcD/ifuH9kmJ2KZqUqcRt",
-	"kuaLYe3bzDwz88wMf49SXVaakJyN5r9HNs2xFP7fhX6LdI2/1mgd/5ZoU6MqpzRF82iRI2TalFAJI0p0",
-	"aOyXIIoCMrVBEAbB4K+1MijjaBJVRldonEL/clooJLdU8uGzX/ktuPoaKqM3SqKE1Ra+1yuVKRKUYjSJ",
-	"8FaUVYHd6auvYa02SLuT33Yn3bbiY9YZRevobrKTbDE16A5KD9t/QoPX4cKjtdASxxEVtcu1Ub8JXgM+",
-	"BwZdbQglZEaX4HIERcopUXiA0boYFrmyu8OVQcvOTKjQ6zVKqC0aUATfa3oltrAS6Vsk75R7K/6q6DHj",
-	"1kaQW4blfRMvLUjMFD+pyD/442XtcjiJZ2ArTFWmUi9/Ao5tyhQWEsraOkg1OaEIBGxEUSPoLKGByktW",
-	"2ZtFdRnN/xM93I1u+kaP7I+YY1Aqg6lb1kY9NOga18o6NChhq2sDoqqK1gR4c/0SnnjdS+HSHEJqgSAJ",
-	"UpdC0dOBD3LnKjufTktFSlRV3O7EJU1TURTst2gSccoJF80jVueBul7fkHWMwED3SS/t9hOhDcmB8266",
-	"1/XqF0wdg9FSgq002UMRnKZoLTg+GcO32gRPVh6CsLn0m8CraErB3DMBq8FgZtDm7bYgmRDeVsqgXSqC",
-	"VBizBdLg17bgNIjUgaaH/NIXM65lEOFy4SAVBCsEiyT5zctXVzH8gLcOrMOKf1poVFHwGfaDzyhF62BW",
-	"MHPgx+fZ8RmenWcpojh+9oU4F6fPJEp5tkJxcn52OhZk92aOq2uQ44WlFipDp0qOf58/Q7i/0w1u0EyY",
-	"md+Be0Id8Ix7gyA1kHaBK4Zu2KIb2Dfr1FfkcI0mJEnvykja9/EumYSQRXm89apNa8JmYM0EFKVF3fKv",
-	"xEzUhWPDElJkXXBFL99sDNdBjXDf+iK0EYWSUJNThcertXCj36JtxcUJPRI3eDRsCe3jFqUX2Sx7fnGe",
-	"rS6ei9XF8flFdn6cydnJxRd4cvpMjsWFf+sAly4CpNsKY3jyAoVBMySUsPZekhgky0DkQwbgu4oy7Ys4",
-	"E3LqiyiJkk9VYhuQ4mBlr6Kx0SSqTdGjt7Vyeb2KU11Od+e7f9jkoZG9QvqvNi4ASVZakY+FXVVj0uRg",
-	"sBP4+dWPrxcw3ZxMNTP81F/6eQKCndoqWFu0CSkXJ5RQ0qZYYDWOyX6l4zeQ3I7U28K3i00LgsYq5xP+",
-	"+3SSUJOrNH9YG5h08DbNBa19G+WfGaTygvkwRW6m2nTwDCXgu8XiFbCNCe2UWWGhG5DohCpQxknEZrFR",
-	"ez2BNyy0BUeKus6AV4fdgS9SygITXYFHtcU5iJ3tCXkqZjZSLhRn4uxpWdSBa1SKcb8JAqnTuuxU6Fvq",
-	"/bJLq4RYMHWlAHw98l76ySjnQneV86HV1j/VubQymmM0tCrDsKnqVaHSTgfvgS9BEybUxZKmYsv5WqgU",
-	"29rWRvVlJdIcj07i2YNYbpomFn471mY9be/a6curr7754fU3/g5nsXI+IfuAPNkP3Kd70R1Nog0aG9Lg",
-	"OJ6Fp3SFJCoVzaPTeBZzLamEy33R24t4Xqr0oc79o0Z7Qm24w0eP9oS6cIcD0R55VIyXdCWZaA0Kh4uW",
-	"z9pbL7Tc7lgLyaPS03B6e9Q0zRE3V0e1KZDYHj+ddHQ6mFreO3jszRmPGhPCVPAhvXi/9R5vb4fd7KN6",
-	"zrtJOxQyBv80mEXz6B/T+6lx2o6M08G8eDcsM87U6BdC2PmAPZnN3uGRX6ym+4H0kbLbxtQLf09rynad",
-	"/UkNhl0mGqPNeHr5LSjRWrHGYRugyLcky3dMUP72cvDqvpCfuJNqmGwbo2k9FPFCyMMD2l71D0aMV/qh",
-	"yD3F4f///R/0JLWAHv/tgNbdGIhyGfLuU4B6FcyHjgVAG9ifoj4W1iM2ebzfr0TrhtPPFteegz6pA0YH",
-	"9Q8Oa6/3EGT/PYHhPD7/DFFt66rSxmGrWqD1T4Drm3tJMC7jA8J4zAgP8r5UD/T57O8H2qLZoFmGy58k",
-	"bB0aEgUEQXBA0F/GuK9/G74jAmMvwdZlKcw2mkf/RgeXoRzuGiUn1pZFh+7xxosKT/DyGKq5tq4dHA50",
-	"2WBz3dgY7j+57LZBOYtFBtxkW+7431y/nIDVCQU6s2GwKND5XmclLPoPaisEvUFjlJThw8uwI//tqBFF",
-	"gS4uNVViG5cU3d10tu0b4T8+ngz6Astvtp1/O5Pe3P0RAAD//w==",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -7,18 +7,14 @@ package moneygo
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -749,127 +745,4 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"xFfdchNHE32Vrvm+KqBqWQkTLhBXxnGIDLEJEgmprMse7ba0g3d7lvmxWCi/e6pnf6S1ZDC5yZ01OzN9",
-	"+szp7uOvItVlpQnJWTH5KmyaYynDn3N9hfQOP3m0jn9naFOjKqc0iYmY5wgns7NTWOisBpdLB6W3DhYI",
-	"FsnBWrkcXI7w9mw2B9NcA06HtZHjuwEpq7QiF4tIVEZXaJzCEDstFJK7UNlu4L+0N+BJffIIzTZQGZJT",
-	"S4UGKqOvVYYZLOoQ6fDtlG/Hz7KsChQTcfRmenw6v5j+LCLh6oqXrDOKVuIm6sJaTA26e4Vutt477Oz4",
-	"6N3xfF/olZHkLprlfVyfHXqXQ9gFvCuGea7sFueB3KRLITUYSJGFTUSAQr4Uk7/3fBfn20D3fN+D1qb6",
-	"LqDhE+hl4EGmKVrbP/9DjFdxBImQlUrEoyFFslK7oW4iwYeVwYzRb7EUbYnk9st1AM/7+/TiI6aOobey",
-	"tpUme0cKQ3WCQecNWZCN4JurNgJf6qLQa0Ur2Gh4V9ENExfh6v1RZeq8LNrgg4JSlBae1aWoUZd3uTbq",
-	"i+TTkKPM0MBSG5BFkZD1C8t8k2MZdtzbIdlYn4zxw6E6Uyev/3jyu3pzdJIvXqX8e/b+y/TJqTp5vu/h",
-	"8XOlDNoLtSeJWYUpV6ENIAu1RKfK21Jo0lPElaMpszH8og20wCI4ePb8YDwed18Twk9eFhaejiGT9TCJ",
-	"dm8kltqU0omJyLRfFLjBTb5coGHcIewd5TWlTKXStbh5T8AcgHaFHcO8rlQqi6KOwHHlXcvCIygLiXiJ",
-	"0qBp66ynuFn9rqS3kA3ojYaS2ZUyX6RoqUO/1ORkGloWyZJ3VbJuMiilIicVoeFK9qYQE5E7V9nJaLRS",
-	"LveLONXlqNvf/8GsDXn6TRPWj1/pB/ZWhURwGbp809YvI5AW+vjeogXl4oQSSsRcwwJXipe5Ypjw7lpW",
-	"awS19kCIGXczvWDgIGkgntD56KrRleqwSJuQhEytlJMFXGE7kzwVOr2yXVN+YGGJ0nmDNk4EzJAyjmig",
-	"HwsgKYNBt2axyoTuMcdeQCLUsrlwq4GCNAipNgZTF4VzFs01GlgrrtemvWyybB6c4YXKuEZTw/6ajrrO",
-	"AMoFAi4HnWECjQTh8OjoeDa7mJ+9Pj69DA8xDSgh0/TAQS6vcRtvBK2cYOvFra8qbVyArlIE6RLqZFSG",
-	"bSsdhIQ0ao/bEOpPo5xD4smYM7fthOz1URkd+unS6HI7YOUXhUoh06kvkVzI6AVowp7uhDQVNRddoVJs",
-	"u3kr/8NKpjk+PojHO6Jfr9exDJ9jbVaj9qwdvZkeHZ/OjsMZ7hjKhTLu5Tl8axGJazS2qYwn8bg5pCsk",
-	"nmMT8TQex095CkiXhwEw6lt/pe1+c9E0fGa6qBsVtWbjW+p8aFWpCmlYk5KrzTAFvDGhSlq71iZ7FDdS",
-	"dznawVMHbd/LokHCQyqhzbTbuL9/b/wSIQJpJjzvNGMDYlA6DFNaNJ0SrXups7rrc0iBPVlVBbdtpWn0",
-	"0erAbN98Bw5y4PluWbwdY7btw/abodb7BL8SrBA7Zg75f4NLMRH/G20s9aj106OBmb4ZzgBnPIaFxpME",
-	"tRyMx/fI94dit44nBB9K7xCsD61n6QvoYMDDX+fzt3AwHj8KjQq6PvUdF5SQdcan3GNj5uenDx9+KJMh",
-	"tPfUNQDMAI3RJkjuBUiqGyBhDsf70mJT1elvLdmFLr3FLApWSZF1klIMP9ZG02q7LuLNVMo0WiDtkh4J",
-	"KGc3WBTaCKy+BYiNAbfzinHn2HLx7D/jok9nKVXRTFdJdo0mPF7L0p6s4e6kE7pX1lwiviylqcVEnO2d",
-	"6OyR5Mr2bkichwyaKcnLX+/KpjI68ymvxjt9XlYq3p5M4ia68x4rKVvoz9++5LFjjsJN5z3i21eG/9MO",
-	"BukF19rOpdZand/8EwAA//8=",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

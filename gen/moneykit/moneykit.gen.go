@@ -7,18 +7,14 @@ package moneykit
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -886,129 +882,4 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Fhdb9vKEf0rg22BCxg0JdvXubDy5KRBr9G0CWoXQREayoo7EjcmZ5ndpWXW0H8vZklKpCXLTgK/5U0m",
-	"lztfZ86c8b1ITVEaQvJOTO6FSzMsZPh5ZW6Q/o3fKnSe/1boUqtLrw2JibjKEObGFlBKKwv0aF0M/DDN",
-	"NZKfagWSVPeXw9Sih1QSzBBcVZa5RgXSwccPl1cwM6pOaHNTBMbySwl/Xl19hJl0OgVZ+QwylAptLCJR",
-	"WlOi9RqDs2ur257+11QWJFtMJT/6zcE/DWH9D+1b9+DibzG8R3mLoD2YysMyQ+Lf2oHjA5rAZwhv2JGE",
-	"Nk7gnSzKHMVE5PoWp6fpHydn8uTV2enRKR6N5+kZjkUkfF3yEeetpoVYRWKQlR/yuPn0p71uXdrh4sJK",
-	"8tPm8VbtGRkQTgCfiOED5XVX69SiQvJa5i5U2liPKpilqhCTz2L7nLjuO7Xj/Q4HXWp2+Xae8g8H3jDS",
-	"ZJ6bJSpGKvhM8+MbpAgW+haJEWYIGWuFsQjN3Zw7RqJHBbM6IVfKFF0MF3MwhfYeVcTXgmwN9U3UDwoH",
-	"S53n7EfIFSr2it1IKPgxrIVMU1ORdxOLUoG3klxrIzzZzsEqEha/Vdqi4rT2Kna9PmtmXzH1nK+2nV1p",
-	"yO3I29+RsAlapim6NlPbjda8nYa327dcZsb6Q+6F7Xs2kZ4eozxRR7M4jn+fn8nTk/l8Pnv1x64q412p",
-	"Lbqp3mHsT7OE3NACKvI6h75n0H7HLeAwNaTcwIWTV+Px2pomjwu0bC58/Ajqz/OlrB0kYobSok3EMKjm",
-	"6ZNVGuRvYHAQ7HYFGfKYVlb7+pJJuilHoMbzymc/yHvcA8wRlUMLJAvssXZLMu0R5mfnlsaq1+ELmXu0",
-	"JL2+RYa1Q1KaFnvp/zG650SGwRPyyBFt0ph5X4oVR69pbgLVG/IyDbTJDouJKGXdVL2QmrzUhJYpo7J5",
-	"e4GbjEYL7bNqFqemGHXn1z+49MPkdZn6rQUwIKnSaPIRfAkxjHgcjcK7LxFHtnaicow7HyeUUCLeWpQe",
-	"QQLhEtwj7QGzGm5lrpX0nMNAI3sSGQZtQgPA647y5sYupVWoYKl9FqjKVTPHc5w82GaeO5AuIcaNsfp/",
-	"AR4TeBMQDPf9e1fNBG5nB3ziCcPVH3ZZbSooKsfXL1oeSaghw95dcSKanPyMTID9KiGhvkxoDF5WTaq1",
-	"g4OD4/HRwUEEZDwcj8ehSJ8s03ooQsbOzOoQ4rqgpTXcgjC3poAeMMpqlusUlEmrAsmHLL4OE6UDS0KG",
-	"8prhnesUW95tQXteyjTDw+N4vAXV5XIZy/A6NnYxar91o/cXb9/96/Jd+IbJSvvAPOuuHiJVROIWrWvw",
-	"fBSPm49MiSRLLSbiJB7HJ8zv0meBS3qQ5j9Ls0v3vQieE3oRSCS0UznyOAvFulCsNkJAVy0ft/3xxqi6",
-	"4xqkkIYek47uDpfL5SHL38PK5kipURiUZzsONtT8tidiWF5XRSFt3eRxrZL6Oq31s9EYQeMwld3KvArg",
-	"6cuyXUKJiZJz8j12+XzfRk9L75W1D1TsRkw+5eRavD2peQLxNzsJe/ZXi3MxEX8ZbZaWUbuxjAbrymo4",
-	"dr2tMDxo1E9IyfH4aE+FvzpDm33ombZbbRWMP09drSLx+3j8DD/6wKoCxzFxN6DbFJe7qKMjVIDWGtuv",
-	"7ICqpkPSUSZ1ccFUcqN9GJOsSPiGKcObi1XqaXgQs/144EZ3tEDn5CLwW1vaLmJm3BJtI6EfFnaoMXe4",
-	"uSXGINd00+hpHFIwmHmj9RtfByJtb7Db4rMXPTswl1Xun0zE0NE9Z+ONHusCcI3nPENC0V6D8RnaJDCM",
-	"i8BVaRb4bXhrM4fVdKAIJKmENgcZftNcF9pP8S5FVGGR4bUHeaYbE4EzIKlu9yAel3xf2W1vm0Vlb/iP",
-	"ZHENjIeVfMevoXvdt7MfQU8J7V7xHvqwQ1xvdewFhQEGPS4LzXr0nc3aluY8hHDVzdZNy553KmpIDS/W",
-	"tbugsrt7N9O8/Sak+Bf5/CKfX+TzwuTzn35U/c1fTD4Pdv7P16vofnUd9dqwkxrQtnCnbL1cOHat6fjr",
-	"1fOuRcs7RHi/e0Hm7UhVQbPFW4uMLPUA6ILvbB15eOEHNn08IMHwj4F2XWr39OvV/wMAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

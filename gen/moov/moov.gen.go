@@ -7,18 +7,14 @@ package moov
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
 )
 
@@ -993,135 +989,4 @@ func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
 	} else if response != nil {
 		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
 	}
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Fhtb9s4Ev4rA90BuwVkWXGaduN+ygbtbRbbNki82wOqIKKlscRUIhWSiqwW+e+HISXbityX9BYL3GG/",
-	"yRZJzcszM8/DT14iy0oKFEZ780+eTnIsmX1cyA8oLvC2Rm3od4o6UbwyXApv7p0WHIWBU4UpCsNZoeFf",
-	"igkDFSowOcLFq1N49vzpMcgVvD2pTQ6zIAR6kIp/ZHQMvFKsxEaqD0EkXsmikA0XGZica9AVJnzFE7ew",
-	"4UUBjBYAEy0YKQu7UsISgS0LpMdao9t7cn5GvzM0wEQkWJKg1teG/Ak836uUrFAZjtbNxDpyzdOxj2cr",
-	"ENL0pmAKXEA88GAOPzPNkxi4gYQJsma7OkeF9D1cs7Iq0Jt7R0mxuLh+nf6h1Ids3cw83zNtRW+0UVxk",
-	"3r3f26MxUWj+ApvSN6eTPHuu/yhns5vkMLt+KTPT1uH1wevb/PrpZJ+NGWX62v390MBFji7fM7DLgJbZ",
-	"T4q69ObveweTLXI831O4UqhzlyTvatfAvetHJg0PGFl1aRdCxbTGlMBBEGUDMGpUd4RdCRnjAhxq+qW6",
-	"1QbLYeT4we3647Ofsvoo/Fg95T8l2K5vZVbePm/DlqMoj2aHRwfJsyCgfSVb/4YiM7k3fxoeP9vjgk7k",
-	"voCegK5YgpMUC15ygykUXBsqK7tBg8mZAabQFQimQyunLElkLYwOGsUNjmNng3dbc4UppWcnt1ebtXJ5",
-	"g4khI7uuoCsp9B5jz6XWnOpRdUs68zoglizFPqRTmypAkVaSk31A0KEPkm/9/kgoNLUSHXZdJyi5UtK1",
-	"mX49PSvXrMY1vtsB/jexgeuKK9TXfI/9b+pyicoCAhMpUu0CY6PLNdyxgqewkmpg4XEY+t5KqpIZMleY",
-	"w51uxIXBDNXfdfXf1JXv2Zh9rk32uLVp6jEewNuK3dZIeaM2XzGlcWIHXJPzAuHXdwtY2Ump7TN19iAS",
-	"73Jm8A63JeEPMaBpVjM9nhTIFCqI6jA8THarxP6D8W7fltYyz/duGjPs0Js3X+4sgyocQHoQqnHXoRxi",
-	"Uitu2kviJ66olzTlyJ9xcOPNUI/JawpFrVGBYCUCEynEgym7WUQwbqRKAzizHaW16bfzFoWJBHUg370Y",
-	"TVYu7BFLmbYUNUukyAlr5jY2uTGVd08ucbGSloBIYVhiRz3Z5829irUucyXjwjAuUNHMq1XRHaDn02nG",
-	"TV4vg0SW03795oHAN4zIaynvftD9YB52Xh/i87eXC5hKKtyZ68uxT0HZWFJTJ+cmiEQkoj+b/MGG+0Xi",
-	"zyV/MOB+kUfmL7aTwmYLStbSSb9evn0DUlGnLCcoEplSPUbevqkE46EUia9MpcizA84hD3boDGSS0MM+",
-	"R+QIdyylDq8GKHPzkjz7QUO8raCYKj52RRnTpvimMbEPLRq7mSLUMGEooZH47tZAsXynuDEoYNlCTnW1",
-	"bLs66mBTKUklDCslS+gwWNXLgieQyqQuURj7uRcgBW4ACVIUtogKnmBHM7rSOKlYkuNkFoSjgmiaJmD2",
-	"dSBVNu326ulvZ6cv31y+tHuoKXNjmxZZ86AQPN+7Q6VdxRwEodsgKxSs4t7cOwzC4JDIBTO5bUGDiqE/",
-	"KrlPK/2uEVpZKxj0pT1tyOJWoGIGt+B1RvrQcJNTdCMRjylx7Mi2T+lWKLCxAe23QDwY493ioK+Gx0MS",
-	"HCJfQLRPkERi36bI+3rntEAcBmnrbhclAgaRO3v2WUoKQSEzuOjmSldvP8u07dsrCpsVVlVF11SmN1ra",
-	"jHVTbEcK7nQ1q4jrsmSq3UreQZgojgQbVtT4QE3uU3sPxN23iK9drbVfC3X8ZsRI7rf0bdEDdOvNhXvT",
-	"lcBf7ciQVo5o5qM4oJ2m7uKCLP+nwpU39/4x3d5sTLtrjengToO27UJiPWmaZmLbf62KbgL832Pke2M3",
-	"IHdG1Wj/6EQfnTULw2+ov0d9u1Od35y47zt8RJ4ua9uIV3VRtIDrJGciI7VDrVM6QetaEDBXTkQbvqyE",
-	"I/F4KQxfVMKR2E86aIQ9fWQqhuoZ6RNfvOixK1wsftxQP42JpW9HwezJA4EnrCa97oz8qnBwBuzRBaNM",
-	"vWK8qBX26eiu/CgCs+NHRYClKadXrDjfiQXB3N8TBju65AoY0Oie9HpSYVW0vZTr+Y7TkV/1pCs0aJgG",
-	"haua5HVaW8RYemC/wUUWwDvGLYErpMjs/LxAo9rJycqgikGzVkfiR6l8mrOyIB7Zm6J9iP89ccvPRPwE",
-	"lriSCsGolgg2I71Oxrphb7Gwc/YYEb/IxllhJDRkVX9ejiBwbTaotFRwawY4BxiI/iaDaKm9yngBvywW",
-	"58AKLZ0E0ERK6L9JSmGwcDs+OAg3cDsIg1lw+MQHLelcriORYlIwhan7iAOZ5V9LaXLL9zWUNckBtJyr",
-	"6pK0hcMWu4fhXrhuw/j9YbEZKnlR8M75AH6ntC/bLm8UtUjshE1ogywl5A2S/nnbw3Cf+fe7Ctubvx9o",
-	"6/dX9/6n+yt/d8h1zW7IUOlglmkq2O4W9xvPtfdD2r4fi1aSEGltUxuMKD+reFBKeRdw6dFR3fcfntN1",
-	"qV1jNR3WaYpOMl/d/ycAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }
