@@ -1,0 +1,92 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/auth/redisstore"
+)
+
+// BenchmarkLoad: a token served from Redis (one GET over loopback, open,
+// decode), per storage mode.
+func BenchmarkLoad(b *testing.B) {
+	e := newEnv(b)
+	for _, mode := range []struct {
+		name string
+		opt  redisstore.Option
+	}{{"encrypted", redisstore.WithEncryptionKey(newKey(b))}, {"plaintext", redisstore.Plaintext()}} {
+		b.Run(mode.name, func(b *testing.B) {
+			s := e.store(b, mode.opt, redisstore.WithPrefix(mode.name+":"))
+			ctx := context.Background()
+			tok := moovToken(b, time.Hour)
+			if err := s.Save(ctx, "moov:client:/accounts.read", tok); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				got, err := s.Load(ctx, "moov:client:/accounts.read")
+				if err != nil || got == nil {
+					b.Fatal(got, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSave: sealing and writing a token.
+func BenchmarkSave(b *testing.B) {
+	e := newEnv(b)
+	s := e.store(b, redisstore.WithEncryptionKey(newKey(b)))
+	ctx := context.Background()
+	tok := moovToken(b, time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Save(ctx, "moov:client:/accounts.read", tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFetch: the alternative to the store, a fresh token request to a
+// loopback token endpoint (keep-alive, no added latency), read the way the
+// provider packages read it. A real provider adds a network round trip and
+// its own processing time on top: tens to hundreds of milliseconds.
+func BenchmarkFetch(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = fmt.Fprintf(w, `{"access_token":"at-%s","expires_in":900,"refresh_token":"rt-%s","scope":"/accounts.read","token_type":"opaque"}`,
+			randHex(24), randHex(24))
+	}))
+	b.Cleanup(srv.Close)
+	client := srv.Client()
+	b.Cleanup(client.CloseIdleConnections)
+	ep := auth.Endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
+	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"/accounts.read"}}.Encode()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth2/token", strings.NewReader(form))
+		if err != nil {
+			b.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth("client", "secret")
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ep.ReadResponse(resp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
