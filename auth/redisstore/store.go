@@ -292,13 +292,14 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 // Save stores tok under key, replacing what was there, with a TTL that ends
 // at tok.Expiry (no TTL when Expiry is zero). A token that has already
 // expired is not stored: Save deletes the entry instead, since that is what
-// a reader would make of it.
+// a reader would make of it. A nil tok deletes the entry too, as with
+// auth.MemoryStore.
 func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 	if err := s.checkKey("save", key); err != nil {
 		return err
 	}
 	if tok == nil {
-		return errors.New("redisstore: save: nil token")
+		return s.del(ctx, "save (nil token)", s.RedisKey(key))
 	}
 	if tok.AccessToken == "" {
 		return errors.New("redisstore: save: token has no access token")
