@@ -1,0 +1,349 @@
+package redisstore_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/internal/redistest"
+)
+
+// The fleet tests start real OS processes (this test binary, re-executed
+// with fleetWorkerEnv set) that share one Redis and one token endpoint, as
+// a service deployed as many replicas does.
+
+const fleetWorkerEnv = "PAYTOKEN_REDISSTORE_FLEET_WORKER"
+
+type fleetConfig struct {
+	Redis        string
+	TokenURL     string
+	Key          []byte
+	StoreKey     string
+	Goroutines   int
+	Start, Stop  time.Time
+	Window       time.Duration
+	Margin       time.Duration
+	StoreTimeout time.Duration
+}
+
+type fleetReport struct {
+	Calls      int64
+	Errors     int64
+	FirstError string
+	// ExpiredServed counts tokens handed out past their Expiry.
+	ExpiredServed int64
+	// Tokens: every access token callers got, in the order first seen.
+	Tokens []string
+	Events map[string]int64
+}
+
+// tokenServer is the loopback token endpoint: it counts requests, takes
+// delay to answer each, and issues tokens named tok-<n>.
+type tokenServer struct {
+	*httptest.Server
+	lifetime time.Duration
+	delay    time.Duration
+	mu       sync.Mutex
+	at       []time.Time
+}
+
+func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
+	ts := &tokenServer{lifetime: lifetime, delay: delay}
+	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.FormValue("grant_type") != "client_credentials" {
+			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
+			return
+		}
+		ts.mu.Lock()
+		ts.at = append(ts.at, time.Now())
+		n := len(ts.at)
+		ts.mu.Unlock()
+		time.Sleep(ts.delay)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%d-%s","token_type":"Bearer","expires_in":%d}`,
+			n, randHex(16), int(ts.lifetime/time.Second))
+	}))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// requests returns how many requests arrived in [from, to).
+func (ts *tokenServer) requests(from, to time.Time) int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for _, at := range ts.at {
+		if !at.Before(from) && at.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+func (ts *tokenServer) timeline(t0 time.Time) string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	var parts []string
+	for _, at := range ts.at {
+		parts = append(parts, fmt.Sprintf("t0%+.3fs", at.Sub(t0).Seconds()))
+	}
+	return strings.Join(parts, " ")
+}
+
+type fleet struct {
+	cmds    []*exec.Cmd
+	outs    []*bytes.Buffer
+	errs    []*bytes.Buffer
+	reports []fleetReport
+}
+
+func startFleet(t *testing.T, n int, cfg fleetConfig) *fleet {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	f := &fleet{}
+	for range n {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), fleetWorkerEnv+"="+string(b))
+		var out, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &stderr
+		require.NoError(t, cmd.Start())
+		f.cmds = append(f.cmds, cmd)
+		f.outs = append(f.outs, &out)
+		f.errs = append(f.errs, &stderr)
+	}
+	t.Cleanup(func() {
+		for _, c := range f.cmds {
+			if c.ProcessState == nil {
+				_ = c.Process.Kill()
+				_ = c.Wait()
+			}
+		}
+	})
+	return f
+}
+
+func (f *fleet) wait(t *testing.T) {
+	t.Helper()
+	for i, c := range f.cmds {
+		err := c.Wait()
+		require.NoError(t, err, "worker %d: %v\nstderr:\n%s", i, err, f.errs[i])
+		var r fleetReport
+		require.NoError(t, json.Unmarshal(f.outs[i].Bytes(), &r), "worker %d stdout: %q\nstderr:\n%s", i, f.outs[i], f.errs[i])
+		f.reports = append(f.reports, r)
+	}
+}
+
+func fleetShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fleet test: starts 8 processes and runs for several seconds; skipped with -short")
+	}
+}
+
+// TestFleetRefresh: 8 processes × 100 goroutines share one token. Startup
+// costs one upstream request, and when the token reaches its refresh point
+// exactly one more request is made across the whole fleet; every caller
+// gets a valid token throughout.
+func TestFleetRefresh(t *testing.T) {
+	fleetShort(t)
+	srv := redistest.Start(t)
+	const lifetime = 6 * time.Second
+	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
+	t0 := time.Now().Add(2 * time.Second) // time for the workers to start
+	cfg := fleetConfig{
+		Redis: srv.Addr, TokenURL: ts.URL + "/oauth2/token", Key: newKey(t),
+		StoreKey: auth.StoreKey("fleet", "client-1", "/accounts.read"), Goroutines: 100,
+		Start: t0, Stop: t0.Add(5 * time.Second),
+		// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
+		Window: 3 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
+	}
+	f := startFleet(t, 8, cfg)
+	f.wait(t)
+	t.Logf("token requests: %s", ts.timeline(t0))
+
+	assert.Equal(t, 1, ts.requests(time.Time{}, t0.Add(2*time.Second)), "start-up: one request for the whole fleet")
+	assert.Equal(t, 1, ts.requests(t0.Add(2*time.Second), time.Now()), "refresh point: exactly one request across the fleet")
+	var calls int64
+	for i, r := range f.reports {
+		calls += r.Calls
+		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
+		assert.Zero(t, r.ExpiredServed, "worker %d", i)
+		require.Len(t, r.Tokens, 2, "worker %d: the first token, then the refreshed one", i)
+		assert.True(t, strings.HasPrefix(r.Tokens[0], "tok-1-") && strings.HasPrefix(r.Tokens[1], "tok-2-"), "worker %d: %v", i, r.Tokens)
+		assert.Equal(t, f.reports[0].Tokens, r.Tokens, "worker %d serves the fleet's tokens", i)
+		assert.Positive(t, r.Events["refresh_start"], "worker %d refreshed in the background", i)
+		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
+	}
+	t.Logf("%d Token calls across the fleet, 2 upstream requests", calls)
+}
+
+// TestFleetRedisOutage: Redis dies before the refresh point. Every process
+// then fetches for itself (its store calls fail within the Store's
+// timeout), callers keep getting valid tokens, and once a new Redis is up
+// the fleet is back to one request per refresh.
+func TestFleetRedisOutage(t *testing.T) {
+	fleetShort(t)
+	srv := redistest.Start(t)
+	const lifetime = 8 * time.Second
+	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
+	t0 := time.Now().Add(2 * time.Second)
+	cfg := fleetConfig{
+		Redis: srv.Addr, TokenURL: ts.URL + "/oauth2/token", Key: newKey(t),
+		StoreKey: auth.StoreKey("fleet", "client-1"), Goroutines: 100,
+		Start: t0, Stop: t0.Add(10500 * time.Millisecond),
+		// token 1: stale ≈ t0+4s; tokens fetched during the outage
+		// (≈ t0+4.7s): stale ≈ t0+8.7s
+		Window: 4 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
+	}
+	f := startFleet(t, 8, cfg)
+
+	time.Sleep(time.Until(t0.Add(1500 * time.Millisecond)))
+	srv.Kill()
+	time.Sleep(time.Until(t0.Add(6500 * time.Millisecond)))
+	srv.Restart() // empty, same port
+	f.wait(t)
+	t.Logf("token requests: %s", ts.timeline(t0))
+
+	assert.Equal(t, 1, ts.requests(time.Time{}, t0.Add(1500*time.Millisecond)), "start-up, Redis up: one request")
+	assert.Equal(t, 8, ts.requests(t0.Add(1500*time.Millisecond), t0.Add(6500*time.Millisecond)), "Redis down: each process fetches for itself")
+	assert.Equal(t, 1, ts.requests(t0.Add(6500*time.Millisecond), time.Now()), "Redis back: one request across the fleet again")
+	for i, r := range f.reports {
+		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
+		assert.Zero(t, r.ExpiredServed, "worker %d", i)
+		assert.Len(t, r.Tokens, 3, "worker %d: shared, own (outage), shared: %v", i, r.Tokens)
+		assert.Positive(t, r.Events["store_error"], "worker %d reported the outage", i)
+		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
+	}
+	last := f.reports[0].Tokens[len(f.reports[0].Tokens)-1]
+	for i, r := range f.reports {
+		assert.Equal(t, last, r.Tokens[len(r.Tokens)-1], "worker %d ends on the fleet's shared token", i)
+	}
+}
+
+// fleetWorker is the body of one worker process: goroutines calling Token
+// on one Source from cfg.Start to cfg.Stop. It prints a fleetReport.
+func fleetWorker(cfgJSON string) int {
+	var cfg fleetConfig
+	if err := json.Unmarshal([]byte(cfgJSON), &cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "fleet worker: config:", err)
+		return 2
+	}
+	rdb := redis.NewClient(redistest.ClientOptions(cfg.Redis))
+	defer rdb.Close()
+	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(cfg.Key), redisstore.WithTimeout(cfg.StoreTimeout))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleet worker:", err)
+		return 2
+	}
+
+	hc := &http.Client{Timeout: 5 * time.Second}
+	defer hc.CloseIdleConnections()
+	ep := auth.Endpoint{Provider: "fleet", DefaultLifetime: time.Hour}
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.TokenURL,
+			strings.NewReader("grant_type=client_credentials"))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		return ep.ReadResponse(resp)
+	}
+
+	var events [16]atomic.Int64
+	src := auth.NewSource(fetch,
+		auth.WithStore(store, cfg.StoreKey),
+		auth.WithRefreshWindow(cfg.Window),
+		auth.WithSafetyMargin(cfg.Margin),
+		auth.WithObserver(auth.ObserverFunc(func(_ context.Context, ev auth.Event) {
+			if int(ev.Kind) < len(events) {
+				events[ev.Kind].Add(1)
+			}
+		})),
+	)
+
+	var (
+		rep       fleetReport
+		mu        sync.Mutex
+		firstSeen = map[string]time.Time{}
+		calls     atomic.Int64
+		errs      atomic.Int64
+		expired   atomic.Int64
+		wg        sync.WaitGroup
+	)
+	time.Sleep(time.Until(cfg.Start))
+	for g := range cfg.Goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var last string
+			time.Sleep(time.Duration(g) * 100 * time.Microsecond) // spread the wake-ups
+			for time.Now().Before(cfg.Stop) {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				tok, err := src.TokenContext(ctx)
+				now := time.Now()
+				cancel()
+				calls.Add(1)
+				switch {
+				case err != nil:
+					if errs.Add(1) == 1 {
+						mu.Lock()
+						rep.FirstError = err.Error()
+						mu.Unlock()
+					}
+				case !tok.Expiry.IsZero() && now.After(tok.Expiry):
+					expired.Add(1)
+				}
+				if err == nil && tok.AccessToken != last {
+					last = tok.AccessToken
+					mu.Lock()
+					if _, ok := firstSeen[last]; !ok {
+						firstSeen[last] = now
+					}
+					mu.Unlock()
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+
+	rep.Calls, rep.Errors, rep.ExpiredServed = calls.Load(), errs.Load(), expired.Load()
+	for tok := range firstSeen {
+		rep.Tokens = append(rep.Tokens, tok)
+	}
+	slices.SortFunc(rep.Tokens, func(a, b string) int { return firstSeen[a].Compare(firstSeen[b]) })
+	rep.Events = map[string]int64{}
+	for k := range events {
+		if n := events[k].Load(); n > 0 {
+			rep.Events[auth.EventKind(k).String()] = n
+		}
+	}
+	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
+		fmt.Fprintln(os.Stderr, "fleet worker:", err)
+		return 2
+	}
+	return 0
+}
