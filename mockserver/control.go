@@ -1,0 +1,204 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// ControlPrefix is where the control API lives: the Server's methods over HTTP, for tests
+// written in other languages against `paytoken mock`. Never expose the mock beyond loopback.
+//
+//	GET    /_mock/                          what is served, with the demo clients
+//	POST   /_mock/{provider}/clients        {"client_id": "…", "client_secret": "…"}   → 204
+//	POST   /_mock/{provider}/faults         a FaultJSON                                → 204
+//	DELETE /_mock/{provider}/faults                                                    → 204
+//	POST   /_mock/{provider}/expire         every token of the provider expires        → 204
+//	POST   /_mock/mobifinance/codes         {"client_id": "…", "redirect_uri": "…"}    → 201 {"code": "…"}
+//	GET    /_mock/counts                    {"moov": Counts, …}
+//	DELETE /_mock/counts                    reset the counts                           → 204
+//
+// Bodies are JSON (or, for clients and codes, form-encoded). Errors are 400/404 with
+// {"error": "…"}.
+const ControlPrefix = "/_mock/"
+
+// FaultJSON is a Fault on the wire of the control API. Delay is a Go duration ("1.5s").
+type FaultJSON struct {
+	Status        int    `json:"status,omitempty"`
+	RetryAfter    string `json:"retry_after,omitempty"`
+	RetryIn       string `json:"retry_in,omitempty"`
+	Location      string `json:"location,omitempty"`
+	Body          string `json:"body,omitempty"`
+	ContentType   string `json:"content_type,omitempty"`
+	Delay         string `json:"delay,omitempty"`
+	Drop          bool   `json:"drop,omitempty"`
+	Malformed     bool   `json:"malformed,omitempty"`
+	Oversized     bool   `json:"oversized,omitempty"`
+	EmptyToken    bool   `json:"empty_token,omitempty"`
+	AfterHandling bool   `json:"after_handling,omitempty"`
+	Times         int    `json:"times,omitempty"`
+}
+
+// Fault converts the wire form, checking it.
+func (j FaultJSON) Fault() (Fault, error) {
+	f := Fault{
+		Status: j.Status, RetryAfter: j.RetryAfter, RetryIn: j.RetryIn, Location: j.Location,
+		Body: j.Body, ContentType: j.ContentType, Drop: j.Drop, Malformed: j.Malformed,
+		Oversized: j.Oversized, EmptyToken: j.EmptyToken, AfterHandling: j.AfterHandling, Times: j.Times,
+	}
+	if j.Delay != "" {
+		d, err := time.ParseDuration(j.Delay)
+		if err != nil {
+			return Fault{}, fmt.Errorf("delay: %w", err)
+		}
+		f.Delay = d
+	}
+	return f, f.Validate()
+}
+
+// Index is the control API's GET /_mock/ answer.
+type Index struct {
+	Providers []IndexEntry `json:"providers"`
+	Protected string       `json:"protected"`
+}
+
+// IndexEntry describes one provider in the Index.
+type IndexEntry struct {
+	Provider     Provider `json:"provider"`
+	TokenPath    string   `json:"token_path"`
+	DemoClientID string   `json:"demo_client_id,omitempty"`
+	DemoSecret   string   `json:"demo_client_secret,omitempty"`
+	Lifetime     string   `json:"token_lifetime"`
+}
+
+// Index describes the mock: each provider's token path, demo client and token lifetime.
+func (s *Server) Index() Index {
+	ix := Index{Protected: ProtectedPath}
+	for _, p := range Providers() {
+		e := IndexEntry{Provider: p, TokenPath: p.TokenPath(), Lifetime: "permanent"}
+		if !s.cfg.noDemo {
+			e.DemoClientID, e.DemoSecret = DemoClientID(p), DemoClientSecret(p)
+		}
+		if l := s.cfg.lifetimes[p]; l > 0 {
+			e.Lifetime = l.String()
+		}
+		ix.Providers = append(ix.Providers, e)
+	}
+	return ix
+}
+
+func (s *Server) mountControl(mux *http.ServeMux) {
+	bad := func(w http.ResponseWriter, status int, err error) {
+		writeJSON(w, status, map[string]string{"error": err.Error()})
+	}
+	provider := func(w http.ResponseWriter, r *http.Request) (Provider, bool) {
+		p, err := ParseProvider(r.PathValue("provider"))
+		if err != nil {
+			bad(w, http.StatusNotFound, err)
+			return "", false
+		}
+		return p, true
+	}
+	mux.HandleFunc("GET "+ControlPrefix+"{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.Index())
+	})
+	mux.HandleFunc("POST "+ControlPrefix+"{provider}/clients", func(w http.ResponseWriter, r *http.Request) {
+		p, ok := provider(w, r)
+		if !ok {
+			return
+		}
+		v, err := params(r)
+		if err != nil {
+			bad(w, http.StatusBadRequest, err)
+			return
+		}
+		id, secret := v.Get("client_id"), v.Get("client_secret")
+		if id == "" || secret == "" {
+			bad(w, http.StatusBadRequest, fmt.Errorf("client_id and client_secret are required"))
+			return
+		}
+		s.AddClient(p, id, secret)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST "+ControlPrefix+"{provider}/faults", func(w http.ResponseWriter, r *http.Request) {
+		p, ok := provider(w, r)
+		if !ok {
+			return
+		}
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		var j FaultJSON
+		if err := dec.Decode(&j); err != nil {
+			bad(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
+			return
+		}
+		f, err := j.Fault()
+		if err != nil {
+			bad(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
+			return
+		}
+		s.InjectFault(p, f)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("DELETE "+ControlPrefix+"{provider}/faults", func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := provider(w, r); ok {
+			s.ClearFaults(p)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	mux.HandleFunc("POST "+ControlPrefix+"{provider}/expire", func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := provider(w, r); ok {
+			s.ExpireTokens(p)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	mux.HandleFunc("POST "+ControlPrefix+"mobifinance/codes", func(w http.ResponseWriter, r *http.Request) {
+		v, err := params(r)
+		if err != nil {
+			bad(w, http.StatusBadRequest, err)
+			return
+		}
+		code, err := s.IssueCode(v.Get("client_id"), v.Get("redirect_uri"))
+		if err != nil {
+			bad(w, http.StatusBadRequest, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, map[string]string{"code": code})
+	})
+	mux.HandleFunc("GET "+ControlPrefix+"counts", func(w http.ResponseWriter, r *http.Request) {
+		out := map[Provider]Counts{}
+		for _, p := range Providers() {
+			out[p] = s.Counts(p)
+		}
+		writeJSON(w, http.StatusOK, out)
+	})
+	mux.HandleFunc("DELETE "+ControlPrefix+"counts", func(w http.ResponseWriter, r *http.Request) {
+		s.ResetCounts()
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// params reads a small JSON object of strings or a form body.
+func params(r *http.Request) (url.Values, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return nil, err
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "application/x-www-form-urlencoded" {
+		return url.ParseQuery(string(body))
+	}
+	var m map[string]string
+	if err := json.Unmarshal(body, &m); err != nil {
+		return nil, fmt.Errorf("want a JSON object of strings or a form body: %w", err)
+	}
+	v := url.Values{}
+	for k, s := range m {
+		v.Set(k, s)
+	}
+	return v, nil
+}

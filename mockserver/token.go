@@ -1,0 +1,291 @@
+package mockserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	genmobifinance "github.com/paytoken/paytoken/gen/mobifinance"
+	genmoneygo "github.com/paytoken/paytoken/gen/moneygo"
+	genmoneykit "github.com/paytoken/paytoken/gen/moneykit"
+	genmoov "github.com/paytoken/paytoken/gen/moov"
+)
+
+// maxRequestBody bounds a token request's body; real ones are a few hundred bytes.
+const maxRequestBody = 64 << 10
+
+// reqInfo is what a strict handler needs from the HTTP request beyond its decoded body:
+// the generated strict interface hands it only a context.
+type reqInfo struct {
+	basicID, basicSecret string
+	hasBasic             bool
+	form                 bool // the body was form-encoded (Moov mirrors it in the answer)
+	outcome              *outcome
+}
+
+type outcome struct{ issued bool }
+
+type ctxKey struct{}
+
+func info(ctx context.Context) *reqInfo {
+	if i, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+		return i
+	}
+	return &reqInfo{outcome: &outcome{}}
+}
+
+// tokenMiddleware wraps a provider's generated strict handler: it counts the request, sets
+// the headers every token answer carries, applies injected faults, validates the request
+// against the embedded spec and answers the provider's documented 400 when it fails.
+func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.st.count(p, func(c *Counts) { c.TokenRequests++ })
+			h := w.Header()
+			h.Set("Cache-Control", "no-store")
+			h.Set("Pragma", "no-cache")
+			h.Set("X-Request-Id", randomToken()[:24])
+
+			f, faulty := s.st.takeFault(p)
+			if faulty {
+				s.st.count(p, func(c *Counts) { c.Faults++ })
+				if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
+					return
+				}
+				if f.kinds() > 0 && !f.AfterHandling {
+					s.serveFault(w, p, f)
+					return
+				}
+			}
+
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.answer(w, p, invalidRequest(p, "request body too large"))
+				}
+				return // else the client went away mid-body
+			}
+			ct := r.Header.Get("Content-Type")
+			ri := &reqInfo{form: strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded"), outcome: &outcome{}}
+			ri.basicID, ri.basicSecret, ri.hasBasic = basicCreds(r)
+
+			route, err := Route(p)
+			if err != nil {
+				panic(err) // the embedded specs load in the tests: never here
+			}
+			vr := r.Clone(r.Context())
+			vr.Body = io.NopCloser(bytes.NewReader(body))
+			vr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+			vr.ContentLength = int64(len(body))
+			in := &openapi3filter.RequestValidationInput{Request: vr, Route: route, Options: validationOptions}
+			if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
+				s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+				s.answer(w, p, rejection(p, ct, body, describe(err)))
+				return
+			}
+
+			r2 := r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+			r2.Body = io.NopCloser(bytes.NewReader(body))
+			r2.ContentLength = int64(len(body))
+			if faulty && f.AfterHandling {
+				next.ServeHTTP(discard{h: http.Header{}}, r2)
+				s.serveFault(w, p, f)
+			} else {
+				next.ServeHTTP(w, r2)
+			}
+			if ri.outcome.issued {
+				s.st.count(p, func(c *Counts) { c.TokensIssued++ })
+			} else {
+				s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+			}
+		})
+	}
+}
+
+func (s *Server) answer(w http.ResponseWriter, p Provider, r responder) {
+	if err := r.VisitCreateTokenResponse(w); err != nil {
+		s.cfg.logger.Warn("mockserver: writing an answer", "provider", p, "err", err)
+	}
+}
+
+// discard is the ResponseWriter an AfterHandling fault's real answer goes to.
+type discard struct{ h http.Header }
+
+func (d discard) Header() http.Header         { return d.h }
+func (d discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d discard) WriteHeader(int)             {}
+
+// clientCredentials picks the client's credentials from a Basic header or the body, as
+// MoneyKit and Moov allow. Credentials in both places must agree. ok is false when they
+// disagree (a bad request), present says whether any were sent.
+func clientCredentials(ri *reqInfo, bodyID, bodySecret *string) (id, secret string, fromBasic, ok bool) {
+	bid, bsec := deref(bodyID), deref(bodySecret)
+	if ri.hasBasic {
+		if (bid != "" && bid != ri.basicID) || (bsec != "" && bsec != ri.basicSecret) {
+			return "", "", true, false
+		}
+		return ri.basicID, ri.basicSecret, true, true
+	}
+	return bid, bsec, false, true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func seconds(life interface{ Seconds() float64 }) int { return int(life.Seconds()) }
+
+// ---- Money-Go ----
+
+type moneygoServer struct{ s *Server }
+
+func (m moneygoServer) CreateToken(ctx context.Context, req genmoneygo.CreateTokenRequestObject) (genmoneygo.CreateTokenResponseObject, error) {
+	ri, b := info(ctx), req.Body
+	if b == nil {
+		return invalidRequest(MoneyGo, "missing JSON body").(genmoneygo.CreateTokenResponseObject), nil
+	}
+	id, ok := m.s.st.checkClient(MoneyGo, b.ClientID, b.ClientSecret, false)
+	if !ok {
+		return genmoneygo.CreateToken4XXJSONResponse{StatusCode: 401, Body: oauthError{"invalid_client", "Invalid client_id or client_secret"}}, nil
+	}
+	tok, life := m.s.st.issue(MoneyGo, id, b.Scope, "Bearer")
+	ri.outcome.issued = true
+	return genmoneygo.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: float64(seconds(life))}, nil
+}
+
+// ---- MoneyKit ----
+
+type moneykitServer struct{ s *Server }
+
+func moneykitError(status int, code, msg string) genmoneykit.CreateTokenResponseObject {
+	if status == 400 {
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+	}
+	return genmoneykit.CreateToken401JSONResponse{ErrorCode: code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+}
+
+func (m moneykitServer) CreateToken(ctx context.Context, req genmoneykit.CreateTokenRequestObject) (genmoneykit.CreateTokenResponseObject, error) {
+	ri, b := info(ctx), req.Body
+	if b == nil {
+		return moneykitError(400, "api_error.auth.unauthorized", "missing form body"), nil
+	}
+	id, secret, basic, ok := clientCredentials(ri, b.ClientID, b.ClientSecret)
+	if !ok {
+		return moneykitError(400, "api_error.auth.unauthorized", "client credentials in the Basic header and the body differ"), nil
+	}
+	cid, ok := m.s.st.checkClient(MoneyKit, id, secret, basic)
+	if !ok {
+		return moneykitError(401, "api_error.auth.unauthorized", "Invalid client_id or client_secret"), nil
+	}
+	tok, life := m.s.st.issue(MoneyKit, cid, deref(b.Scope), "bearer")
+	ri.outcome.issued = true
+	return genmoneykit.CreateToken201JSONResponse{AccessToken: tok, TokenType: "bearer", ExpiresIn: seconds(life)}, nil
+}
+
+// ---- Moov ----
+
+type moovServer struct{ s *Server }
+
+func moovError(code string) genmoov.CreateTokenResponseObject {
+	return genmoov.CreateToken400JSONResponse{Error: code}
+}
+
+// CreateToken answers Moov's two grants. Moov documents only 400 {"error": …} and 429, so
+// wrong credentials get 400 invalid_client (not 401), a bad refresh token 400 invalid_grant.
+// The answer mirrors the request: form in, form out.
+func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequestObject) (genmoov.CreateTokenResponseObject, error) {
+	ri := info(ctx)
+	b := req.JSONBody
+	if b == nil {
+		b = req.FormdataBody
+	}
+	if b == nil {
+		return moovError("invalid_request"), nil
+	}
+	id, secret, basic, ok := clientCredentials(ri, b.ClientID, b.ClientSecret)
+	if !ok {
+		return moovError("invalid_request"), nil
+	}
+	cid, ok := m.s.st.checkClient(Moov, id, secret, basic)
+	if !ok {
+		return moovError("invalid_client"), nil
+	}
+	scope := deref(b.Scope)
+	if b.GrantType == genmoov.TokenRequestGrantTypeRefreshToken {
+		if deref(b.RefreshToken) == "" {
+			return moovError("invalid_request"), nil
+		}
+		g, err := m.s.st.useRefresh(Moov, cid, *b.RefreshToken)
+		if err != nil {
+			return moovError("invalid_grant"), nil
+		}
+		if scope == "" {
+			scope = g.scope
+		} else if !subset(scope, g.scope) {
+			return moovError("invalid_scope"), nil
+		}
+	}
+	tok, life := m.s.st.issue(Moov, cid, scope, m.s.cfg.moovType)
+	rt := m.s.st.newRefresh(Moov, cid, scope)
+	ri.outcome.issued = true
+	resp := genmoov.TokenResponse{
+		AccessToken:  tok,
+		ExpiresIn:    int32(seconds(life)),
+		RefreshToken: &rt,
+		TokenType:    genmoov.TokenResponseTokenType(m.s.cfg.moovType),
+	}
+	if scope != "" {
+		resp.Scope = &scope
+	}
+	if ri.form {
+		return genmoov.CreateToken200FormdataResponse(resp), nil
+	}
+	return genmoov.CreateToken200JSONResponse(resp), nil
+}
+
+// subset reports whether every space-separated scope in want is in have.
+func subset(want, have string) bool {
+	hs := map[string]bool{}
+	for _, s := range strings.Fields(have) {
+		hs[s] = true
+	}
+	for _, s := range strings.Fields(want) {
+		if !hs[s] {
+			return false
+		}
+	}
+	return true
+}
+
+// ---- MobiFinance ----
+
+type mobifinanceServer struct{ s *Server }
+
+func (m mobifinanceServer) CreateToken(ctx context.Context, req genmobifinance.CreateTokenRequestObject) (genmobifinance.CreateTokenResponseObject, error) {
+	ri, b := info(ctx), req.Body
+	if b == nil {
+		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: ptr("Bad request")}, nil
+	}
+	cid, ok := m.s.st.checkClient(MobiFinance, b.ClientID, b.ClientSecret, false)
+	if !ok {
+		return genmobifinance.CreateToken401JSONResponse{Error: "unauthorized_client", ErrorDescription: ptr("Invalid client_id or client_secret")}, nil
+	}
+	code, why := m.s.st.redeem(cid, b.Code, b.RedirectURI)
+	if code == nil {
+		return genmobifinance.CreateToken403JSONResponse{Error: "invalid_grant", ErrorDescription: ptr(why)}, nil
+	}
+	tok, life := m.s.st.issue(MobiFinance, cid, "", "Bearer")
+	m.s.st.bindCodeToken(code, tok)
+	rt := randomToken()
+	ri.outcome.issued = true
+	return genmobifinance.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", RefreshToken: &rt, ExpiresIn: ptr(seconds(life))}, nil
+}
