@@ -8,9 +8,13 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The fleet tests re-run this test binary as their worker processes.
+	// The fleet and per-user tests re-run this test binary as their worker
+	// processes.
 	if cfg := os.Getenv(fleetWorkerEnv); cfg != "" {
 		os.Exit(fleetWorker(cfg))
+	}
+	if cfg := os.Getenv(userWorkerEnv); cfg != "" {
+		os.Exit(userWorker(cfg))
 	}
 	goleak.VerifyTestMain(m)
 }
