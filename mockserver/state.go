@@ -207,21 +207,30 @@ func (st *state) newRefresh(p Provider, clientID, scope string) string {
 	return rt
 }
 
-var errBadRefresh = errors.New("the refresh token is unknown, was used already or belongs to another client")
+var (
+	errBadRefresh = errors.New("the refresh token is unknown, was used already or belongs to another client")
+	errWiderScope = errors.New("the scope asked for is wider than the refresh token's")
+)
 
-// useRefresh checks a refresh token presented by clientID and, when refresh tokens rotate,
-// spends it.
-func (st *state) useRefresh(p Provider, clientID, rt string) (*refreshGrant, error) {
+// useRefresh checks a refresh token presented by clientID, and the scope asked for (empty:
+// the grant's own), and, when refresh tokens rotate, spends it. A refused request does not
+// spend it.
+func (st *state) useRefresh(p Provider, clientID, rt, scope string) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	g, ok := st.refresh[rt]
 	if !ok || g.provider != p || g.clientID != clientID {
-		return nil, errBadRefresh
+		return "", errBadRefresh
+	}
+	if scope == "" {
+		scope = g.scope
+	} else if !subset(scope, g.scope) {
+		return "", errWiderScope
 	}
 	if st.cfg.rotate {
 		delete(st.refresh, rt)
 	}
-	return g, nil
+	return scope, nil
 }
 
 // IssueCode makes a MobiFinance authorization code for the client, as MonPay does when the

@@ -224,15 +224,14 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 		if deref(b.RefreshToken) == "" {
 			return moovError("invalid_request"), nil
 		}
-		g, err := m.s.st.useRefresh(Moov, cid, *b.RefreshToken)
-		if err != nil {
+		granted, err := m.s.st.useRefresh(Moov, cid, *b.RefreshToken, scope)
+		switch {
+		case errors.Is(err, errWiderScope):
+			return moovError("invalid_scope"), nil
+		case err != nil:
 			return moovError("invalid_grant"), nil
 		}
-		if scope == "" {
-			scope = g.scope
-		} else if !subset(scope, g.scope) {
-			return moovError("invalid_scope"), nil
-		}
+		scope = granted
 	}
 	tok, life := m.s.st.issue(Moov, cid, scope, m.s.cfg.moovType)
 	rt := m.s.st.newRefresh(Moov, cid, scope)
