@@ -75,6 +75,15 @@ func (a answer) str(t *testing.T, key string) string {
 // strict=true the status itself must be one the spec documents.
 func send(t *testing.T, c *http.Client, srv *mockserver.Server, r tokenReq, strict bool) answer {
 	t.Helper()
+	a := sendRaw(t, c, srv, r)
+	validateAnswer(t, r, a, strict)
+	return a
+}
+
+// sendRaw posts the request and checks only the headers every token answer has: for the
+// faults that are off-spec on purpose.
+func sendRaw(t *testing.T, c *http.Client, srv *mockserver.Server, r tokenReq) answer {
+	t.Helper()
 	path := r.path
 	if path == "" {
 		path = r.p.TokenPath()
@@ -96,7 +105,8 @@ func send(t *testing.T, c *http.Client, srv *mockserver.Server, r tokenReq, stri
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	a := answer{Status: resp.StatusCode, Header: resp.Header, Body: body}
-	validateAnswer(t, r, a, strict)
+	require.Equal(t, "no-store", a.Header.Get("Cache-Control"), "every token answer is no-store")
+	require.Equal(t, "no-cache", a.Header.Get("Pragma"))
 	return a
 }
 
@@ -117,8 +127,6 @@ func validateAnswer(t *testing.T, r tokenReq, a answer, strict bool) {
 	in.SetBodyBytes(a.Body)
 	require.NoError(t, openapi3filter.ValidateResponse(context.Background(), in),
 		"%s answer %d %s does not match its spec", r.p, a.Status, a.Body)
-	require.Equal(t, "no-store", a.Header.Get("Cache-Control"), "every token answer is no-store")
-	require.Equal(t, "no-cache", a.Header.Get("Pragma"))
 }
 
 func demo(p mockserver.Provider) (string, string) {
