@@ -56,26 +56,43 @@ func BenchmarkSave(b *testing.B) {
 }
 
 // BenchmarkFetch: the alternative to the store, a fresh token request to a
-// loopback token endpoint (keep-alive, no added latency), read the way the
-// provider packages read it. A real provider adds a network round trip and
-// its own processing time on top: tens to hundreds of milliseconds.
+// loopback token endpoint in this process, read the way the provider
+// packages read it. "keepalive" reuses one plain-HTTP connection: the floor
+// of any fetch. "tls-new-conn" dials and handshakes TLS for each request,
+// which is what a process start, or a refresh every 15 minutes or more
+// (longer than idle connections are kept), really does. A real provider
+// adds its network round trips and its own processing on top: tens to
+// hundreds of milliseconds.
 func BenchmarkFetch(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = fmt.Fprintf(w, `{"access_token":"at-%s","expires_in":900,"refresh_token":"rt-%s","scope":"/accounts.read","token_type":"opaque"}`,
 			randHex(24), randHex(24))
-	}))
-	b.Cleanup(srv.Close)
-	client := srv.Client()
+	})
+	b.Run("keepalive", func(b *testing.B) {
+		srv := httptest.NewServer(handler)
+		b.Cleanup(srv.Close)
+		benchFetch(b, srv.URL, srv.Client())
+	})
+	b.Run("tls-new-conn", func(b *testing.B) {
+		srv := httptest.NewTLSServer(handler)
+		b.Cleanup(srv.Close)
+		client := srv.Client()
+		client.Transport.(*http.Transport).DisableKeepAlives = true
+		benchFetch(b, srv.URL, client)
+	})
+}
+
+func benchFetch(b *testing.B, baseURL string, client *http.Client) {
 	b.Cleanup(client.CloseIdleConnections)
 	ep := auth.Endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"/accounts.read"}}.Encode()
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/oauth2/token", strings.NewReader(form))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/oauth2/token", strings.NewReader(form))
 		if err != nil {
 			b.Fatal(err)
 		}
