@@ -72,19 +72,17 @@ type IndexEntry struct {
 	TokenPath    string   `json:"token_path"`
 	DemoClientID string   `json:"demo_client_id,omitempty"`
 	DemoSecret   string   `json:"demo_client_secret,omitempty"`
-	Lifetime     string   `json:"token_lifetime"`
+	// LifetimeSeconds is the token lifetime, sent as expires_in; 0: permanent.
+	LifetimeSeconds int64 `json:"token_lifetime_seconds"`
 }
 
 // Index describes the mock: each provider's token path, demo client and token lifetime.
 func (s *Server) Index() Index {
 	ix := Index{Protected: ProtectedPath}
 	for _, p := range Providers() {
-		e := IndexEntry{Provider: p, TokenPath: p.TokenPath(), Lifetime: "permanent"}
+		e := IndexEntry{Provider: p, TokenPath: p.TokenPath(), LifetimeSeconds: int64(s.cfg.lifetimes[p] / time.Second)}
 		if !s.cfg.noDemo {
 			e.DemoClientID, e.DemoSecret = DemoClientID(p), DemoClientSecret(p)
-		}
-		if l := s.cfg.lifetimes[p]; l > 0 {
-			e.Lifetime = l.String()
 		}
 		ix.Providers = append(ix.Providers, e)
 	}

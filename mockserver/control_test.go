@@ -40,8 +40,8 @@ func TestControlAPI(t *testing.T) {
 	require.Len(t, ix.Providers, 4)
 	assert.Equal(t, "/oauth2/token", ix.Providers[2].TokenPath)
 	assert.Equal(t, "demo-moov-secret", ix.Providers[2].DemoSecret)
-	assert.Equal(t, "permanent", ix.Providers[3].Lifetime)
-	assert.Equal(t, "15m0s", ix.Providers[2].Lifetime)
+	assert.EqualValues(t, 0, ix.Providers[3].LifetimeSeconds, "permanent")
+	assert.EqualValues(t, 900, ix.Providers[2].LifetimeSeconds)
 
 	st, _ = doJSON(t, c, "POST", base+"moov/clients", ctJSON, `{"client_id":"ci","client_secret":"cs"}`)
 	assert.Equal(t, 204, st)
