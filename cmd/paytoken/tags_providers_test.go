@@ -1,0 +1,5 @@
+//go:build providers
+
+package main
+
+const buildTags = "providers"
