@@ -1,0 +1,333 @@
+//go:build providers
+
+package main
+
+// The SDK end to end through the mock: every provider package, happy path and each fault
+// the mock can inject.
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/mobifinance"
+	"github.com/paytoken/paytoken/mockserver"
+	"github.com/paytoken/paytoken/moneygo"
+	"github.com/paytoken/paytoken/moneykit"
+	"github.com/paytoken/paytoken/moov"
+)
+
+// sdk is one provider's package configured against a mock, behind one shape.
+type sdk struct {
+	p      mockserver.Provider
+	token  func(ctx context.Context) (*oauth2.Token, error) // Token, or a fresh code's Exchange
+	client func(opts ...auth.Option) *http.Client           // Client (MobiFinance: of a fresh exchange)
+}
+
+// quickRetry keeps the tests fast: the waits a server asks for are honoured as given.
+var quickRetry = auth.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 5 * time.Second}
+
+func newMock(t *testing.T, opts ...mockserver.Option) (*mockserver.Server, *http.Client) {
+	t.Helper()
+	srv := mockserver.New(opts...)
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: 20 * time.Second}
+	t.Cleanup(func() {
+		hc.CloseIdleConnections()
+		srv.Close()
+	})
+	return srv, hc
+}
+
+func sdkFor(t *testing.T, srv *mockserver.Server, hc *http.Client, p mockserver.Provider, secret string) sdk {
+	t.Helper()
+	id := mockserver.DemoClientID(p)
+	if secret == "" {
+		secret = mockserver.DemoClientSecret(p)
+	}
+	s := auth.Secret(secret)
+	switch p {
+	case mockserver.MoneyGo:
+		c := &moneygo.Config{ClientID: id, ClientSecret: s, BaseURL: srv.URL, HTTPClient: hc}
+		return sdk{p, c.Token, c.Client}
+	case mockserver.MoneyKit:
+		c := &moneykit.Config{ClientID: id, ClientSecret: s, BaseURL: srv.URL, HTTPClient: hc}
+		return sdk{p, c.Token, c.Client}
+	case mockserver.Moov:
+		c := &moov.Config{ClientID: id, ClientSecret: s, BaseURL: srv.URL, HTTPClient: hc, Scopes: []string{"/accounts.read"}}
+		return sdk{p, c.Token, c.Client}
+	default:
+		c := &mobifinance.Config{ClientID: id, ClientSecret: s, RedirectURL: mockserver.DemoRedirectURI, BaseURL: srv.URL, HTTPClient: hc}
+		exchange := func(ctx context.Context) (*oauth2.Token, error) {
+			code, err := srv.IssueCode(id, mockserver.DemoRedirectURI)
+			if err != nil {
+				return nil, err
+			}
+			return c.Exchange(ctx, code)
+		}
+		client := func(opts ...auth.Option) *http.Client {
+			tok, err := exchange(context.Background())
+			require.NoError(t, err)
+			return c.Client(tok, opts...)
+		}
+		return sdk{p, exchange, client}
+	}
+}
+
+func protectedStatus(t *testing.T, c *http.Client, url string) int {
+	t.Helper()
+	resp, err := c.Get(url)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestSDKHappyPath(t *testing.T) {
+	srv, hc := newMock(t)
+	want := map[mockserver.Provider]struct {
+		raw  string
+		life time.Duration
+	}{
+		mockserver.MoneyGo:     {"Bearer", 30 * 24 * time.Hour},
+		mockserver.MoneyKit:    {"bearer", time.Hour},
+		mockserver.Moov:        {"opaque", 15 * time.Minute},
+		mockserver.MobiFinance: {"Bearer", 0},
+	}
+	for _, p := range mockserver.Providers() {
+		t.Run(string(p), func(t *testing.T) {
+			s := sdkFor(t, srv, hc, p, "")
+			tok, err := s.token(ctxT(t))
+			require.NoError(t, err)
+			assert.Len(t, tok.AccessToken, 64)
+			assert.Equal(t, "Bearer", tok.TokenType, "every SDK token says Bearer")
+			assert.Equal(t, want[p].raw, tok.Extra("token_type"), "the raw token_type stays readable")
+			if want[p].life == 0 {
+				assert.True(t, tok.Expiry.IsZero(), "MobiFinance tokens are permanent")
+			} else {
+				assert.WithinDuration(t, time.Now().Add(want[p].life), tok.Expiry, 5*time.Second)
+			}
+			if p == mockserver.Moov {
+				assert.NotEmpty(t, tok.RefreshToken)
+			}
+			assert.Equal(t, 200, protectedStatus(t, s.client(), srv.ProtectedURL()), "Client sends Authorization: Bearer, Moov included")
+		})
+	}
+}
+
+func TestSDKRetriesTransientFaults(t *testing.T) {
+	faults := map[string]mockserver.Fault{
+		"429 Retry-After":   {Status: 429, RetryAfter: "1", Times: 1},
+		"429 X-Retry-In":    {Status: 429, RetryIn: "300", Times: 1},
+		"503":               {Status: 503, Times: 2},
+		"dropped":           {Drop: true, Times: 1},
+		"HTML gateway page": {Status: 502, Body: "<html>Bad Gateway</html>", ContentType: "text/html", Times: 1},
+	}
+	for _, p := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov} {
+		for name, f := range faults {
+			t.Run(string(p)+" "+name, func(t *testing.T) {
+				srv, hc := newMock(t)
+				s := sdkFor(t, srv, hc, p, "")
+				srv.InjectFault(p, f)
+				start := time.Now()
+				tok, err := s.token(ctxT(t))
+				require.NoError(t, err)
+				assert.NotEmpty(t, tok.AccessToken)
+				assert.Equal(t, f.Times+1, srv.Counts(p).TokenRequests, "retried until the fault was used up")
+				if f.RetryAfter == "1" {
+					assert.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond, "Retry-After is honoured")
+				}
+			})
+		}
+	}
+}
+
+func TestSDKGivesUp(t *testing.T) {
+	for _, p := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov} {
+		t.Run(string(p), func(t *testing.T) {
+			srv, hc := newMock(t)
+			s := sdkFor(t, srv, hc, p, "")
+			srv.InjectFault(p, mockserver.Fault{Status: 503}) // until cleared
+			_, err := s.token(ctxT(t))
+			require.Error(t, err)
+			assert.ErrorIs(t, err, auth.ErrServer)
+			var ae *auth.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, 503, ae.StatusCode)
+			assert.Equal(t, 3, srv.Counts(p).TokenRequests, "the default policy makes 3 attempts")
+		})
+	}
+}
+
+// MobiFinance's exchange never sends a code twice once the request may have reached the
+// server: a 505 (which it documents), a 429 or a dropped connection is returned at once.
+func TestSDKMobiFinanceNeverResendsACode(t *testing.T) {
+	for name, f := range map[string]mockserver.Fault{
+		"505":     {Status: 505, Times: 1},
+		"429":     {Status: 429, RetryAfter: "1", Times: 1},
+		"dropped": {Drop: true, Times: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, hc := newMock(t)
+			s := sdkFor(t, srv, hc, mockserver.MobiFinance, "")
+			srv.InjectFault(mockserver.MobiFinance, f)
+			_, err := s.token(ctxT(t))
+			require.Error(t, err)
+			assert.Equal(t, 1, srv.Counts(mockserver.MobiFinance).TokenRequests, "not retried")
+			if f.Status == 505 {
+				assert.ErrorIs(t, err, auth.ErrServer)
+				var ae *auth.Error
+				require.ErrorAs(t, err, &ae)
+				assert.Equal(t, "server_error", ae.Code)
+				assert.True(t, ae.Temporary())
+			}
+		})
+	}
+	t.Run("a code spent before the answer was lost", func(t *testing.T) {
+		srv, hc := newMock(t)
+		id, secret := mockserver.DemoClientID(mockserver.MobiFinance), mockserver.DemoClientSecret(mockserver.MobiFinance)
+		c := &mobifinance.Config{ClientID: id, ClientSecret: auth.Secret(secret), RedirectURL: mockserver.DemoRedirectURI, BaseURL: srv.URL, HTTPClient: hc}
+		code := srv.MustIssueCode(id, mockserver.DemoRedirectURI)
+		srv.InjectFault(mockserver.MobiFinance, mockserver.Fault{Status: 505, AfterHandling: true, Times: 1})
+		_, err := c.Exchange(ctxT(t), code)
+		assert.ErrorIs(t, err, auth.ErrServer)
+		_, err = c.Exchange(ctxT(t), code)
+		assert.ErrorIs(t, err, auth.ErrInvalidGrant, "the caller's own resend finds the code spent")
+	})
+	t.Run("redirect_uri mismatch", func(t *testing.T) {
+		srv, hc := newMock(t)
+		id, secret := mockserver.DemoClientID(mockserver.MobiFinance), mockserver.DemoClientSecret(mockserver.MobiFinance)
+		c := &mobifinance.Config{ClientID: id, ClientSecret: auth.Secret(secret), RedirectURL: "https://other.example/cb", BaseURL: srv.URL, HTTPClient: hc}
+		_, err := c.Exchange(ctxT(t), srv.MustIssueCode(id, mockserver.DemoRedirectURI))
+		assert.ErrorIs(t, err, auth.ErrInvalidGrant)
+	})
+}
+
+func TestSDKBadAnswers(t *testing.T) {
+	for _, p := range mockserver.Providers() {
+		for name, f := range map[string]mockserver.Fault{
+			"malformed":   {Malformed: true, Times: 1},
+			"oversized":   {Oversized: true, Times: 1},
+			"empty token": {EmptyToken: true, Times: 1},
+		} {
+			t.Run(string(p)+" "+name, func(t *testing.T) {
+				srv, hc := newMock(t)
+				s := sdkFor(t, srv, hc, p, "")
+				srv.InjectFault(p, f)
+				tok, err := s.token(ctxT(t))
+				assert.Nil(t, tok)
+				assert.ErrorIs(t, err, auth.ErrMalformedResponse)
+				var ae *auth.Error
+				if assert.ErrorAs(t, err, &ae) {
+					assert.Equal(t, srv.Counts(p).TokenRequests, 1, "a 2xx is final")
+					assert.LessOrEqual(t, len(ae.Body), auth.MaxErrorBody)
+				}
+			})
+		}
+	}
+}
+
+// A token request never follows a redirect: the credentials stay with the configured host.
+func TestSDKRefusesRedirects(t *testing.T) {
+	var stolen atomic.Int32
+	thief := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { stolen.Add(1) }))
+	defer thief.Close()
+	for _, p := range mockserver.Providers() {
+		t.Run(string(p), func(t *testing.T) {
+			srv, hc := newMock(t)
+			s := sdkFor(t, srv, hc, p, "")
+			srv.InjectFault(p, mockserver.Fault{Status: 307, Location: thief.URL + p.TokenPath()})
+			_, err := s.token(ctxT(t))
+			var ae *auth.Error
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, 307, ae.StatusCode)
+		})
+	}
+	assert.Zero(t, stolen.Load(), "no request reached the redirect's target")
+}
+
+func TestSDKWrongCredentials(t *testing.T) {
+	srv, hc := newMock(t)
+	for _, p := range mockserver.Providers() {
+		t.Run(string(p), func(t *testing.T) {
+			_, err := sdkFor(t, srv, hc, p, "wrong-secret").token(ctxT(t))
+			assert.ErrorIs(t, err, auth.ErrInvalidClient)
+			assert.NotContains(t, err.Error(), "wrong-secret")
+			assert.Equal(t, 1, srv.Counts(p).TokenRequests, "a 4xx is final")
+		})
+	}
+}
+
+// The authorized client recovers from a 401: its Transport drops the cached token, gets a
+// new one and sends the request again.
+func TestSDKClientRecoversFromRevokedToken(t *testing.T) {
+	for _, p := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov} {
+		t.Run(string(p), func(t *testing.T) {
+			srv, hc := newMock(t)
+			c := sdkFor(t, srv, hc, p, "").client(auth.WithRetry(quickRetry))
+			assert.Equal(t, 200, protectedStatus(t, c, srv.ProtectedURL()))
+			srv.ExpireTokens(p)
+			assert.Equal(t, 200, protectedStatus(t, c, srv.ProtectedURL()))
+			assert.Equal(t, 2, srv.Counts(p).TokensIssued)
+			assert.Equal(t, 1, srv.Counts(p).ProtectedRejected)
+		})
+	}
+}
+
+// Moov's TokenSource renews with the refresh_token grant when it has a refresh token.
+func TestSDKMoovRenewsWithRefreshToken(t *testing.T) {
+	srv, hc := newMock(t, mockserver.WithTokenLifetime(mockserver.Moov, 2*time.Second))
+	id, secret := mockserver.DemoClientID(mockserver.Moov), mockserver.DemoClientSecret(mockserver.Moov)
+	c := &moov.Config{ClientID: id, ClientSecret: auth.Secret(secret), BaseURL: srv.URL, HTTPClient: hc, Scopes: []string{"/accounts.read"}}
+	ts := c.TokenSource(auth.WithSafetyMargin(0), auth.WithRefreshWindow(0))
+	first, err := ts.TokenContext(ctxT(t))
+	require.NoError(t, err)
+	time.Sleep(2100 * time.Millisecond)
+	second, err := ts.TokenContext(ctxT(t))
+	require.NoError(t, err)
+	assert.NotEqual(t, first.AccessToken, second.AccessToken)
+	// The first refresh token was spent by the renewal (the mock rotates them).
+	_, err = c.Refresh(ctxT(t), first.RefreshToken)
+	assert.ErrorIs(t, err, auth.ErrInvalidGrant)
+	_, err = c.Refresh(ctxT(t), second.RefreshToken)
+	assert.NoError(t, err)
+}
+
+// Many callers, one fetch.
+func TestSDKTokenSourceSharesOneFetch(t *testing.T) {
+	srv, hc := newMock(t)
+	srv.InjectFault(mockserver.MoneyKit, mockserver.Fault{Delay: 100 * time.Millisecond, Times: 1})
+	id, secret := mockserver.DemoClientID(mockserver.MoneyKit), mockserver.DemoClientSecret(mockserver.MoneyKit)
+	ts := (&moneykit.Config{ClientID: id, ClientSecret: auth.Secret(secret), BaseURL: srv.URL, HTTPClient: hc}).TokenSource()
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for range 50 {
+		wg.Go(func() {
+			if _, err := ts.TokenContext(context.Background()); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, 1, srv.Counts(mockserver.MoneyKit).TokenRequests)
+}
+
+var _ = errors.New
