@@ -95,8 +95,10 @@ type flight struct {
 //     for it. A token that was used while fresh is refreshed as soon as it
 //     turns stale, even if nobody calls again, so a token used once and then
 //     left idle through its refresh window is renewed before anyone needs it.
-//     A failed background refresh keeps the still-valid token in service and
-//     is tried again after a jittered, growing backoff (at least 500ms).
+//     A failed background refresh keeps the still-valid token in service;
+//     after a temporary failure (network, 429, 5xx) it is tried again after a
+//     jittered, growing backoff (at least 500ms, honouring Retry-After),
+//     after a final one (rejected credentials) not before the token expires.
 //   - Expired, invalidated or none yet: callers wait for one shared fetch.
 //     Each caller's context bounds only its own wait; the fetch runs detached
 //     from the callers (bounded by WithFetchTimeout) so that one caller giving
@@ -486,10 +488,12 @@ func (s *Source) onPhaseTimer() {
 }
 
 // scheduleRetryLocked arms the next background attempt after a failed one,
-// unless the token will have expired by then (callers then fetch).
+// unless retrying cannot help (a final error: the token stays in service
+// until it expires, then callers get the error of their own fetch) or the
+// token will have expired by then.
 func (s *Source) scheduleRetryLocked(now time.Time, err error) {
 	e := s.cur.Load()
-	if e == nil || e.state.Load() != stateStaleBusy {
+	if e == nil || e.state.Load() != stateStaleBusy || !retryable(err) {
 		return
 	}
 	s.bgFailures++
