@@ -52,8 +52,9 @@ func (ep Endpoint) ReadResponse(resp *http.Response) (*oauth2.Token, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	if err != nil {
+		// One line: errors.Join would put a newline into the message.
 		e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
-		return nil, fmt.Errorf("%s: reading token response (HTTP %d): %w", ep.Provider, resp.StatusCode, errors.Join(err, e))
+		return nil, fmt.Errorf("%w: reading the body: %w", e, err)
 	}
 	tooLong := len(body) > MaxResponseBody
 	status := resp.StatusCode
