@@ -1,10 +1,10 @@
 package mockserver
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"time"
@@ -22,7 +22,7 @@ import (
 //	GET    /_mock/counts                    {"moov": Counts, …}
 //	DELETE /_mock/counts                    reset the counts                           → 204
 //
-// Bodies are JSON (or, for clients and codes, form-encoded). Errors are 400/404 with
+// Bodies are JSON (or, for clients and codes, form-encoded), whatever the Content-Type says. Errors are 400/404 with
 // {"error": "…"}.
 const ControlPrefix = "/_mock/"
 
@@ -180,14 +180,14 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 	})
 }
 
-// params reads a small JSON object of strings or a form body.
+// params reads a small JSON object of strings or a form body. A body that starts with "{" is
+// JSON whatever its Content-Type, since curl -d labels everything as a form.
 func params(r *http.Request) (url.Values, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
 	if err != nil {
 		return nil, err
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/x-www-form-urlencoded" {
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		return url.ParseQuery(string(body))
 	}
 	var m map[string]string

@@ -79,6 +79,8 @@ func TestControlAPI(t *testing.T) {
 	assert.Equal(t, 200, a.Status)
 	st, _ = doJSON(t, c, "POST", base+"mobifinance/codes", ctForm, "client_id=nobody&redirect_uri=x")
 	assert.Equal(t, 400, st)
+	st, b = doJSON(t, c, "POST", base+"mobifinance/codes", ctForm, `{"client_id":"demo-mobifinance","redirect_uri":"x"}`)
+	assert.Equal(t, 201, st, "JSON as curl -d sends it, labelled a form: %s", b)
 
 	tok := a.str(t, "access_token")
 	st, _ = doJSON(t, c, "POST", base+"mobifinance/expire", "", "")
