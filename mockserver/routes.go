@@ -148,12 +148,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		status := sw.status
-		if status == 0 && sw.hijacked {
-			status = -1
-		} else if status == 0 {
-			status = http.StatusOK
-		}
+		status := sw.status // 0: no answer (a dropped connection, or a client that left)
 		s.cfg.logger.LogAttrs(r.Context(), slog.LevelInfo, "mockserver",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", status), slog.Duration("took", time.Since(start)))
@@ -162,8 +157,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 
 type statusWriter struct {
 	http.ResponseWriter
-	status   int
-	hijacked bool
+	status int
 }
 
 func (w *statusWriter) WriteHeader(code int) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
@@ -142,7 +143,8 @@ func deref(s *string) string {
 	return *s
 }
 
-func seconds(life interface{ Seconds() float64 }) int { return int(life.Seconds()) }
+// seconds is a lifetime as expires_in: whole seconds (WithTokenLifetime rounds up).
+func seconds(life time.Duration) int { return int(life / time.Second) }
 
 // ---- Money-Go ----
 
