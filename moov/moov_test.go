@@ -1,0 +1,629 @@
+package moov_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/moov"
+)
+
+const okBody = `{"access_token":"i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","expires_in":900,` +
+	`"refresh_token":"r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","scope":"/accounts.write","token_type":"opaque"}`
+
+func config(s *server) *moov.Config {
+	return &moov.Config{
+		ClientID:     testID,
+		ClientSecret: testSecret,
+		Scopes:       []string{"/accounts.read", "/accounts.write"},
+		BaseURL:      s.URL,
+		HTTPClient:   s.Client(),
+	}
+}
+
+// TestTokenRequest: the exact request Moov receives, for each way of
+// sending credentials and scopes.
+func TestTokenRequest(t *testing.T) {
+	cases := []struct {
+		name     string
+		edit     func(*moov.Config)
+		path     string
+		wantAuth string
+		wantBody map[string]any
+	}{
+		{
+			name:     "Basic header (default), two scopes space-joined",
+			path:     "/oauth2/token",
+			wantAuth: wantBasic,
+			wantBody: map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
+		},
+		{
+			name:     "body credentials",
+			edit:     func(c *moov.Config) { c.AuthStyle = auth.InBody },
+			path:     "/oauth2/token",
+			wantBody: map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"},
+		},
+		{
+			name:     "no scopes: the scope field is not sent",
+			edit:     func(c *moov.Config) { c.Scopes = nil },
+			path:     "/oauth2/token",
+			wantAuth: wantBasic,
+			wantBody: map[string]any{"grant_type": "client_credentials"},
+		},
+		{
+			name:     "body credentials, no scopes",
+			edit:     func(c *moov.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
+			path:     "/oauth2/token",
+			wantBody: map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret},
+		},
+		{
+			name:     "BaseURL with a path prefix",
+			path:     "/moov/v1/oauth2/token",
+			wantAuth: wantBasic,
+			wantBody: map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, okBody))
+			cfg := config(s)
+			if strings.HasPrefix(tc.path, "/moov/") {
+				cfg.BaseURL = s.URL + "/moov/v1"
+			}
+			if tc.edit != nil {
+				tc.edit(cfg)
+			}
+			_, err := cfg.Token(context.Background())
+			require.NoError(t, err)
+			reqs := s.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, tc.path, r.Path)
+			assert.Equal(t, "application/json", r.ContentType)
+			assert.Equal(t, tc.wantAuth, r.Authorization)
+			assert.Equal(t, tc.wantBody, r.Body, "raw body %s", r.Raw)
+		})
+	}
+}
+
+// TestBasicHeaderDecodes: the header carries id and secret as given, so a
+// server splitting at the first ':' gets the secret back whole.
+func TestBasicHeaderDecodes(t *testing.T) {
+	var user, pass string
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		user, pass, _ = r.BasicAuth()
+		reply(w, 200, okBody)
+	})
+	_, err := config(s).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, testID, user)
+	assert.Equal(t, testSecret, pass)
+}
+
+// TestTokenAnswers: each documented (and undocumented but seen) answer.
+func TestTokenAnswers(t *testing.T) {
+	future := time.Now().Add(2 * time.Hour).Unix()
+	cases := []struct {
+		name   string
+		body   string
+		expiry time.Duration // wanted lifetime
+		raw    string        // wanted tok.Extra("token_type")
+	}{
+		{"documented opaque", okBody, 900 * time.Second, "opaque"},
+		{"jwt", `{"access_token":"eyJ.x.y","expires_in":900,"token_type":"jwt"}`, 900 * time.Second, "jwt"},
+		{"expires_in as a numeric string", `{"access_token":"a","expires_in":"600","token_type":"opaque"}`, 600 * time.Second, "opaque"},
+		{"expires_in as a Unix time", `{"access_token":"a","expires_in":` + strconv.FormatInt(future, 10) + `,"token_type":"opaque"}`, 2 * time.Hour, "opaque"},
+		{"expires_in absent: 15 minutes", `{"access_token":"a","token_type":"opaque"}`, 15 * time.Minute, "opaque"},
+		{"expires_in 0: 15 minutes", `{"access_token":"a","expires_in":0,"token_type":"opaque"}`, 15 * time.Minute, "opaque"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, tc.body))
+			tok, err := config(s).Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType, "Moov's raw token_type must never reach the Authorization header")
+			assert.Equal(t, "Bearer", tok.Type())
+			assert.Equal(t, tc.raw, tok.Extra("token_type"))
+			assertExpiry(t, tc.expiry, tok.Expiry)
+		})
+	}
+
+	t.Run("documented fields", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
+		assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
+		assert.Equal(t, "/accounts.write", tok.Extra("scope"))
+		assert.InDelta(t, 900, tok.ExpiresIn, 2)
+	})
+
+	t.Run("form answer (the reply mirrors a form request)", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+			_, _ = fmt.Fprint(w, "access_token=f1&expires_in=900&token_type=opaque")
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "f1", tok.AccessToken)
+		assert.Equal(t, "Bearer", tok.TokenType)
+		assertExpiry(t, 900*time.Second, tok.Expiry)
+	})
+}
+
+// TestTokenErrors: answers that are not a token, with what is kept of them
+// and how often each is tried under Token's default policy.
+func TestTokenErrors(t *testing.T) {
+	cases := []struct {
+		name     string
+		status   int
+		ctype    string
+		body     string
+		kind     error
+		code     string
+		attempts int
+	}{
+		{"400 invalid_request", 400, "application/json", `{"error":"invalid_request"}`, auth.ErrInvalidRequest, "invalid_request", 1},
+		{"401 invalid_client", 401, "application/json", `{"error":"invalid_client","error_description":"bad key"}`, auth.ErrInvalidClient, "invalid_client", 1},
+		{"400 invalid_grant", 400, "application/json", `{"error":"invalid_grant"}`, auth.ErrInvalidGrant, "invalid_grant", 1},
+		{"2xx without access_token", 200, "application/json", `{"token_type":"opaque","expires_in":900}`, auth.ErrMalformedResponse, "", 1},
+		{"2xx with a negative expires_in", 200, "application/json", `{"access_token":"a","expires_in":-1}`, auth.ErrMalformedResponse, "", 1},
+		{"2xx with a non-numeric expires_in", 200, "application/json", `{"access_token":"a","expires_in":"soon"}`, auth.ErrMalformedResponse, "", 1},
+		{"2xx with an overflowing expires_in", 200, "application/json", `{"access_token":"a","expires_in":1e300}`, auth.ErrMalformedResponse, "", 1},
+		{"502 HTML gateway page", 502, "text/html", `<html><body><h1>502 Bad Gateway</h1></body></html>`, auth.ErrServer, "", 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.Header().Set("Content-Type", tc.ctype)
+				w.WriteHeader(tc.status)
+				_, _ = fmt.Fprint(w, tc.body)
+			})
+			tok, err := config(s).Token(context.Background())
+			require.Error(t, err)
+			assert.Nil(t, tok)
+			assert.ErrorIs(t, err, tc.kind)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, "moov", e.Provider)
+			assert.Equal(t, tc.status, e.StatusCode)
+			assert.Equal(t, tc.code, e.Code)
+			assert.Equal(t, tc.body, string(e.Body), "the raw body is kept")
+			assert.Len(t, s.requests(), tc.attempts)
+			assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
+			assertNoSecret(t, err.Error())
+		})
+	}
+}
+
+// TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
+// the Location.
+func TestRedirectNotFollowed(t *testing.T) {
+	other := newServer(t, always(200, okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+"/oauth2/token", http.StatusTemporaryRedirect)
+	})
+	_, err := config(s).Token(context.Background())
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
+	assert.Empty(t, other.requests())
+}
+
+// TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
+// X-Retry-In (ms) is retried after exactly that wait.
+func TestRateLimited(t *testing.T) {
+	cases := []struct {
+		name   string
+		header func() (string, string)
+		min    time.Duration
+	}{
+		{"Retry-After seconds", func() (string, string) { return "Retry-After", "1" }, time.Second},
+		{"Retry-After HTTP-date", func() (string, string) {
+			return "Retry-After", time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
+		}, time.Second}, // an HTTP-date has whole seconds: at least 1s of the 2s remain
+		{"X-Retry-In milliseconds", func() (string, string) { return "X-Retry-In", "700" }, 700 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				if n == 1 {
+					k, v := tc.header()
+					w.Header().Set(k, v)
+					reply(w, 429, `{}`)
+					return
+				}
+				reply(w, 200, okBody)
+			})
+			tok, err := config(s).Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			reqs := s.requests()
+			require.Len(t, reqs, 2)
+			assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), tc.min)
+		})
+	}
+
+	t.Run("the error keeps RetryAfter when retries are spent", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Retry-After", "120")
+			reply(w, 429, `{}`)
+		})
+		_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+		assert.ErrorIs(t, err, auth.ErrRateLimited)
+		var e *auth.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, 429, e.StatusCode)
+		assert.Equal(t, 120*time.Second, e.RetryAfter)
+		assert.True(t, e.Temporary())
+		assert.Len(t, s.requests(), 1)
+	})
+
+	t.Run("a wait longer than MaxRetryAfter is not waited", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Retry-After", "3600")
+			reply(w, 429, `{}`)
+		})
+		start := time.Now()
+		_, err := config(s).Token(context.Background())
+		assert.ErrorIs(t, err, auth.ErrRateLimited)
+		assert.Less(t, time.Since(start), 5*time.Second)
+		assert.Len(t, s.requests(), 1)
+		assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
+	})
+}
+
+// TestRefresh: the refresh_token grant's exact request, and the refresh
+// token kept when the answer has none.
+func TestRefresh(t *testing.T) {
+	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
+		t.Run(style.String(), func(t *testing.T) {
+			s := newServer(t, always(200, `{"access_token":"new","expires_in":900,"token_type":"opaque"}`))
+			cfg := config(s)
+			cfg.AuthStyle = style
+			tok, err := cfg.Refresh(context.Background(), "rt-1")
+			require.NoError(t, err)
+			assert.Equal(t, "new", tok.AccessToken)
+			assert.Equal(t, "rt-1", tok.RefreshToken, "no refresh_token in the answer: the old one stays valid")
+			assert.Equal(t, "Bearer", tok.TokenType)
+			reqs := s.requests()
+			require.Len(t, reqs, 1)
+			want := map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}
+			wantAuth := wantBasic
+			if style == auth.InBody {
+				want["client_id"], want["client_secret"] = testID, testSecret
+				wantAuth = ""
+			}
+			assert.Equal(t, want, reqs[0].Body)
+			assert.Equal(t, wantAuth, reqs[0].Authorization)
+			assert.Equal(t, "application/json", reqs[0].ContentType)
+		})
+	}
+
+	t.Run("a rotated refresh token replaces the old one", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		tok, err := config(s).Refresh(context.Background(), "rt-1")
+		require.NoError(t, err)
+		assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
+	})
+
+	t.Run("empty refresh token", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		_, err := config(s).Refresh(context.Background(), "")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "moov: Refresh: empty refresh token")
+		assert.Empty(t, s.requests())
+	})
+
+	t.Run("spent refresh token", func(t *testing.T) {
+		s := newServer(t, always(400, `{"error":"invalid_grant"}`))
+		_, err := config(s).Refresh(context.Background(), "rt-1")
+		assert.ErrorIs(t, err, auth.ErrInvalidGrant)
+		assert.Len(t, s.requests(), 1)
+	})
+}
+
+var ccBody = map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"}
+
+// TestTokenSourceRenewsWithRefreshToken: the token that replaces one with a
+// refresh token comes from the refresh_token grant.
+func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+	})
+	src := config(s).TokenSource()
+	tok, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", tok.AccessToken)
+
+	src.Invalidate() // as auth.Transport does after a 401
+	tok, err = src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-2", tok.AccessToken)
+	assert.Equal(t, "rt-2", tok.RefreshToken)
+
+	src.Invalidate()
+	tok, err = src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-3", tok.AccessToken)
+
+	reqs := s.requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, ccBody, reqs[0].Body)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-2"}, reqs[2].Body)
+	for _, r := range reqs {
+		assert.Equal(t, wantBasic, r.Authorization)
+	}
+}
+
+// TestTokenSourceFallsBackToClientCredentials: a refused refresh token
+// costs one request, not an error.
+func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		switch n {
+		case 1:
+			reply(w, 200, `{"access_token":"at-1","expires_in":900,"refresh_token":"rt-1","token_type":"opaque"}`)
+		case 2:
+			reply(w, 400, `{"error":"invalid_grant"}`)
+		default:
+			reply(w, 200, `{"access_token":"at-3","expires_in":900,"token_type":"jwt"}`)
+		}
+	})
+	cfg := config(s)
+	cfg.AuthStyle = auth.InBody
+	src := cfg.TokenSource()
+	_, err := src.Token()
+	require.NoError(t, err)
+	src.Invalidate()
+	tok, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-3", tok.AccessToken)
+	assert.Equal(t, "jwt", tok.Extra("token_type"))
+
+	reqs := s.requests()
+	require.Len(t, reqs, 3)
+	cc := map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"}
+	assert.Equal(t, cc, reqs[0].Body)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": testID, "client_secret": testSecret}, reqs[1].Body)
+	assert.Equal(t, cc, reqs[2].Body)
+
+	// The new token has no refresh token: the next renewal is client_credentials again.
+	src.Invalidate()
+	_, err = src.Token()
+	require.NoError(t, err)
+	reqs = s.requests()
+	require.Len(t, reqs, 4)
+	assert.Equal(t, cc, reqs[3].Body)
+}
+
+// TestTokenSourceRenewsBeforeExpiry: with no Invalidate, a token that runs
+// out is renewed through its refresh token.
+func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+	})
+	src := config(s).TokenSource(auth.WithSafetyMargin(0), auth.WithRefreshWindow(0))
+	tok, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-1", tok.AccessToken)
+	time.Sleep(2100 * time.Millisecond)
+	tok, err = src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-2", tok.AccessToken)
+	reqs := s.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
+}
+
+// TestTokenSourceCaches: concurrent callers share one fetch; the token is
+// served from memory afterwards.
+func TestTokenSourceCaches(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	src := config(s).TokenSource()
+	for range 5 {
+		tok, err := src.Token()
+		require.NoError(t, err)
+		assert.Equal(t, "Bearer", tok.TokenType)
+	}
+	assert.Len(t, s.requests(), 1)
+}
+
+// TestTokenSourceConfigIsCopied: changing the Config afterwards does not
+// change what the source sends.
+func TestTokenSourceConfigIsCopied(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	cfg := config(s)
+	src := cfg.TokenSource()
+	cfg.Scopes[0] = "/changed"
+	cfg.ClientID = "other"
+	_, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, ccBody, s.requests()[0].Body)
+	assert.Equal(t, wantBasic, s.requests()[0].Authorization)
+}
+
+// TestDefaultStoreKey: WithStore(store, "") saves under
+// StoreKey("moov", ClientID, Scopes...), which another Source then reads.
+func TestDefaultStoreKey(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	store := auth.NewMemoryStore()
+	cfg := config(s)
+	_, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
+	require.NoError(t, err)
+	saved, err := store.Load(context.Background(), auth.StoreKey("moov", testID, "/accounts.write", "/accounts.read"))
+	require.NoError(t, err)
+	require.NotNil(t, saved)
+	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", saved.AccessToken)
+
+	tok, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
+	require.NoError(t, err)
+	assert.Equal(t, saved.AccessToken, tok.AccessToken)
+	assert.Len(t, s.requests(), 1, "the second Source read the store")
+}
+
+// TestConfigErrors: a Config that cannot work fails on first use, naming
+// the field, and sends nothing.
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*moov.Config)
+		field string
+		is    error
+	}{
+		{"empty ClientID", func(c *moov.Config) { c.ClientID = "" }, "moov: Config.ClientID: empty", nil},
+		{"ClientID with ':' in a Basic header", func(c *moov.Config) { c.ClientID = "a:b" }, "moov: Config.ClientID:", nil},
+		{"empty ClientSecret", func(c *moov.Config) { c.ClientSecret = "" }, "moov: Config.ClientSecret: empty", nil},
+		{"scope with a space inside", func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/a /b"} }, "moov: Config.Scopes[1]:", nil},
+		{"empty scope", func(c *moov.Config) { c.Scopes = []string{""} }, "moov: Config.Scopes[0]: empty scope", nil},
+		{"insecure BaseURL", func(c *moov.Config) { c.BaseURL = "http://api.moov.io" }, "moov: Config.BaseURL:", auth.ErrInsecureURL},
+		{"relative BaseURL", func(c *moov.Config) { c.BaseURL = "api.moov.io" }, "moov: Config.BaseURL:", nil},
+		{"BaseURL with user info", func(c *moov.Config) { c.BaseURL = "https://u:p@api.moov.io" }, "moov: Config.BaseURL:", nil},
+		{"unknown AuthStyle", func(c *moov.Config) { c.AuthStyle = 7 }, "moov: Config.AuthStyle:", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, okBody))
+			cfg := config(s)
+			tc.edit(cfg)
+			check := func(err error) {
+				t.Helper()
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.field)
+				var ce *auth.ConfigError
+				assert.ErrorAs(t, err, &ce)
+				if tc.is != nil {
+					assert.ErrorIs(t, err, tc.is)
+				}
+				assertNoSecret(t, err.Error())
+			}
+			_, err := cfg.Token(context.Background())
+			check(err)
+			_, err = cfg.Refresh(context.Background(), "rt")
+			check(err)
+			_, err = cfg.TokenSource().Token()
+			check(err)
+			_, err = cfg.Client().Get(s.URL + "/accounts")
+			check(err)
+			assert.Empty(t, s.requests())
+		})
+	}
+
+	t.Run("insecure BaseURL message", func(t *testing.T) {
+		_, err := (&moov.Config{ClientID: "id", ClientSecret: "s", BaseURL: "http://api.moov.io"}).Token(context.Background())
+		assert.Regexp(t, `^moov: Config\.BaseURL: .*insecure URL`, err.Error())
+	})
+	t.Run("nil Config", func(t *testing.T) {
+		var cfg *moov.Config
+		_, err := cfg.Token(context.Background())
+		assert.Error(t, err)
+		_, err = cfg.TokenSource().Token()
+		assert.Error(t, err)
+	})
+	t.Run("loopback http is allowed, https anywhere", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		for _, u := range []string{s.URL, strings.Replace(s.URL, "127.0.0.1", "localhost", 1)} {
+			cfg := config(s)
+			cfg.BaseURL = u
+			_, err := cfg.Token(context.Background())
+			assert.NoError(t, err, u)
+		}
+	})
+}
+
+// TestSecretNeverPrinted: a Config prints, marshals and logs without its
+// secret.
+func TestSecretNeverPrinted(t *testing.T) {
+	cfg := moov.Config{ClientID: testID, ClientSecret: testSecret, Scopes: []string{"/accounts.read"}}
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", cfg)
+		fmt.Fprintf(&out, verb+"\n", &cfg)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
+	assertNoSecret(t, out.String())
+	assert.Contains(t, out.String(), "[redacted]")
+	assert.Contains(t, out.String(), testID)
+}
+
+// TestInterop: tokens work with golang.org/x/oauth2 and through Client,
+// always as Bearer, never as Moov's "opaque".
+func TestInterop(t *testing.T) {
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		reply(w, 200, `{}`)
+	})
+	s := newServer(t, always(200, okBody))
+	cfg := config(s)
+
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, api.Client())
+	resp, err := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok)).Get(api.URL + "/accounts")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	cfg.HTTPClient = api.Client() // the same loopback transport serves both servers
+	resp, err = cfg.Client().Get(api.URL + "/accounts")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	want := "Bearer i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6"
+	assert.Equal(t, []string{want, want}, apiAuth)
+}
+
+// TestClientRenewsAfter401: the API's 401 drops the token; the request is
+// sent once more with one renewed through the refresh token.
+func TestClientRenewsAfter401(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+	})
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		if n == 1 {
+			reply(w, 401, `{}`)
+			return
+		}
+		reply(w, 200, `{}`)
+	})
+	resp, err := config(s).Client().Get(api.URL + "/accounts")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, []string{"Bearer at-1", "Bearer at-2"}, apiAuth)
+	assert.Equal(t, "refresh_token", s.requests()[1].Body["grant_type"])
+}
+
+// TestNetworkErrorRetried: a server that is not there is a network error,
+// retried, and named after the provider.
+func TestNetworkErrorRetried(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	cfg := config(s)
+	s.Close()
+	_, err := cfg.Token(context.Background())
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
+	assert.Contains(t, err.Error(), "3 attempts")
+	var ae *auth.Error
+	assert.False(t, errors.As(err, &ae))
+}
