@@ -23,16 +23,22 @@ func CheckURL(raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		// url.Error quotes the input, which may hold a password: keep only
+		// the reason.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("invalid URL: %w", err)
-	}
-	if u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("URL %q is not absolute (want https://host[/path])", raw)
 	}
 	if u.User != nil {
 		return nil, errors.New("URL must not carry user info (credentials go in ClientID/ClientSecret)")
 	}
+	if u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("URL %q is not absolute (want https://host[/path])", shown(u))
+	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("URL %q must not have a query or fragment", u.Redacted())
+		return nil, fmt.Errorf("URL %q must not have a query or fragment", shown(u))
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "https":
@@ -41,9 +47,17 @@ func CheckURL(raw string) (*url.URL, error) {
 		if IsLoopback(u.Hostname()) {
 			return u, nil
 		}
-		return nil, fmt.Errorf("%q: %w", u.Redacted(), ErrInsecureURL)
+		return nil, fmt.Errorf("%q: %w", shown(u), ErrInsecureURL)
 	}
-	return nil, fmt.Errorf("URL %q: scheme %q is not https", u.Redacted(), u.Scheme)
+	return nil, fmt.Errorf("URL %q: scheme %q is not https", shown(u), u.Scheme)
+}
+
+// shown is u as an error may show it: without user info, query or fragment,
+// any of which may carry a credential.
+func shown(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.ForceQuery, c.Fragment, c.RawFragment = nil, "", false, "", ""
+	return c.String()
 }
 
 // IsLoopback reports whether host (no port) names this machine.
