@@ -1,0 +1,179 @@
+package moneykit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	genmoneykit "github.com/paytoken/paytoken/gen/moneykit"
+)
+
+const (
+	// DefaultBaseURL is MoneyKit's production API. The token endpoint is
+	// DefaultBaseURL + "/auth/token".
+	DefaultBaseURL = "https://api.moneykit.com"
+	// DefaultLifetime is the lifetime MoneyKit documents for its access
+	// tokens (expires_in 3600). It applies when an answer carries no
+	// expires_in, or 0.
+	DefaultLifetime = time.Hour
+)
+
+const provider = "moneykit"
+
+var endpoint = auth.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime, DecodeError: decodeError}
+
+// decodeError reads MoneyKit's error body,
+// {"error_code": "api_error.auth.unauthorized", "error_message": "…", "documentation_url": "…"},
+// into an auth.Error's Code, Description and URI. A body without an
+// error_code is not MoneyKit's shape (auth then tries the generic OAuth2 one).
+func decodeError(body []byte) (code, description, uri string, ok bool) {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return "", "", "", false
+	}
+	code, _ = m["error_code"].(string)
+	if code == "" {
+		return "", "", "", false
+	}
+	description, _ = m["error_message"].(string)
+	uri, _ = m["documentation_url"].(string)
+	return code, description, uri, true
+}
+
+// Config describes a MoneyKit application that gets tokens with the
+// client_credentials grant. ClientID and ClientSecret are required. A bad
+// field is reported, by name, on first use. A Config prints and marshals
+// without its secret.
+type Config struct {
+	// ClientID is your application's MoneyKit client id (live_5c739a…).
+	ClientID string
+	// ClientSecret is your application's client secret. It prints as [redacted].
+	ClientSecret auth.Secret
+	// Scopes are the actions allowed for the token, one per element
+	// ("accounts:read"); they are sent space-separated. None: the scope
+	// field is not sent, and MoneyKit grants all your application may do.
+	Scopes []string
+	// BaseURL is the API's root; empty means DefaultBaseURL. It must be
+	// https (plain http is accepted only for loopback hosts, for tests).
+	BaseURL string
+	// HTTPClient sends the token requests (never following redirects,
+	// whatever its CheckRedirect says) and is the base of Client. nil means
+	// one with bounded timeouts (auth.DefaultHTTPClient).
+	HTTPClient *http.Client
+	// AuthStyle says where the client credentials go: auth.InHeader (the
+	// zero value) sends them in an "Authorization: Basic" header,
+	// auth.InBody as client_id and client_secret form fields.
+	AuthStyle auth.AuthStyle
+}
+
+// Token gets a new token: one fetch, retried under auth.DefaultRetryPolicy
+// after a network error, a 429 (after the Retry-After it asked for) or a
+// 5xx. It does not cache: use TokenSource or Client for that.
+func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
+	p, err := c.prepare()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, p.fetch)
+	return tok, auth.PrefixError(provider, err)
+}
+
+// TokenSource returns a cached source of tokens for this Config (see
+// auth.Source): fresh tokens are served from memory, stale ones renewed in
+// the background. MoneyKit has no refresh grant: a renewal is a new
+// client_credentials request. The Config is copied: later changes to c do
+// not affect the source.
+//
+// opts are the auth options (auth.WithRetry, auth.WithStore, …). With
+// auth.WithStore(store, "") the key is auth.StoreKey("moneykit", ClientID,
+// Scopes...).
+func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
+	cfg := c.clone()
+	p, err := cfg.prepare()
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		if err != nil {
+			return nil, err
+		}
+		return p.fetch(ctx)
+	}
+	key := auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...)
+	return auth.NewSource(fetch, append([]auth.Option{auth.WithDefaultStoreKey(key)}, opts...)...)
+}
+
+// Client returns an *http.Client for MoneyKit's API whose requests carry
+// "Authorization: Bearer <token>" from TokenSource(opts...). It is a copy of
+// HTTPClient (or of a client with bounded timeouts) with its transport
+// wrapped by auth.Transport, which also renews the token once when the API
+// answers 401 (api_error.auth.expired_access_token).
+func (c *Config) Client(opts ...auth.Option) *http.Client {
+	var base *http.Client
+	if c != nil {
+		base = c.HTTPClient
+	}
+	return auth.NewClient(c.TokenSource(opts...), base)
+}
+
+func (c *Config) clone() Config {
+	if c == nil {
+		return Config{}
+	}
+	cp := *c
+	cp.Scopes = slices.Clone(c.Scopes)
+	return cp
+}
+
+// prepared is a checked Config, ready to send requests.
+type prepared struct {
+	client  *genmoneykit.Client
+	editors []genmoneykit.RequestEditorFn
+	body    genmoneykit.TokenRequest
+}
+
+func (c *Config) prepare() (*prepared, error) {
+	if c == nil {
+		return nil, errors.New("moneykit: nil *Config")
+	}
+	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	if err := errors.Join(
+		auth.CheckClientID(provider, c.ClientID, c.AuthStyle),
+		auth.CheckClientSecret(provider, c.ClientSecret),
+		auth.CheckAuthStyle(provider, c.AuthStyle),
+		auth.CheckScopes(provider, "Scopes", c.Scopes),
+		urlErr,
+	); err != nil {
+		return nil, err
+	}
+	client, err := genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	if err != nil {
+		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
+	}
+	// Optional fields are nil pointers when unset: the generated form
+	// encoder leaves a nil pointer out, but sends a pointer to "" as an
+	// empty field.
+	p := &prepared{client: client, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials}}
+	if c.AuthStyle == auth.InBody {
+		id, secret := c.ClientID, c.ClientSecret.Reveal()
+		p.body.ClientID, p.body.ClientSecret = &id, &secret
+	} else {
+		p.editors = []genmoneykit.RequestEditorFn{auth.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
+	}
+	if len(c.Scopes) > 0 {
+		scope := strings.Join(c.Scopes, " ")
+		p.body.Scope = &scope
+	}
+	return p, nil
+}
+
+// fetch makes one token request.
+func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
+	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
+		return p.client.CreateTokenWithFormdataBody(ctx, p.body, p.editors...)
+	})
+}

@@ -1,0 +1,450 @@
+package moneykit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/moneykit"
+)
+
+const okBody = `{"access_token":"52ea3d1b4a7f4f9a53fffb67","token_type":"bearer","expires_in":3600}`
+
+// created answers as MoneyKit documents: 201.
+func created(body string) func(http.ResponseWriter, *http.Request, int) {
+	return always(http.StatusCreated, body)
+}
+
+func config(s *server) *moneykit.Config {
+	return &moneykit.Config{
+		ClientID:     testID,
+		ClientSecret: testSecret,
+		Scopes:       []string{"accounts:read", "transactions:read"},
+		BaseURL:      s.URL,
+		HTTPClient:   s.Client(),
+	}
+}
+
+// TestTokenRequest: the exact request MoneyKit receives.
+func TestTokenRequest(t *testing.T) {
+	cases := []struct {
+		name     string
+		edit     func(*moneykit.Config)
+		wantAuth string
+		wantBody url.Values
+	}{
+		{
+			name:     "Basic header (default), scopes space-joined",
+			wantAuth: wantBasic,
+			wantBody: url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts:read transactions:read"}},
+		},
+		{
+			name:     "body credentials",
+			edit:     func(c *moneykit.Config) { c.AuthStyle = auth.InBody },
+			wantBody: url.Values{"grant_type": {"client_credentials"}, "client_id": {testID}, "client_secret": {testSecret}, "scope": {"accounts:read transactions:read"}},
+		},
+		{
+			name:     "no scopes: no scope field at all (not scope=)",
+			edit:     func(c *moneykit.Config) { c.Scopes = nil },
+			wantAuth: wantBasic,
+			wantBody: url.Values{"grant_type": {"client_credentials"}},
+		},
+		{
+			name:     "body credentials, empty scopes",
+			edit:     func(c *moneykit.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
+			wantBody: url.Values{"grant_type": {"client_credentials"}, "client_id": {testID}, "client_secret": {testSecret}},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, created(okBody))
+			cfg := config(s)
+			if tc.edit != nil {
+				tc.edit(cfg)
+			}
+			_, err := cfg.Token(context.Background())
+			require.NoError(t, err)
+			reqs := s.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, "/auth/token", r.Path)
+			assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType)
+			assert.Equal(t, tc.wantAuth, r.Authorization)
+			assert.Equal(t, tc.wantBody, r.Body, "raw body %s", r.Raw)
+			assert.NotContains(t, r.Raw, "scope=&")
+			assert.False(t, strings.HasSuffix(r.Raw, "scope="), r.Raw)
+		})
+	}
+}
+
+// TestBasicHeaderDecodes: the secret arrives whole through the header.
+func TestBasicHeaderDecodes(t *testing.T) {
+	var user, pass string
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		user, pass, _ = r.BasicAuth()
+		reply(w, 201, okBody)
+	})
+	_, err := config(s).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, testID, user)
+	assert.Equal(t, testSecret, pass)
+}
+
+// TestTokenAnswers: MoneyKit's 201 and the forms expires_in takes.
+func TestTokenAnswers(t *testing.T) {
+	future := time.Now().Add(3 * time.Hour).Unix()
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		expiry time.Duration
+	}{
+		{"documented 201", 201, okBody, time.Hour},
+		{"200 works too", 200, okBody, time.Hour},
+		{"expires_in as a numeric string", 201, `{"access_token":"a","token_type":"bearer","expires_in":"1800"}`, 30 * time.Minute},
+		{"expires_in as a Unix time", 201, `{"access_token":"a","token_type":"bearer","expires_in":` + strconv.FormatInt(future, 10) + `}`, 3 * time.Hour},
+		{"expires_in absent: 1 hour", 201, `{"access_token":"a","token_type":"bearer"}`, time.Hour},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(tc.status, tc.body))
+			tok, err := config(s).Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assertExpiry(t, tc.expiry, tok.Expiry)
+		})
+	}
+	t.Run("documented fields", func(t *testing.T) {
+		s := newServer(t, created(okBody))
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
+		assert.Equal(t, "bearer", tok.Extra("token_type"))
+		assert.Empty(t, tok.RefreshToken)
+		assert.InDelta(t, 3600, tok.ExpiresIn, 2)
+	})
+	t.Run("201 with a Content-Type the generated client would not parse", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Content-Type", "text/plain")
+			w.WriteHeader(201)
+			fmt.Fprint(w, okBody)
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
+	})
+}
+
+// TestTokenErrors: MoneyKit's error body mapped onto auth.Error, and what
+// is kept of answers that are not in that shape.
+func TestTokenErrors(t *testing.T) {
+	const doc = "https://docs.moneykit.com/errors#unauthorized"
+	cases := []struct {
+		name       string
+		status     int
+		header     map[string]string
+		ctype      string
+		body       string
+		kind       error
+		code, desc string
+		uri        string
+		retryAfter time.Duration
+		attempts   int
+	}{
+		{
+			name: "400 documented", status: 400, ctype: "application/json",
+			body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
+			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", uri: doc, attempts: 1,
+		},
+		{
+			name: "401 documented", status: 401, ctype: "application/json",
+			body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
+			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", uri: doc, attempts: 1,
+		},
+		{
+			name: "401 expired access token", status: 401, ctype: "application/json",
+			body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`,
+			kind: auth.ErrInvalidGrant, code: "api_error.auth.expired_access_token", desc: "Access token expired", attempts: 1,
+		},
+		{
+			name: "429 rate limit exceeded", status: 429, header: map[string]string{"Retry-After": "90"}, ctype: "application/json",
+			body: `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`,
+			kind: auth.ErrRateLimited, code: "api_error.rate_limit_exceeded", desc: "Slow down", retryAfter: 90 * time.Second, attempts: 1,
+		},
+		{
+			name: "400 in the generic OAuth2 shape", status: 400, ctype: "application/json",
+			body: `{"error":"unsupported_grant_type"}`, kind: auth.ErrUnsupportedGrantType, code: "unsupported_grant_type", attempts: 1,
+		},
+		{
+			name: "502 HTML gateway page", status: 502, ctype: "text/html",
+			body: `<html><head><title>502 Bad Gateway</title></head></html>`, kind: auth.ErrServer, attempts: 1,
+		},
+		{
+			name: "201 without access_token", status: 201, ctype: "application/json",
+			body: `{"token_type":"bearer","expires_in":3600}`, kind: auth.ErrMalformedResponse, attempts: 1,
+		},
+		{
+			name: "201 with an empty access_token", status: 201, ctype: "application/json",
+			body: `{"access_token":"","token_type":"bearer","expires_in":3600}`, kind: auth.ErrMalformedResponse, attempts: 1,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				for k, v := range tc.header {
+					w.Header().Set(k, v)
+				}
+				w.Header().Set("Content-Type", tc.ctype)
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			})
+			// One attempt: the outcome of each answer, not the retries.
+			src := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1}))
+			_, err := src.Token()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.kind)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, "moneykit", e.Provider)
+			assert.Equal(t, tc.status, e.StatusCode)
+			assert.Equal(t, tc.code, e.Code)
+			if tc.desc != "" {
+				assert.Equal(t, tc.desc, e.Description)
+			}
+			assert.Equal(t, tc.uri, e.URI)
+			assert.Equal(t, tc.retryAfter, e.RetryAfter)
+			assert.Equal(t, tc.body, string(e.Body))
+			assert.Len(t, s.requests(), tc.attempts)
+			assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
+			assertNoSecret(t, err.Error())
+		})
+	}
+}
+
+// TestRetries: Token retries what can pass (429 after its Retry-After, 5xx)
+// and nothing else.
+func TestRetries(t *testing.T) {
+	t.Run("429 with an HTTP-date Retry-After, then 201", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				w.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+				reply(w, 429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
+				return
+			}
+			reply(w, 201, okBody)
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
+		reqs := s.requests()
+		require.Len(t, reqs, 2)
+		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), time.Second)
+	})
+	t.Run("503 three times", func(t *testing.T) {
+		s := newServer(t, always(503, `upstream down`))
+		_, err := config(s).Token(context.Background())
+		assert.ErrorIs(t, err, auth.ErrServer)
+		assert.Len(t, s.requests(), 3)
+		assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
+	})
+	t.Run("401 once", func(t *testing.T) {
+		s := newServer(t, always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
+		_, err := config(s).Token(context.Background())
+		assert.ErrorIs(t, err, auth.ErrInvalidClient)
+		assert.Len(t, s.requests(), 1)
+	})
+}
+
+// TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
+// the Location.
+func TestRedirectNotFollowed(t *testing.T) {
+	other := newServer(t, created(okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+"/auth/token", http.StatusPermanentRedirect)
+	})
+	_, err := config(s).Token(context.Background())
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusPermanentRedirect, e.StatusCode)
+	assert.Empty(t, other.requests())
+}
+
+// TestTokenSource: cached, renewed with a new client_credentials request,
+// stored under the default key.
+func TestTokenSource(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
+	})
+	store := auth.NewMemoryStore()
+	cfg := config(s)
+	src := cfg.TokenSource(auth.WithStore(store, ""))
+	for range 3 {
+		tok, err := src.Token()
+		require.NoError(t, err)
+		assert.Equal(t, "at-1", tok.AccessToken)
+	}
+	saved, err := store.Load(context.Background(), auth.StoreKey("moneykit", testID, "transactions:read", "accounts:read"))
+	require.NoError(t, err)
+	require.NotNil(t, saved)
+	assert.Equal(t, "at-1", saved.AccessToken)
+
+	src.Invalidate()
+	tok, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, "at-2", tok.AccessToken)
+	reqs := s.requests()
+	require.Len(t, reqs, 2)
+	assert.Equal(t, reqs[0].Body, reqs[1].Body, "a renewal is the same client_credentials request")
+}
+
+// TestConfigErrors: a Config that cannot work fails on first use, naming
+// the field, and sends nothing.
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*moneykit.Config)
+		field string
+		is    error
+	}{
+		{"empty ClientID", func(c *moneykit.Config) { c.ClientID = "" }, "moneykit: Config.ClientID: empty", nil},
+		{"empty ClientSecret", func(c *moneykit.Config) { c.ClientSecret = "" }, "moneykit: Config.ClientSecret: empty", nil},
+		{"scope with a space inside", func(c *moneykit.Config) { c.Scopes = []string{"accounts:read transactions:read"} }, "moneykit: Config.Scopes[0]:", nil},
+		{"scope with a control character", func(c *moneykit.Config) { c.Scopes = []string{"a", "b\n"} }, "moneykit: Config.Scopes[1]:", nil},
+		{"insecure BaseURL", func(c *moneykit.Config) { c.BaseURL = "http://api.moneykit.com" }, "moneykit: Config.BaseURL:", auth.ErrInsecureURL},
+		{"BaseURL with a query", func(c *moneykit.Config) { c.BaseURL = "https://api.moneykit.com?x=1" }, "moneykit: Config.BaseURL:", nil},
+		{"ftp BaseURL", func(c *moneykit.Config) { c.BaseURL = "ftp://api.moneykit.com" }, "moneykit: Config.BaseURL:", nil},
+		{"unknown AuthStyle", func(c *moneykit.Config) { c.AuthStyle = -1 }, "moneykit: Config.AuthStyle:", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, created(okBody))
+			cfg := config(s)
+			tc.edit(cfg)
+			for _, get := range []func() error{
+				func() error { _, err := cfg.Token(context.Background()); return err },
+				func() error { _, err := cfg.TokenSource().Token(); return err },
+				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
+			} {
+				err := get()
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.field)
+				var ce *auth.ConfigError
+				assert.ErrorAs(t, err, &ce)
+				if tc.is != nil {
+					assert.ErrorIs(t, err, tc.is)
+				}
+			}
+			assert.Empty(t, s.requests())
+		})
+	}
+	t.Run("all problems at once", func(t *testing.T) {
+		_, err := (&moneykit.Config{BaseURL: "http://example.com"}).Token(context.Background())
+		require.Error(t, err)
+		for _, f := range []string{"Config.ClientID", "Config.ClientSecret", "Config.BaseURL"} {
+			assert.Contains(t, err.Error(), f)
+		}
+	})
+}
+
+// TestSecretNeverPrinted: a Config prints, marshals and logs without its
+// secret.
+func TestSecretNeverPrinted(t *testing.T) {
+	cfg := moneykit.Config{ClientID: testID, ClientSecret: testSecret}
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", cfg)
+		fmt.Fprintf(&out, verb+"\n", &cfg)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
+	assertNoSecret(t, out.String())
+	assert.Contains(t, out.String(), "[redacted]")
+	assert.Contains(t, out.String(), testID)
+}
+
+// TestInterop: tokens work with golang.org/x/oauth2 and through Client, as
+// Bearer (not MoneyKit's lower-case "bearer").
+func TestInterop(t *testing.T) {
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		reply(w, 200, `{}`)
+	})
+	s := newServer(t, created(okBody))
+	cfg := config(s)
+
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, api.Client())
+	resp, err := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok)).Get(api.URL + "/accounts")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	resp, err = cfg.Client().Get(api.URL + "/accounts")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	want := "Bearer 52ea3d1b4a7f4f9a53fffb67"
+	assert.Equal(t, []string{want, want}, apiAuth)
+}
+
+// TestDefaultHTTPClient: with no HTTPClient the shared default one is
+// used, and still refuses to follow redirects.
+func TestDefaultHTTPClient(t *testing.T) {
+	other := newServer(t, created(okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Connection", "close") // leave no idle connection behind (goleak)
+		if n == 1 {
+			reply(w, 201, okBody)
+			return
+		}
+		http.Redirect(w, r, other.URL+"/auth/token", http.StatusFound)
+	})
+	cfg := config(s)
+	cfg.HTTPClient = nil
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "Bearer", tok.TokenType)
+	_, err = cfg.Token(context.Background())
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusFound, e.StatusCode)
+	assert.Empty(t, other.requests())
+}
+
+// TestUserClientRedirectPolicyIgnored: an HTTPClient that follows
+// redirects still does not, for token requests; the caller's client is not
+// changed.
+func TestUserClientRedirectPolicyIgnored(t *testing.T) {
+	other := newServer(t, created(okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+"/auth/token", http.StatusTemporaryRedirect)
+	})
+	hc := s.Client()
+	followed := 0
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { followed++; return nil }
+	cfg := config(s)
+	cfg.HTTPClient = hc
+	_, err := cfg.Token(context.Background())
+	require.Error(t, err)
+	assert.Zero(t, followed)
+	assert.Empty(t, other.requests())
+	assert.NotNil(t, hc.CheckRedirect)
+}
