@@ -1,0 +1,154 @@
+package moneygo
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	genmoneygo "github.com/paytoken/paytoken/gen/moneygo"
+)
+
+const (
+	// DefaultBaseURL is Money-Go's production API. The token endpoint is
+	// DefaultBaseURL + "/token".
+	DefaultBaseURL = "https://api.money-go.com"
+	// SandboxBaseURL is Money-Go's test environment.
+	SandboxBaseURL = "https://api.money-go-test.com"
+	// DefaultScope is the scope Money-Go documents, sent when Config.Scope
+	// is empty.
+	DefaultScope = "api"
+	// DefaultLifetime is the lifetime Money-Go documents for its access
+	// tokens (expires_in 2592000, 30 days). It applies when an answer
+	// carries no expires_in, or 0.
+	DefaultLifetime = 30 * 24 * time.Hour
+)
+
+const provider = "moneygo"
+
+// endpoint reads Money-Go's answers. Money-Go documents no error body: an
+// error keeps its status and raw body, and the generic OAuth2 shape
+// ({"error": …, "error_description": …}) is read when it is there.
+var endpoint = auth.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
+
+// Config describes a Money-Go API client that gets tokens with the
+// client_credentials grant. ClientID and ClientSecret are required. A bad
+// field is reported, by name, on first use. A Config prints and marshals
+// without its secret.
+type Config struct {
+	// ClientID is your Money-Go client id.
+	ClientID string
+	// ClientSecret is your Money-Go client secret. It prints as [redacted].
+	ClientSecret auth.Secret
+	// Scope is the scope of the access request, as sent; empty means
+	// DefaultScope ("api").
+	Scope string
+	// BaseURL is the API's root: empty means DefaultBaseURL; SandboxBaseURL
+	// for tests against Money-Go. It must be https (plain http is accepted
+	// only for loopback hosts).
+	BaseURL string
+	// HTTPClient sends the token requests (never following redirects,
+	// whatever its CheckRedirect says) and is the base of Client. nil means
+	// one with bounded timeouts (auth.DefaultHTTPClient).
+	HTTPClient *http.Client
+}
+
+// Token gets a new token: one fetch, retried under auth.DefaultRetryPolicy
+// after a network error, a 429 (after the Retry-After it asked for) or a
+// 5xx. It does not cache: use TokenSource or Client for that.
+func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
+	p, err := c.prepare()
+	if err != nil {
+		return nil, err
+	}
+	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, p.fetch)
+	return tok, auth.PrefixError(provider, err)
+}
+
+// TokenSource returns a cached source of tokens for this Config (see
+// auth.Source): fresh tokens are served from memory, stale ones renewed in
+// the background (Money-Go's 30-day tokens turn stale 5 minutes before they
+// expire). The Config is copied: later changes to c do not affect the
+// source.
+//
+// opts are the auth options (auth.WithRetry, auth.WithStore, …). With
+// auth.WithStore(store, "") the key is auth.StoreKey("moneygo", ClientID,
+// the scopes of Scope).
+func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
+	var cfg Config
+	if c != nil {
+		cfg = *c
+	}
+	p, err := cfg.prepare()
+	fetch := func(ctx context.Context) (*oauth2.Token, error) {
+		if err != nil {
+			return nil, err
+		}
+		return p.fetch(ctx)
+	}
+	key := auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...)
+	return auth.NewSource(fetch, append([]auth.Option{auth.WithDefaultStoreKey(key)}, opts...)...)
+}
+
+// Client returns an *http.Client for Money-Go's API whose requests carry
+// "Authorization: Bearer <token>" from TokenSource(opts...). It is a copy of
+// HTTPClient (or of a client with bounded timeouts) with its transport
+// wrapped by auth.Transport, which also renews the token once when the API
+// answers 401.
+func (c *Config) Client(opts ...auth.Option) *http.Client {
+	var base *http.Client
+	if c != nil {
+		base = c.HTTPClient
+	}
+	return auth.NewClient(c.TokenSource(opts...), base)
+}
+
+func (c *Config) scope() string {
+	if c.Scope == "" {
+		return DefaultScope
+	}
+	return c.Scope
+}
+
+// prepared is a checked Config, ready to send requests.
+type prepared struct {
+	client *genmoneygo.Client
+	body   genmoneygo.TokenRequest
+}
+
+func (c *Config) prepare() (*prepared, error) {
+	if c == nil {
+		return nil, errors.New("moneygo: nil *Config")
+	}
+	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	if err := errors.Join(
+		auth.CheckClientID(provider, c.ClientID, auth.InBody),
+		auth.CheckClientSecret(provider, c.ClientSecret),
+		auth.CheckScope(provider, "Scope", c.scope()),
+		urlErr,
+	); err != nil {
+		return nil, err
+	}
+	client, err := genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	if err != nil {
+		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
+	}
+	return &prepared{client: client, body: genmoneygo.TokenRequest{
+		GrantType:    genmoneygo.TokenRequestGrantTypeClientCredentials,
+		ClientID:     c.ClientID,
+		ClientSecret: c.ClientSecret.Reveal(),
+		Scope:        c.scope(),
+	}}, nil
+}
+
+// fetch makes one token request: a JSON body with the credentials in it,
+// as Money-Go documents (it takes no Basic header).
+func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
+	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
+		return p.client.CreateToken(ctx, p.body)
+	})
+}

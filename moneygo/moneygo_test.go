@@ -1,0 +1,321 @@
+package moneygo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/moneygo"
+)
+
+const okBody = `{"token_type":"Bearer","expires_in":2592000,"access_token":"mgo_8f14e45fceea167a5a36"}`
+
+func config(s *server) *moneygo.Config {
+	return &moneygo.Config{
+		ClientID:     testID,
+		ClientSecret: testSecret,
+		BaseURL:      s.URL,
+		HTTPClient:   s.Client(),
+	}
+}
+
+func TestConstants(t *testing.T) {
+	assert.Equal(t, "https://api.money-go.com", moneygo.DefaultBaseURL)
+	assert.Equal(t, "https://api.money-go-test.com", moneygo.SandboxBaseURL)
+}
+
+// TestTokenRequest: the exact request Money-Go receives: its documented
+// JSON body, credentials in it, no Authorization header.
+func TestTokenRequest(t *testing.T) {
+	cases := []struct {
+		name  string
+		scope string
+		want  string
+	}{
+		{"default scope", "", "api"},
+		{"scope as given", "api payouts", "api payouts"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, okBody))
+			cfg := config(s)
+			cfg.Scope = tc.scope
+			_, err := cfg.Token(context.Background())
+			require.NoError(t, err)
+			reqs := s.requests()
+			require.Len(t, reqs, 1)
+			r := reqs[0]
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, "/token", r.Path)
+			assert.Equal(t, "application/json", r.ContentType)
+			assert.Empty(t, r.Authorization)
+			assert.Equal(t, map[string]any{
+				"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": tc.want,
+			}, r.Body, "raw body %s", r.Raw)
+		})
+	}
+}
+
+// TestTokenAnswers: the documented answer and the forms expires_in takes.
+func TestTokenAnswers(t *testing.T) {
+	future := time.Now().Add(48 * time.Hour).Unix()
+	cases := []struct {
+		name   string
+		body   string
+		expiry time.Duration
+	}{
+		{"documented: 30 days", okBody, 30 * 24 * time.Hour},
+		{"expires_in as a numeric string", `{"token_type":"Bearer","expires_in":"86400","access_token":"a"}`, 24 * time.Hour},
+		{"expires_in as a Unix time", `{"token_type":"Bearer","expires_in":` + strconv.FormatInt(future, 10) + `,"access_token":"a"}`, 48 * time.Hour},
+		{"expires_in absent: 30 days", `{"token_type":"Bearer","access_token":"a"}`, 30 * 24 * time.Hour},
+		{"expires_in 0: 30 days", `{"token_type":"Bearer","expires_in":0,"access_token":"a"}`, 30 * 24 * time.Hour},
+		{"lower-case bearer", `{"token_type":"bearer","expires_in":2592000,"access_token":"a"}`, 30 * 24 * time.Hour},
+		{"no token_type", `{"expires_in":2592000,"access_token":"a"}`, 30 * 24 * time.Hour},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, tc.body))
+			tok, err := config(s).Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assertExpiry(t, tc.expiry, tok.Expiry)
+		})
+	}
+	t.Run("documented fields", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
+		assert.InDelta(t, 2592000, tok.ExpiresIn, 2)
+		assert.Equal(t, "Bearer", tok.Extra("token_type"))
+	})
+}
+
+// TestTokenErrors: Money-Go documents no errors; status and body are kept
+// whatever they are, and the generic OAuth2 shape is read when present.
+func TestTokenErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		ctype  string
+		body   string
+		kind   error
+		code   string
+		desc   string
+	}{
+		{"401 generic OAuth2 body", 401, "application/json", `{"error":"invalid_client","error_description":"Client authentication failed"}`, auth.ErrInvalidClient, "invalid_client", "Client authentication failed"},
+		{"400 generic OAuth2 body", 400, "application/json", `{"error":"invalid_scope"}`, auth.ErrInvalidRequest, "invalid_scope", ""},
+		{"401 with an unknown body", 401, "application/json", `{"message":"Unauthenticated."}`, auth.ErrInvalidClient, "", ""},
+		{"403 plain text", 403, "text/plain", `Forbidden`, auth.ErrInvalidGrant, "", ""},
+		{"502 HTML gateway page", 502, "text/html", `<html><body>Bad Gateway</body></html>`, auth.ErrServer, "", ""},
+		{"200 without access_token", 200, "application/json", `{"token_type":"Bearer","expires_in":2592000,"access_token":""}`, auth.ErrMalformedResponse, "", ""},
+		{"200 that is not JSON", 200, "text/html", `<html>maintenance</html>`, auth.ErrMalformedResponse, "", ""},
+		{"200 with token_type mac", 200, "application/json", `{"token_type":"mac","access_token":"a"}`, auth.ErrMalformedResponse, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.Header().Set("Content-Type", tc.ctype)
+				w.Header().Set("X-Request-Id", "req-77")
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			})
+			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+			require.Error(t, err)
+			assert.ErrorIs(t, err, tc.kind)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, "moneygo", e.Provider)
+			assert.Equal(t, tc.status, e.StatusCode)
+			assert.Equal(t, tc.code, e.Code)
+			if tc.desc != "" {
+				assert.Equal(t, tc.desc, e.Description)
+			}
+			assert.Equal(t, "req-77", e.RequestID)
+			assert.Equal(t, tc.body, string(e.Body))
+			assert.Len(t, s.requests(), 1)
+			assert.True(t, strings.HasPrefix(err.Error(), "moneygo: "), err.Error())
+			assertNoSecret(t, err.Error())
+		})
+	}
+}
+
+// TestRetries: Token retries a 5xx and a 429 (after its Retry-After), not
+// a 4xx.
+func TestRetries(t *testing.T) {
+	t.Run("502 then 200", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				w.WriteHeader(502)
+				fmt.Fprint(w, "<html>Bad Gateway</html>")
+				return
+			}
+			reply(w, 200, okBody)
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
+		assert.Len(t, s.requests(), 2)
+	})
+	t.Run("429 Retry-After 1", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(429)
+				return
+			}
+			reply(w, 200, okBody)
+		})
+		_, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		reqs := s.requests()
+		require.Len(t, reqs, 2)
+		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), time.Second)
+	})
+	t.Run("400 once", func(t *testing.T) {
+		s := newServer(t, always(400, `{"error":"invalid_request"}`))
+		_, err := config(s).Token(context.Background())
+		assert.ErrorIs(t, err, auth.ErrInvalidRequest)
+		assert.Len(t, s.requests(), 1)
+	})
+	t.Run("the caller's deadline bounds the retries", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(503)
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := config(s).Token(ctx)
+		assert.ErrorIs(t, err, auth.ErrServer)
+		assert.Less(t, time.Since(start), 2*time.Second)
+		assert.Len(t, s.requests(), 1)
+	})
+}
+
+// TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
+// the Location.
+func TestRedirectNotFollowed(t *testing.T) {
+	other := newServer(t, always(200, okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+"/token", http.StatusMovedPermanently)
+	})
+	_, err := config(s).Token(context.Background())
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusMovedPermanently, e.StatusCode)
+	assert.Empty(t, other.requests())
+}
+
+// TestTokenSource: cached, and stored under the default key.
+func TestTokenSource(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	store := auth.NewMemoryStore()
+	src := config(s).TokenSource(auth.WithStore(store, ""))
+	for range 3 {
+		tok, err := src.Token()
+		require.NoError(t, err)
+		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
+	}
+	assert.Len(t, s.requests(), 1)
+	saved, err := store.Load(context.Background(), auth.StoreKey("moneygo", testID, "api"))
+	require.NoError(t, err)
+	require.NotNil(t, saved)
+	assert.Equal(t, "mgo_8f14e45fceea167a5a36", saved.AccessToken)
+}
+
+// TestConfigErrors: a Config that cannot work fails on first use, naming
+// the field, and sends nothing.
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*moneygo.Config)
+		field string
+		is    error
+	}{
+		{"empty ClientID", func(c *moneygo.Config) { c.ClientID = "" }, "moneygo: Config.ClientID: empty", nil},
+		{"empty ClientSecret", func(c *moneygo.Config) { c.ClientSecret = "" }, "moneygo: Config.ClientSecret: empty", nil},
+		{"Scope with a trailing space", func(c *moneygo.Config) { c.Scope = "api " }, "moneygo: Config.Scope:", nil},
+		{"Scope with a double space", func(c *moneygo.Config) { c.Scope = "api  payouts" }, "moneygo: Config.Scope:", nil},
+		{"insecure BaseURL", func(c *moneygo.Config) { c.BaseURL = "http://api.money-go.com" }, "moneygo: Config.BaseURL:", auth.ErrInsecureURL},
+		{"BaseURL not a URL", func(c *moneygo.Config) { c.BaseURL = "://x" }, "moneygo: Config.BaseURL:", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, okBody))
+			cfg := config(s)
+			tc.edit(cfg)
+			for _, get := range []func() error{
+				func() error { _, err := cfg.Token(context.Background()); return err },
+				func() error { _, err := cfg.TokenSource().Token(); return err },
+				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
+			} {
+				err := get()
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.field)
+				var ce *auth.ConfigError
+				assert.ErrorAs(t, err, &ce)
+				if tc.is != nil {
+					assert.ErrorIs(t, err, tc.is)
+				}
+			}
+			assert.Empty(t, s.requests())
+		})
+	}
+}
+
+// TestSecretNeverPrinted: a Config prints, marshals and logs without its
+// secret.
+func TestSecretNeverPrinted(t *testing.T) {
+	cfg := moneygo.Config{ClientID: testID, ClientSecret: testSecret, BaseURL: moneygo.SandboxBaseURL}
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", cfg)
+		fmt.Fprintf(&out, verb+"\n", &cfg)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
+	assertNoSecret(t, out.String())
+	assert.Contains(t, out.String(), "[redacted]")
+	assert.Contains(t, out.String(), testID)
+}
+
+// TestInterop: tokens work with golang.org/x/oauth2 and through Client.
+func TestInterop(t *testing.T) {
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		reply(w, 200, `{}`)
+	})
+	s := newServer(t, always(200, okBody))
+	cfg := config(s)
+
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, api.Client())
+	resp, err := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok)).Get(api.URL + "/balance")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	resp, err = cfg.Client().Get(api.URL + "/balance")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	want := "Bearer mgo_8f14e45fceea167a5a36"
+	assert.Equal(t, []string{want, want}, apiAuth)
+}
