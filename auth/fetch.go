@@ -140,8 +140,9 @@ func (s *Source) safeFetch(ctx context.Context) (tok *oauth2.Token, err error) {
 }
 
 // loadUsable reads the Store and returns its token when it can be served:
-// not expired (and, for a background refresh, not stale either: another
-// process renewed it), not the one Invalidate dropped.
+// not expired, not the one Invalidate dropped, and, for a background
+// refresh, neither stale nor older than the token it replaces (another
+// process renewed it).
 func (s *Source) loadUsable(ctx context.Context, background bool) *oauth2.Token {
 	tok, err := s.load(ctx)
 	if err != nil {
@@ -157,9 +158,14 @@ func (s *Source) loadUsable(ctx context.Context, background bool) *oauth2.Token 
 		return nil
 	}
 	s.mu.Lock()
-	rejected := tok.AccessToken == s.rejected
+	skip := tok.AccessToken == s.rejected
+	if cur := s.cur.Load(); background && cur != nil {
+		// A refresh adopts only a newer token (another process renewed),
+		// never the one it is replacing.
+		skip = skip || tok.AccessToken == cur.tok.AccessToken || !tok.Expiry.After(cur.tok.Expiry)
+	}
 	s.mu.Unlock()
-	if rejected {
+	if skip {
 		return nil
 	}
 	switch s.newEntry(tok, s.clock.Now()).phase(s.clock.Now()) {

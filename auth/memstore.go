@@ -90,7 +90,13 @@ func StoreKey(provider, clientID string, scopes ...string) string {
 	slices.Sort(sc)
 	sc = slices.Compact(sc)
 	for i, s := range sc {
-		sc[i] = url.QueryEscape(s)
+		sc[i] = keyEscape(s)
 	}
-	return "paytoken:v1:" + url.QueryEscape(provider) + ":" + url.QueryEscape(clientID) + ":" + strings.Join(sc, "+")
+	return "paytoken:v1:" + keyEscape(provider) + ":" + keyEscape(clientID) + ":" + strings.Join(sc, "+")
+}
+
+// keyEscape escapes everything but unreserved characters, ':' and '+'
+// included, so the separators stay unambiguous.
+func keyEscape(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
 }

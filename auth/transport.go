@@ -13,7 +13,9 @@ import (
 // drops that token (only if it is still the cached one, so that concurrent
 // 401s cause one refetch) and sends the request once more with a new token,
 // if the body can be replayed (no body, or req.GetBody set, as
-// http.NewRequest does for in-memory bodies). Otherwise the 401 is returned.
+// http.NewRequest does for in-memory bodies); the first response's body is
+// drained and closed. Otherwise, or when no other token can be had, the 401
+// is returned as it came.
 type Transport struct {
 	// Source gives the tokens. Required.
 	Source *Source
@@ -37,11 +39,15 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
 	resp, err := t.base().RoundTrip(authorized(req, tok.AccessToken))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || !replayable {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized {
 		return resp, err
 	}
-
+	// The API rejected the token: the next request gets a new one, whether
+	// or not this one can be replayed.
 	t.Source.invalidate(tok)
+	if !replayable {
+		return resp, nil
+	}
 	tok2, err := t.Source.TokenContext(ctx)
 	if err != nil || tok2.AccessToken == tok.AccessToken {
 		// No better token: the API's 401 is the answer.

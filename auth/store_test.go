@@ -1,0 +1,290 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+)
+
+// events records what an Observer saw.
+type events struct {
+	mu  sync.Mutex
+	evs []Event
+}
+
+func (r *events) Observe(_ context.Context, ev Event) {
+	r.mu.Lock()
+	r.evs = append(r.evs, ev)
+	r.mu.Unlock()
+}
+
+func (r *events) kinds() []EventKind {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var k []EventKind
+	for _, ev := range r.evs {
+		if ev.Kind != EventCacheHit {
+			k = append(k, ev.Kind)
+		}
+	}
+	return k
+}
+
+func (r *events) storeErrors() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ops []string
+	for _, ev := range r.evs {
+		if ev.Kind == EventStoreError {
+			ops = append(ops, ev.Op)
+		}
+	}
+	return ops
+}
+
+// badStore fails the operations it is told to.
+type badStore struct {
+	*MemoryStore
+	loadErr, saveErr, lockErr error
+	loadTok                   *oauth2.Token
+	panicLoad                 bool
+}
+
+func (b *badStore) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	if b.panicLoad {
+		panic("store exploded")
+	}
+	if b.loadErr != nil {
+		return nil, b.loadErr
+	}
+	if b.loadTok != nil {
+		return b.loadTok, nil
+	}
+	return b.MemoryStore.Load(ctx, key)
+}
+
+func (b *badStore) Save(ctx context.Context, key string, tok *oauth2.Token) error {
+	if b.saveErr != nil {
+		return b.saveErr
+	}
+	return b.MemoryStore.Save(ctx, key, tok)
+}
+
+func (b *badStore) Lock(ctx context.Context, key string, ttl time.Duration) (func(), error) {
+	if b.lockErr != nil {
+		return nil, b.lockErr
+	}
+	return b.MemoryStore.Lock(ctx, key, ttl)
+}
+
+func TestStoreReadThroughAndWriteBack(t *testing.T) {
+	clk := newFakeClock(t0)
+	st := NewMemoryStore()
+	ctx := context.Background()
+	stored := &oauth2.Token{AccessToken: "from-store", Expiry: t0.Add(time.Hour)}
+	require.NoError(t, st.Save(ctx, "k", stored))
+
+	f := &fetcher{clk: clk, life: time.Hour}
+	rec := &events{}
+	s := NewSource(f.fetch, withClock(clk), WithStore(st, "k"), WithObserver(rec))
+	require.Same(t, stored, mustToken(t, s), "adopted without fetching")
+	s.waitIdle()
+	require.Zero(t, f.calls.Load())
+	require.Equal(t, []EventKind{EventStoreHit}, rec.kinds())
+
+	// An expired stored token is not adopted; the fetched one is written back.
+	require.NoError(t, st.Save(ctx, "k2", &oauth2.Token{AccessToken: "old", Expiry: t0.Add(5 * time.Second)}))
+	s2 := NewSource(f.fetch, withClock(clk), WithStore(st, "k2"))
+	tok := mustToken(t, s2)
+	require.Equal(t, "tok-1", tok.AccessToken)
+	s2.waitIdle()
+	got, _ := st.Load(ctx, "k2")
+	require.Same(t, tok, got)
+
+	// A stale stored token is adopted by a caller with none, and refreshed
+	// in the background at once since that caller uses it.
+	require.NoError(t, st.Save(ctx, "k3", &oauth2.Token{AccessToken: "stale", Expiry: t0.Add(2 * time.Minute), ExpiresIn: 3600}))
+	s3 := NewSource(f.fetch, withClock(clk), WithStore(st, "k3"))
+	require.Equal(t, "stale", mustToken(t, s3).AccessToken)
+	s3.waitIdle()
+	require.Equal(t, "tok-2", mustToken(t, s3).AccessToken)
+	got, _ = st.Load(ctx, "k3")
+	require.Equal(t, "tok-2", got.AccessToken)
+}
+
+// Two Sources (two processes, as far as they know) share one token, and
+// one refresh: at the stale point both start a background refresh; one
+// fetches under the lock, the other waits for its token.
+func TestStoreSharedBetweenSources(t *testing.T) {
+	st := NewMemoryStore()
+	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
+	key := StoreKey("moov", "cid", "/accounts.read")
+	opts := []Option{WithRefreshWindow(400 * time.Millisecond), WithSafetyMargin(50 * time.Millisecond)}
+	a := NewSource(f.fetch, append(opts, WithStore(st, ""), WithDefaultStoreKey(key))...)
+	b := NewSource(f.fetch, append(opts, WithDefaultStoreKey(key), WithStore(st, ""))...)
+	a.setLockTiming(time.Second, time.Millisecond, 5*time.Millisecond)
+	b.setLockTiming(time.Second, time.Millisecond, 5*time.Millisecond)
+	require.Equal(t, "tok-1", mustToken(t, a).AccessToken)
+	a.waitIdle()
+	require.Equal(t, "tok-1", mustToken(t, b).AccessToken)
+	require.EqualValues(t, 1, f.calls.Load())
+
+	time.Sleep(450 * time.Millisecond) // past the stale point (~200ms), before expiry
+	a.waitIdle()
+	b.waitIdle()
+	require.EqualValues(t, 2, f.calls.Load(), "one refresh for both")
+	require.Equal(t, "tok-2", mustToken(t, a).AccessToken)
+	require.Equal(t, "tok-2", mustToken(t, b).AccessToken)
+}
+
+func TestStoreKeyRules(t *testing.T) {
+	require.Equal(t, "paytoken:v1:moov:cid:%2Fa+%2Fb", StoreKey("moov", "cid", "/b", "/a", "/b", " "))
+	require.Equal(t, "paytoken:v1:moneygo:cid:", StoreKey("moneygo", "cid"))
+	require.NotEqual(t, StoreKey("p", "a:b", "c"), StoreKey("p", "a", "b:c"))
+	require.NotEqual(t, StoreKey("p", "a", "b c"), StoreKey("p", "a", "b", "c"))
+	require.Equal(t, StoreKey("p", "a", "x", "y"), StoreKey("p", "a", "y", "x"))
+
+	// No key at all: the store is not used, and the logger says so.
+	var buf bytes.Buffer
+	st := NewMemoryStore()
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	s := NewSource(f.fetch, WithStore(st, ""), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	mustToken(t, s)
+	s.waitIdle()
+	require.Empty(t, st.toks)
+	require.Contains(t, buf.String(), "WithStore was given no key")
+}
+
+// A failing or corrupt store never fails a caller who could have a token.
+func TestStoreDegradation(t *testing.T) {
+	boom := errors.New("store: connection refused")
+	for _, tc := range []struct {
+		name  string
+		store *badStore
+		ops   []string
+	}{
+		{"load fails", &badStore{loadErr: boom}, []string{"load", "load"}},
+		{"corrupt entry", &badStore{loadTok: &oauth2.Token{}}, []string{"corrupt", "corrupt"}},
+		{"save fails", &badStore{saveErr: boom}, []string{"save"}},
+		{"lock fails", &badStore{lockErr: boom}, []string{"lock"}},
+		{"load panics", &badStore{panicLoad: true}, []string{"load", "load"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.store.MemoryStore = NewMemoryStore()
+			var buf bytes.Buffer
+			rec := &events{}
+			f := &fetcher{clk: realClock{}, life: time.Hour}
+			s := NewSource(f.fetch, WithStore(tc.store, "k"), WithObserver(rec), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+			tok, err := s.Token()
+			require.NoError(t, err)
+			require.Equal(t, "tok-1", tok.AccessToken)
+			s.waitIdle()
+			require.Equal(t, tc.ops, rec.storeErrors())
+			require.Contains(t, buf.String(), "level=WARN msg=\"auth: store_error\"")
+			require.NotContains(t, buf.String(), "tok-1")
+		})
+	}
+}
+
+// Another process holds the lock: poll the store for its token.
+func TestLockerWaitsForWinner(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	unlock, err := st.Lock(ctx, "k", time.Minute) // the other process
+	require.NoError(t, err)
+
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	rec := &events{}
+	s := NewSource(f.fetch, WithStore(st, "k"), WithObserver(rec))
+	s.setLockTiming(5*time.Second, 2*time.Millisecond, 10*time.Millisecond)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		_ = st.Save(ctx, "k", &oauth2.Token{AccessToken: "winner", Expiry: time.Now().Add(time.Hour)})
+		unlock()
+	}()
+	require.Equal(t, "winner", mustToken(t, s).AccessToken)
+	s.waitIdle()
+	require.Zero(t, f.calls.Load())
+	require.Equal(t, []EventKind{EventLockWait, EventStoreHit}, rec.kinds())
+}
+
+func TestLockerWinnerGivesUp(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	unlock, err := st.Lock(ctx, "k", time.Minute)
+	require.NoError(t, err)
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	s := NewSource(f.fetch, WithStore(st, "k"))
+	s.setLockTiming(5*time.Second, 2*time.Millisecond, 10*time.Millisecond)
+	go func() { time.Sleep(20 * time.Millisecond); unlock() }() // released without a token
+	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
+	s.waitIdle()
+	require.EqualValues(t, 1, f.calls.Load())
+	got, _ := st.Load(ctx, "k")
+	require.Equal(t, "tok-1", got.AccessToken)
+	_, err = st.Lock(ctx, "k", time.Minute)
+	require.NoError(t, err, "the Source released the lock it took")
+}
+
+func TestLockerWinnerNeverDelivers(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	_, err := st.Lock(ctx, "k", time.Hour) // held for good
+	require.NoError(t, err)
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	s := NewSource(f.fetch, WithStore(st, "k"))
+	s.setLockTiming(60*time.Millisecond, 5*time.Millisecond, 10*time.Millisecond)
+	start := time.Now()
+	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
+	require.GreaterOrEqual(t, time.Since(start), 60*time.Millisecond, "waited the lock's TTL")
+	require.Less(t, time.Since(start), 2*time.Second)
+	s.waitIdle()
+	require.EqualValues(t, 1, f.calls.Load())
+}
+
+// Invalidate: the store's copy of the rejected token is not adopted again.
+func TestInvalidateSkipsStoredCopy(t *testing.T) {
+	st := NewMemoryStore()
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	s := NewSource(f.fetch, WithStore(st, "k"))
+	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
+	s.waitIdle()
+	s.Invalidate()
+	require.Equal(t, "tok-2", mustToken(t, s).AccessToken)
+	s.waitIdle()
+}
+
+func TestMemoryStoreLock(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	now := t0
+	st.now = func() time.Time { return now }
+	u1, err := st.Lock(ctx, "k", 30*time.Second)
+	require.NoError(t, err)
+	_, err = st.Lock(ctx, "k", 30*time.Second)
+	require.ErrorIs(t, err, ErrLockHeld)
+	_, err = st.Lock(ctx, "other", 30*time.Second)
+	require.NoError(t, err)
+	now = now.Add(30 * time.Second) // expired
+	u2, err := st.Lock(ctx, "k", 30*time.Second)
+	require.NoError(t, err)
+	u1() // stale unlock: must not release u2's lock
+	_, err = st.Lock(ctx, "k", 30*time.Second)
+	require.ErrorIs(t, err, ErrLockHeld)
+	u2()
+	_, err = st.Lock(ctx, "k", 30*time.Second)
+	require.NoError(t, err)
+
+	require.NoError(t, st.Save(ctx, "t", &oauth2.Token{AccessToken: "a"}))
+	require.NoError(t, st.Save(ctx, "t", nil))
+	tok, err := st.Load(ctx, "t")
+	require.NoError(t, err)
+	require.Nil(t, tok)
+}
