@@ -1,5 +1,3 @@
-//go:build providers
-
 package main
 
 import (

@@ -1,5 +1,3 @@
-//go:build providers
-
 package main
 
 // The SDK end to end through the mock: every provider package, happy path and each fault

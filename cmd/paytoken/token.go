@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -256,5 +255,3 @@ func printTokenJSON(stdout, stderr io.Writer, p mockserver.Provider, tok *oauth2
 	}
 	return exitOK
 }
-
-var errNoProviders = errors.New("the provider packages are not built into this binary")

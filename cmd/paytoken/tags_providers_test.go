@@ -1,5 +1,0 @@
-//go:build providers
-
-package main
-
-const buildTags = "providers"
