@@ -1,0 +1,154 @@
+package mobifinance_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/mobifinance"
+)
+
+// fakeMonPay stands in for MobiFinance: its token endpoint accepts the code
+// "c0de-1" once, and /v2/api/user/info echoes the Authorization header.
+func fakeMonPay() *httptest.Server {
+	spent := false
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v2/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.PostFormValue("code") != "c0de-1" || spent {
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"Invalid code"}`)
+			return
+		}
+		spent = true
+		fmt.Fprint(w, `{"access_token":"8f14e45fceea167a","token_type":"Bearer","refresh_token":"c9f0f895"}`)
+	})
+	mux.HandleFunc("GET /v2/api/user/info", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, r.Header.Get("Authorization"))
+	})
+	return httptest.NewServer(mux)
+}
+
+// Exchange the code your mini app received, once. In production leave
+// BaseURL and HTTPClient empty.
+func Example() {
+	srv := fakeMonPay()
+	defer srv.Close()
+
+	cfg := &mobifinance.Config{
+		ClientID:     "ClientID given by MobiFinance",
+		ClientSecret: "ClientSecret given by MobiFinance", // e.g. auth.Secret(os.Getenv(…))
+		RedirectURL:  "https://miniapp.example.mn/callback",
+		BaseURL:      srv.URL,
+		HTTPClient:   srv.Client(),
+	}
+	tok, err := cfg.Exchange(context.Background(), "c0de-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.AccessToken, tok.TokenType, "expires:", !tok.Expiry.IsZero())
+
+	// The code is spent: a second exchange is refused, and says why.
+	_, err = cfg.Exchange(context.Background(), "c0de-1")
+	fmt.Println(errors.Is(err, auth.ErrInvalidGrant), err)
+	// Output:
+	// 8f14e45fceea167a Bearer expires: false
+	// true mobifinance: token request failed: HTTP 403 Forbidden: invalid_grant: Invalid code
+}
+
+// Call the API with the user's token.
+func ExampleConfig_Client() {
+	srv := fakeMonPay()
+	defer srv.Close()
+
+	cfg := &mobifinance.Config{
+		ClientID:     "ClientID given by MobiFinance",
+		ClientSecret: "ClientSecret given by MobiFinance",
+		RedirectURL:  "https://miniapp.example.mn/callback",
+		BaseURL:      srv.URL,
+		HTTPClient:   srv.Client(),
+	}
+	tok, err := cfg.Exchange(context.Background(), "c0de-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := cfg.Client(tok).Get(srv.URL + "/v2/api/user/info")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(b))
+	// Output: Bearer 8f14e45fceea167a
+}
+
+// Keep each user's token in a Store under Config.UserKey, so that any
+// process, after any restart, serves it without a new code.
+func ExampleConfig_UserKey() {
+	srv := fakeMonPay()
+	defer srv.Close()
+	ctx := context.Background()
+
+	cfg := &mobifinance.Config{
+		ClientID:     "ClientID given by MobiFinance",
+		ClientSecret: "ClientSecret given by MobiFinance",
+		RedirectURL:  "https://miniapp.example.mn/callback",
+		BaseURL:      srv.URL,
+		HTTPClient:   srv.Client(),
+	}
+	store := auth.NewMemoryStore() // auth/redisstore in production
+
+	// At login:
+	tok, err := cfg.Exchange(ctx, "c0de-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Save(ctx, cfg.UserKey("user-42"), tok); err != nil {
+		log.Fatal(err)
+	}
+
+	// Later, anywhere: no token in hand, the store has it.
+	src := cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-42")))
+	got, err := src.Token()
+	fmt.Println(got.AccessToken, err)
+
+	// A user who never logged in needs a code.
+	_, err = cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-43"))).Token()
+	fmt.Println(errors.Is(err, mobifinance.ErrReauthorize))
+	// Output:
+	// 8f14e45fceea167a <nil>
+	// true
+}
+
+// When the API rejects the token, the user has to authorize again.
+func ExampleErrReauthorize() {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized) // the user revoked access
+	}))
+	defer api.Close()
+
+	cfg := &mobifinance.Config{HTTPClient: api.Client()}
+	client := cfg.Client(&oauth2.Token{AccessToken: "8f14e45fceea167a"})
+
+	resp, err := client.Get(api.URL + "/v2/api/user/info")
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode)
+
+	_, err = client.Get(api.URL + "/v2/api/user/info")
+	if errors.Is(err, mobifinance.ErrReauthorize) {
+		fmt.Println("send the user through MonPay's authorization again")
+	}
+	// Output:
+	// 401
+	// send the user through MonPay's authorization again
+}

@@ -1,0 +1,471 @@
+package mobifinance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/mobifinance"
+)
+
+const (
+	testCode     = "c0de-7f3a9b2e41d8c6f5a0b1"
+	testRedirect = "https://miniapp.example.mn/callback?from=monpay"
+	okBody       = `{"access_token":"8f14e45fceea167a5a36dedd4bea2543","token_type":"Bearer",` +
+		`"refresh_token":"c9f0f895fb98ab9159f51fd0297e236d"}`
+)
+
+func config(s *server) *mobifinance.Config {
+	return &mobifinance.Config{
+		ClientID:     testID,
+		ClientSecret: testSecret,
+		RedirectURL:  testRedirect,
+		BaseURL:      s.URL,
+		HTTPClient:   s.Client(),
+	}
+}
+
+func TestDefaultBaseURL(t *testing.T) {
+	assert.Equal(t, "https://z-wallet.monpay.mn", mobifinance.DefaultBaseURL)
+}
+
+// TestExchangeRequest: the exact request MobiFinance receives: all five
+// form fields, credentials in the body, no Authorization header.
+func TestExchangeRequest(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	_, err := config(s).Exchange(context.Background(), testCode)
+	require.NoError(t, err)
+	reqs := s.requests()
+	require.Len(t, reqs, 1)
+	r := reqs[0]
+	assert.Equal(t, http.MethodPost, r.Method)
+	assert.Equal(t, "/v2/oauth/token", r.Path)
+	assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType)
+	assert.Empty(t, r.Authorization)
+	assert.Equal(t, url.Values{
+		"redirect_uri":  {testRedirect},
+		"client_id":     {testID},
+		"client_secret": {testSecret},
+		"code":          {testCode},
+		"grant_type":    {"authorization_code"},
+	}, r.Body, "raw body %s", r.Raw)
+}
+
+// TestExchangeAnswers: the documented answer (a permanent token) and the
+// forms expires_in may take.
+func TestExchangeAnswers(t *testing.T) {
+	t.Run("documented: no expires_in, no expiry", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		tok, err := config(s).Exchange(context.Background(), testCode)
+		require.NoError(t, err)
+		assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
+		assert.Equal(t, "Bearer", tok.TokenType)
+		assert.Equal(t, "c9f0f895fb98ab9159f51fd0297e236d", tok.RefreshToken)
+		assert.True(t, tok.Expiry.IsZero(), "a permanent token has no expiry")
+		assert.True(t, tok.Valid())
+	})
+	t.Run("expires_in 0: no expiry", func(t *testing.T) {
+		s := newServer(t, always(200, `{"access_token":"a","token_type":"Bearer","expires_in":0}`))
+		tok, err := config(s).Exchange(context.Background(), testCode)
+		require.NoError(t, err)
+		assert.True(t, tok.Expiry.IsZero())
+	})
+	future := time.Now().Add(6 * time.Hour).Unix()
+	for _, tc := range []struct {
+		name, expiresIn string
+		want            time.Duration
+	}{
+		{"expires_in a number", `3600`, time.Hour},
+		{"expires_in a numeric string", `"7200"`, 2 * time.Hour},
+		{"expires_in a Unix time", strconv.FormatInt(future, 10), 6 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, `{"access_token":"a","token_type":"bearer","expires_in":`+tc.expiresIn+`}`))
+			tok, err := config(s).Exchange(context.Background(), testCode)
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assertExpiry(t, tc.want, tok.Expiry)
+		})
+	}
+}
+
+// TestExchangeErrors: each documented error, mapped, and never retried.
+func TestExchangeErrors(t *testing.T) {
+	cases := []struct {
+		status int
+		ctype  string
+		body   string
+		kind   error
+		code   string
+	}{
+		{400, "application/json", `{"error":"invalid_request","error_description":"Bad request"}`, auth.ErrInvalidRequest, "invalid_request"},
+		{401, "application/json", `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`, auth.ErrInvalidClient, "unauthorized_client"},
+		{403, "application/json", `{"error":"invalid_grant","error_description":"Invalid code"}`, auth.ErrInvalidGrant, "invalid_grant"},
+		{415, "application/json", `{"error":"unsupported_grant_type","error_description":"Unsupported type"}`, auth.ErrUnsupportedGrantType, "unsupported_grant_type"},
+		{505, "application/json", `{"error":"server_error","error_description":"Internal server error"}`, auth.ErrServer, "server_error"},
+		{502, "text/html", `<html><body><h1>502 Bad Gateway</h1></body></html>`, auth.ErrServer, ""},
+		{429, "application/json", `{}`, auth.ErrRateLimited, ""},
+		{503, "text/plain", `try later`, auth.ErrServer, ""},
+		{200, "application/json", `{"token_type":"Bearer"}`, auth.ErrMalformedResponse, ""},
+	}
+	for _, tc := range cases {
+		t.Run(strconv.Itoa(tc.status)+" "+tc.code, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				w.Header().Set("Content-Type", tc.ctype)
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			})
+			tok, err := config(s).Exchange(context.Background(), testCode)
+			require.Error(t, err)
+			assert.Nil(t, tok)
+			assert.ErrorIs(t, err, tc.kind)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, "mobifinance", e.Provider)
+			assert.Equal(t, tc.status, e.StatusCode)
+			assert.Equal(t, tc.code, e.Code)
+			assert.Equal(t, tc.body, string(e.Body))
+			assert.Len(t, s.requests(), 1, "the code is single-use: sent once, whatever the answer")
+			assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
+			assertNoSecret(t, err.Error(), testCode)
+		})
+	}
+}
+
+// TestExchangeNeverResendsACode: failures after the request went out are
+// not retried, whatever they look like.
+func TestExchangeNeverResendsACode(t *testing.T) {
+	t.Run("connection reset after the request was read", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				return
+			}
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // close with RST
+			}
+			conn.Close()
+		})
+		_, err := config(s).Exchange(context.Background(), testCode)
+		require.Error(t, err)
+		assert.Len(t, s.requests(), 1)
+		assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
+		assertNoSecret(t, err.Error(), testCode)
+	})
+	t.Run("timeout waiting for the answer", func(t *testing.T) {
+		release := make(chan struct{})
+		s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		})
+		defer close(release)
+		hc := s.Client()
+		hc.Timeout = 300 * time.Millisecond
+		cfg := config(s)
+		cfg.HTTPClient = hc
+		_, err := cfg.Exchange(context.Background(), testCode)
+		require.Error(t, err)
+		var ne net.Error
+		assert.True(t, errors.As(err, &ne) && ne.Timeout(), "%v", err)
+		assert.Len(t, s.requests(), 1)
+	})
+	t.Run("505, then a would-be success", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				reply(w, 505, `{"error":"server_error"}`)
+				return
+			}
+			reply(w, 200, okBody)
+		})
+		_, err := config(s).Exchange(context.Background(), testCode)
+		assert.ErrorIs(t, err, auth.ErrServer)
+		assert.Len(t, s.requests(), 1)
+	})
+}
+
+// TestExchangeRetriesUnsent: a request that never left (a failed dial) is
+// retried: the code was not spent.
+func TestExchangeRetriesUnsent(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	var dials atomic.Int32
+	tr := s.Client().Transport.(*http.Transport).Clone()
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	defer tr.CloseIdleConnections()
+	cfg := config(s)
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	tok, err := cfg.Exchange(context.Background(), testCode)
+	require.NoError(t, err)
+	assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
+	assert.Equal(t, int32(2), dials.Load())
+	assert.Len(t, s.requests(), 1)
+}
+
+// TestExchangeRedactsEchoedCode: a server that echoes the code in its error
+// does not put it in our error message.
+func TestExchangeRedactsEchoedCode(t *testing.T) {
+	s := newServer(t, always(403, `{"error":"invalid_grant","error_description":"code `+testCode+` already used"}`))
+	_, err := config(s).Exchange(context.Background(), testCode)
+	assert.ErrorIs(t, err, auth.ErrInvalidGrant)
+	assert.NotContains(t, err.Error(), testCode)
+	assert.Contains(t, err.Error(), "already used")
+}
+
+// TestRedirectNotFollowed: a 3xx is an error; neither the credentials nor
+// the code reach the Location.
+func TestRedirectNotFollowed(t *testing.T) {
+	other := newServer(t, always(200, okBody))
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+"/v2/oauth/token", http.StatusTemporaryRedirect)
+	})
+	_, err := config(s).Exchange(context.Background(), testCode)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
+	assert.Empty(t, other.requests())
+	assert.Len(t, s.requests(), 1)
+}
+
+// countRetries counts the retry events of a Source.
+func countRetries(n *atomic.Int32) auth.Option {
+	return auth.WithObserver(auth.ObserverFunc(func(_ context.Context, ev auth.Event) {
+		if ev.Kind == auth.EventRetry {
+			n.Add(1)
+		}
+	}))
+}
+
+// TestTokenSource: a stored token is served as long as it lasts, then the
+// source says a new authorization code is needed, at once.
+func TestTokenSource(t *testing.T) {
+	permanent := &oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"}
+
+	t.Run("a permanent token is served for ever, with no request", func(t *testing.T) {
+		s := newServer(t, always(500, ``))
+		src := config(s).TokenSource(permanent)
+		for range 3 {
+			tok, err := src.Token()
+			require.NoError(t, err)
+			assert.Equal(t, "perm-1", tok.AccessToken)
+		}
+		assert.Empty(t, s.requests())
+	})
+	t.Run("dropped after a 401: ErrReauthorize, not retried", func(t *testing.T) {
+		var retries atomic.Int32
+		src := (&mobifinance.Config{}).TokenSource(permanent, countRetries(&retries))
+		src.Invalidate()
+		_, err := src.Token()
+		assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+		assert.Contains(t, err.Error(), "a new authorization code is needed")
+		assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
+		assert.Zero(t, retries.Load())
+	})
+	t.Run("expired: ErrReauthorize", func(t *testing.T) {
+		old := &oauth2.Token{AccessToken: "old-1", Expiry: time.Now().Add(-time.Minute)}
+		var retries atomic.Int32
+		src := (&mobifinance.Config{}).TokenSource(old, countRetries(&retries))
+		_, err := src.Token()
+		assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+		assert.Contains(t, err.Error(), "expired")
+		assert.Zero(t, retries.Load())
+	})
+	t.Run("no token: ErrReauthorize", func(t *testing.T) {
+		_, err := (&mobifinance.Config{}).TokenSource(nil).Token()
+		assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+	})
+	t.Run("a token with an expiry is served until then", func(t *testing.T) {
+		tok := &oauth2.Token{AccessToken: "short-1", Expiry: time.Now().Add(time.Hour)}
+		got, err := (&mobifinance.Config{}).TokenSource(tok).Token()
+		require.NoError(t, err)
+		assert.Equal(t, "short-1", got.AccessToken)
+	})
+}
+
+// TestUserStore: per-user tokens in a Store survive a restart, and users
+// never see each other's.
+func TestUserStore(t *testing.T) {
+	s := newServer(t, always(200, okBody))
+	cfg := config(s)
+	ctx := context.Background()
+	store := auth.NewMemoryStore()
+
+	tok, err := cfg.Exchange(ctx, testCode)
+	require.NoError(t, err)
+	require.NoError(t, store.Save(ctx, cfg.UserKey("user-42"), tok))
+
+	// A new process: no token in hand, the Store has it.
+	got, err := cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-42"))).Token()
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken)
+
+	// Another user has none.
+	_, err = cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-43"))).Token()
+	assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+
+	// No default key: WithStore(store, "") does not serve user-42's token to anyone.
+	_, err = cfg.TokenSource(nil, auth.WithStore(store, "")).Token()
+	assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+
+	// The stored token replaces an expired one in hand.
+	expired := &oauth2.Token{AccessToken: "old", Expiry: time.Now().Add(-time.Hour)}
+	got, err = cfg.TokenSource(expired, auth.WithStore(store, cfg.UserKey("user-42"))).Token()
+	require.NoError(t, err)
+	assert.Equal(t, tok.AccessToken, got.AccessToken)
+
+	assert.Len(t, s.requests(), 1, "only the Exchange reached the server")
+}
+
+func TestUserKey(t *testing.T) {
+	cfg := &mobifinance.Config{ClientID: testID}
+	assert.Equal(t, "paytoken:v1:mobifinance:mf_client_7:user=user-42", cfg.UserKey("user-42"))
+	assert.NotEqual(t, cfg.UserKey("a b"), cfg.UserKey("a+b"))
+	assert.NotEqual(t, cfg.UserKey("a:b"), (&mobifinance.Config{ClientID: testID + ":user=a"}).UserKey("b"))
+	assert.NotEqual(t, cfg.UserKey("1"), (&mobifinance.Config{ClientID: "other"}).UserKey("1"))
+	assert.NotContains(t, (&mobifinance.Config{ClientID: testID, ClientSecret: testSecret}).UserKey("1"), testSecret)
+}
+
+// TestClient: Bearer on every request; after the API's 401 the token is
+// dropped, the 401 returned, and later requests say a new code is needed.
+func TestClient(t *testing.T) {
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		if n == 2 {
+			reply(w, 401, `{"error":"invalid_token"}`)
+			return
+		}
+		reply(w, 200, `{}`)
+	})
+	cfg := config(api)
+	client := cfg.Client(&oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"})
+
+	resp, err := client.Get(api.URL + "/v2/api/user/info")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+
+	resp, err = client.Get(api.URL + "/v2/api/user/info")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 401, resp.StatusCode)
+
+	_, err = client.Get(api.URL + "/v2/api/user/info")
+	assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+	assert.Equal(t, []string{"Bearer perm-1", "Bearer perm-1"}, apiAuth)
+}
+
+// TestConfigErrors: a Config that cannot work fails on first use, naming
+// the field, and sends nothing.
+func TestConfigErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*mobifinance.Config)
+		field string
+		is    error
+	}{
+		{"empty ClientID", func(c *mobifinance.Config) { c.ClientID = "" }, "mobifinance: Config.ClientID: empty", nil},
+		{"empty ClientSecret", func(c *mobifinance.Config) { c.ClientSecret = "" }, "mobifinance: Config.ClientSecret: empty", nil},
+		{"missing RedirectURL", func(c *mobifinance.Config) { c.RedirectURL = "" }, "mobifinance: Config.RedirectURL: empty", nil},
+		{"relative RedirectURL", func(c *mobifinance.Config) { c.RedirectURL = "/callback" }, "mobifinance: Config.RedirectURL:", nil},
+		{"insecure BaseURL", func(c *mobifinance.Config) { c.BaseURL = "http://z-wallet.monpay.mn" }, "mobifinance: Config.BaseURL:", auth.ErrInsecureURL},
+		{"BaseURL with a fragment", func(c *mobifinance.Config) { c.BaseURL = "https://z-wallet.monpay.mn#x" }, "mobifinance: Config.BaseURL:", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, always(200, okBody))
+			cfg := config(s)
+			tc.edit(cfg)
+			_, err := cfg.Exchange(context.Background(), testCode)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.field)
+			var ce *auth.ConfigError
+			assert.ErrorAs(t, err, &ce)
+			if tc.is != nil {
+				assert.ErrorIs(t, err, tc.is)
+			}
+			assertNoSecret(t, err.Error(), testCode)
+			assert.Empty(t, s.requests())
+		})
+	}
+	t.Run("empty code", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		_, err := config(s).Exchange(context.Background(), "")
+		assert.ErrorContains(t, err, "mobifinance: Exchange: empty authorization code")
+		assert.Empty(t, s.requests())
+	})
+	t.Run("custom-scheme RedirectURL is accepted", func(t *testing.T) {
+		s := newServer(t, always(200, okBody))
+		cfg := config(s)
+		cfg.RedirectURL = "monpay-miniapp://callback"
+		_, err := cfg.Exchange(context.Background(), testCode)
+		assert.NoError(t, err)
+	})
+}
+
+// TestSecretNeverPrinted: a Config prints, marshals and logs without its
+// secret.
+func TestSecretNeverPrinted(t *testing.T) {
+	cfg := mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect}
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", cfg)
+		fmt.Fprintf(&out, verb+"\n", &cfg)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
+	assertNoSecret(t, out.String())
+	assert.Contains(t, out.String(), "[redacted]")
+	assert.Contains(t, out.String(), testID)
+}
+
+// TestInterop: an exchanged token works with golang.org/x/oauth2 and
+// through Client, as Bearer.
+func TestInterop(t *testing.T) {
+	var apiAuth []string
+	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
+		reply(w, 200, `{}`)
+	})
+	s := newServer(t, always(200, `{"access_token":"8f14e45f","token_type":"bearer"}`))
+	cfg := config(s)
+
+	tok, err := cfg.Exchange(context.Background(), testCode)
+	require.NoError(t, err)
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, api.Client())
+	resp, err := oauth2.NewClient(ctx, oauth2.StaticTokenSource(tok)).Get(api.URL + "/v2/api/user/info")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	resp, err = cfg.Client(tok).Get(api.URL + "/v2/api/user/info")
+	require.NoError(t, err)
+	resp.Body.Close()
+
+	assert.Equal(t, []string{"Bearer 8f14e45f", "Bearer 8f14e45f"}, apiAuth)
+}
