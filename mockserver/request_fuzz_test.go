@@ -1,0 +1,319 @@
+package mockserver_test
+
+// FuzzMockRequest sends arbitrary requests to the mock's handler (no faults
+// injected) and checks what a fake must never do:
+//
+//   - answer 5xx;
+//   - put a Go error string, a stack or a panic in a body;
+//   - answer a token request's 4xx in any shape but the provider's
+//     documented JSON error body, or off its spec (kin-openapi validation
+//     of every POST answer, status included);
+//   - echo a client secret or an authorization code the request carried;
+//   - answer the protected endpoint with anything but 200 or 401 JSON.
+//
+// Placeholders in the body and Authorization header are replaced with live
+// values so the fuzzer reaches the issuing paths: {ID} and {SECRET} the
+// provider's demo credentials, {CODE} a fresh MobiFinance code, {BASIC} a
+// Basic header with the demo credentials.
+//
+//	go test ./mockserver -run '^$' -fuzz '^FuzzMockRequest$' -fuzztime 30s
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/paytoken/paytoken/mockserver"
+)
+
+// fuzzGoErrorMarks are fragments of Go error strings, stack traces and
+// encoder messages that have no place in a provider's answer.
+var fuzzGoErrorMarks = []string{
+	"invalid character", "json: ", "unexpected EOF", "unexpected end of JSON", "strconv.", "runtime error",
+	"goroutine ", "panic", ".go:", "cannot unmarshal", "http: ", "net/http", "openapi3", "kin-openapi",
+	"request body has an error", "Error at \"", "<nil>", "%!", "EOF", "reflect:", "nil pointer",
+}
+
+func fuzzMockSeeds(f *testing.F) {
+	const (
+		json_ = "application/json"
+		form_ = "application/x-www-form-urlencoded"
+	)
+	type seed struct {
+		p      uint8
+		route  uint8
+		method string
+		ct     string
+		authz  string
+		body   string
+	}
+	seeds := []seed{
+		// Money-Go (0)
+		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}","scope":"api"}`},
+		{0, 1, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"wrong-secret-123"}`},
+		{0, 0, "POST", json_, "", `{"grant_type":"password","client_id":"{ID}","client_secret":"{SECRET}"}`},
+		{0, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
+		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":42}`},
+		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials",`},
+		{0, 0, "POST", json_, "", `[]`},
+		{0, 0, "POST", json_, "", `null`},
+		{0, 0, "POST", "", "", ``},
+		{0, 0, "GET", "", "", ``},
+		// MoneyKit (1)
+		{1, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials`},
+		{1, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}&scope=accounts%3Aread`},
+		{1, 1, "POST", form_, "Basic !!!", `grant_type=client_credentials`},
+		{1, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials&client_id=other`},
+		{1, 0, "POST", form_, "{BASIC}", `grant_type=refresh_token`},
+		{1, 0, "POST", form_, "{BASIC}", `grant_type=%zz`},
+		{1, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials"}`},
+		{1, 0, "POST", "text/plain", "{BASIC}", `grant_type=client_credentials`},
+		{1, 0, "POST", "multipart/form-data; boundary=x", "", "--x\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials\r\n--x--\r\n"},
+		{1, 0, "PUT", form_, "{BASIC}", `grant_type=client_credentials`},
+		// Moov (2)
+		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials","scope":"/accounts.read"}`},
+		{2, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials&scope=%2Faccounts.read`},
+		{2, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}"}`},
+		{2, 1, "POST", json_, "{BASIC}", `{"grant_type":"refresh_token","refresh_token":"not-a-refresh-token"}`},
+		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"refresh_token"}`},
+		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"authorization_code","code":"x"}`},
+		{2, 0, "POST", "application/json; charset=utf-8", "{BASIC}", `{"grant_type":"client_credentials"}`},
+		{2, 0, "POST", "application/json; charset=\"", "{BASIC}", `{"grant_type":"client_credentials"}`},
+		{2, 0, "POST", json_, "Bearer abc", `{"grant_type":"client_credentials"}`},
+		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials","client_secret":"disagreeing-secret"}`},
+		// MobiFinance (3)
+		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fminiapp.example.mn%2Fcallback`},
+		{3, 1, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fother.example%2F`},
+		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code=used-or-unknown-code&redirect_uri=x`},
+		{3, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
+		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret=wrong-secret-123&code={CODE}&redirect_uri=x`},
+		{3, 0, "POST", json_, "", `{"grant_type":"authorization_code"}`},
+		{3, 0, "POST", form_, "", strings.Repeat("a", 70<<10)},
+		// Protected endpoints
+		{2, 2, "GET", "", "Bearer nope", ``},
+		{2, 3, "GET", "", "", ``},
+		{1, 2, "GET", "", "opaque abc", ``},
+		{0, 3, "DELETE", "", "Bearer " + strings.Repeat("f", 64), ``},
+	}
+	for _, s := range seeds {
+		f.Add(s.p, s.route, s.method, s.ct, s.authz, []byte(s.body))
+	}
+}
+
+// fuzzMock is one mock for the whole fuzzing run: building the handler
+// loads four specs, too slow to repeat per input.
+var fuzzMock = sync.OnceValue(func() *mockserver.Server { return mockserver.NewUnstarted() })
+
+func FuzzMockRequest(f *testing.F) {
+	fuzzMockSeeds(f)
+	f.Fuzz(func(t *testing.T, pi, route uint8, method, contentType, authz string, body []byte) {
+		srv := fuzzMock()
+		p := mockserver.Providers()[int(pi)%4]
+		id, secret := mockserver.DemoClientID(p), mockserver.DemoClientSecret(p)
+		var code string
+		if bytes.Contains(body, []byte("{CODE}")) {
+			c, err := srv.IssueCode(mockserver.DemoClientID(mockserver.MobiFinance), mockserver.DemoRedirectURI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			code = c
+		}
+		r := strings.NewReplacer("{ID}", id, "{SECRET}", secret, "{CODE}", code)
+		body = []byte(r.Replace(string(body)))
+		authz = strings.ReplaceAll(authz, "{BASIC}", "Basic "+base64.StdEncoding.EncodeToString([]byte(id+":"+secret)))
+
+		var path string
+		protected := false
+		switch route % 4 {
+		case 0:
+			path = p.TokenPath()
+		case 1:
+			path = "/" + string(p) + p.TokenPath()
+		case 2:
+			path, protected = mockserver.ProtectedPath, true
+		case 3:
+			path, protected = "/"+string(p)+mockserver.ProtectedPath, true
+		}
+		req, err := http.NewRequestWithContext(context.Background(), method, "http://mock"+path, bytes.NewReader(body))
+		if err != nil {
+			return // not a request net/http would send
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if authz != "" {
+			req.Header.Set("Authorization", authz)
+		}
+		if len(req.Header.Values("Content-Type"))+len(req.Header.Values("Authorization")) != btoi(contentType != "")+btoi(authz != "") {
+			return
+		}
+		rec := httptest.NewRecorder()
+		srv.Handler().ServeHTTP(rec, req)
+		res := rec.Result()
+		got := rec.Body.Bytes()
+
+		if res.StatusCode >= 500 {
+			t.Fatalf("%s %s: HTTP %d without an injected fault: %s", method, path, res.StatusCode, got)
+		}
+		for _, m := range fuzzGoErrorMarks {
+			if bytes.Contains(got, []byte(m)) && !bytes.Contains(body, []byte(m)) && !strings.Contains(authz, m) {
+				t.Fatalf("%s %s: the answer holds %q: %s", method, path, m, got)
+			}
+		}
+		for _, cred := range requestSecrets(contentType, body, authz) {
+			if len(cred) >= 8 && bytes.Contains(got, []byte(cred)) && !bytes.Contains(got, []byte(`"scope"`)) && !bytes.Contains(got, []byte("scope=")) {
+				t.Fatalf("%s %s: the answer echoes the credential %q: %s", method, path, cred, got)
+			}
+		}
+
+		if protected {
+			if res.StatusCode != 200 && res.StatusCode != 401 {
+				if method == http.MethodGet || method == http.MethodPost {
+					t.Fatalf("protected %s: HTTP %d", method, res.StatusCode)
+				}
+			}
+			if res.StatusCode == 401 && res.Header.Get("WWW-Authenticate") == "" {
+				t.Fatal("protected 401 without WWW-Authenticate")
+			}
+			if res.StatusCode == 200 || res.StatusCode == 401 {
+				mustJSONObject(t, res, got)
+			}
+			return
+		}
+
+		if res.Header.Get("Cache-Control") != "no-store" && method == http.MethodPost {
+			t.Fatalf("token answer without Cache-Control: no-store: %v", res.Header)
+		}
+		if method != http.MethodPost {
+			// Not a token request: net/http's mux answers 405. The token
+			// endpoints document POST only; nothing more to check.
+			if res.StatusCode < 400 {
+				t.Fatalf("%s %s: HTTP %d", method, path, res.StatusCode)
+			}
+			return
+		}
+		if res.StatusCode >= 400 {
+			m := mustJSONObject(t, res, got)
+			checkErrorShape(t, p, m, got)
+		}
+		validateFuzzAnswer(t, p, contentType, body, res, got)
+	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// requestSecrets: the client secrets and codes a request carried, in its
+// body (JSON or form) or Basic header.
+func requestSecrets(contentType string, body []byte, authz string) []string {
+	var out []string
+	var m map[string]any
+	if json.Unmarshal(body, &m) == nil {
+		for _, k := range []string{"client_secret", "code", "refresh_token"} {
+			if s, ok := m[k].(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	if v, err := url.ParseQuery(string(body)); err == nil {
+		for _, k := range []string{"client_secret", "code", "refresh_token"} {
+			out = append(out, v[k]...)
+		}
+	}
+	if scheme, rest, ok := strings.Cut(authz, " "); ok && strings.EqualFold(scheme, "basic") {
+		if raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest)); err == nil {
+			if _, sec, ok := strings.Cut(string(raw), ":"); ok {
+				out = append(out, sec)
+			}
+		}
+	}
+	return out
+}
+
+func mustJSONObject(t *testing.T, res *http.Response, body []byte) map[string]any {
+	t.Helper()
+	if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "application/json" {
+		t.Fatalf("HTTP %d with Content-Type %q: %s", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(body, &m); err != nil || m == nil {
+		t.Fatalf("HTTP %d: body is not a JSON object (%v): %s", res.StatusCode, err, body)
+	}
+	return m
+}
+
+// checkErrorShape: the provider's documented error body.
+func checkErrorShape(t *testing.T, p mockserver.Provider, m map[string]any, raw []byte) {
+	t.Helper()
+	str := func(k string, required bool) {
+		v, ok := m[k]
+		if !ok {
+			if required {
+				t.Fatalf("%s error without %q: %s", p, k, raw)
+			}
+			return
+		}
+		if s, isStr := v.(string); !isStr || required && s == "" {
+			t.Fatalf("%s error: %q is not a non-empty string: %s", p, k, raw)
+		}
+	}
+	allowed := map[string]bool{}
+	switch p {
+	case mockserver.MoneyKit:
+		str("error_code", true)
+		str("error_message", true)
+		str("documentation_url", false)
+		allowed = map[string]bool{"error_code": true, "error_message": true, "documentation_url": true}
+	case mockserver.Moov:
+		str("error", true)
+		allowed = map[string]bool{"error": true}
+	default:
+		str("error", true)
+		str("error_description", false)
+		allowed = map[string]bool{"error": true, "error_description": true}
+	}
+	for k := range m {
+		if !allowed[k] {
+			t.Fatalf("%s error body has an undocumented field %q: %s", p, k, raw)
+		}
+	}
+}
+
+// validateFuzzAnswer checks the answer against the provider's embedded spec,
+// its status included.
+func validateFuzzAnswer(t *testing.T, p mockserver.Provider, contentType string, body []byte, res *http.Response, got []byte) {
+	t.Helper()
+	route, err := mockserver.Route(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, "http://mock"+p.TokenPath(), bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
+		Status:                 res.StatusCode,
+		Header:                 res.Header,
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	in.SetBodyBytes(got)
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		t.Fatalf("%s: HTTP %d %s does not match the spec: %v", p, res.StatusCode, got, err)
+	}
+}
