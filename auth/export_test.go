@@ -149,7 +149,7 @@ func maxJitter(n int64) int64 { return n - 1 }
 // WaitIdle waits until no fetch goroutine of s runs.
 func (s *Source) waitIdle() { s.wg.Wait() }
 
-var stateNames = map[uint32]string{stateFresh: "fresh", stateStale: "stale", stateStaleBusy: "refreshing", stateExpired: "expired"}
+var stateNames = map[uint32]string{stateFresh: "fresh", stateFreshUnused: "fresh", stateStale: "stale", stateStaleBusy: "refreshing", stateExpired: "expired"}
 
 // stateName is the cached entry's state word, or "none".
 func (s *Source) stateName() string {
@@ -157,12 +157,12 @@ func (s *Source) stateName() string {
 	if e == nil {
 		return "none"
 	}
-	return stateNames[e.state.Load()]
+	return stateNames[e.get()]
 }
 
 func (s *Source) usedFlag() bool {
 	e := s.cur.Load()
-	return e != nil && e.used.Load()
+	return e != nil && e.used()
 }
 
 func (s *Source) setLockTiming(ttl, pollMin, pollMax time.Duration) {

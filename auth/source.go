@@ -14,13 +14,22 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// A cached token is in one of these states. The state word is flipped by
-// timers and by the slow path, under Source.mu; the hot path only reads it.
+// A cached token is in one of these states. The state word is written by
+// timers and the slow path under Source.mu, and by the cached path only to
+// record the first use (a compare-and-swap from stateFreshUnused to
+// stateFresh). The cached path serves the token when the word is at most
+// stateStaleBusy: one load and one comparison.
 const (
-	stateFresh     uint32 = iota // served as is
-	stateStale                   // served; the next caller starts a background refresh
-	stateStaleBusy               // served; a refresh is running or scheduled (or pointless, see entry.noRefresh)
-	stateExpired                 // not served: callers wait for a fetch
+	stateFresh       uint32 = iota // served as is; used since it was published
+	stateStaleBusy                 // served; a refresh is running or scheduled (or pointless, see entry.noRefresh)
+	stateFreshUnused               // served, and marked used on the way
+	stateStale                     // served; the caller starts a background refresh
+	stateExpired                   // not served: callers wait for a fetch
+
+	// observedBit is or-ed into every state of a Source with an Observer,
+	// so that its cache hits take the (non-inlined) path that reports them
+	// and a Source without one pays nothing for the feature.
+	observedBit uint32 = 8
 )
 
 // Background refresh backoff after a failure: exponential from
@@ -50,7 +59,7 @@ const (
 type entry struct {
 	tok      *oauth2.Token
 	state    atomic.Uint32
-	used     atomic.Bool
+	bit      uint32    // observedBit or 0
 	staleAt  time.Time // wall clock (no monotonic reading); zero with expireAt when the token never expires
 	expireAt time.Time
 	// noRefresh: the token was fetched already stale (a refresh window
@@ -59,7 +68,19 @@ type entry struct {
 	noRefresh bool
 }
 
-// phase is the state the wall clock says the token is in at now.
+// get is the state without the observed bit.
+func (e *entry) get() uint32 { return e.state.Load() &^ observedBit }
+
+// set stores st (under Source.mu).
+func (e *entry) set(st uint32) { e.state.Store(st | e.bit) }
+
+// markUsed records that a caller got the token while it was fresh.
+func (e *entry) markUsed() { e.state.CompareAndSwap(stateFreshUnused|e.bit, stateFresh|e.bit) }
+
+func (e *entry) used() bool { return e.get() != stateFreshUnused }
+
+// phase is the state the wall clock says the token is in at now
+// (stateFresh, stateStale or stateExpired).
 func (e *entry) phase(now time.Time) uint32 {
 	switch {
 	case e.expireAt.IsZero():
@@ -218,52 +239,44 @@ func NewSource(fetch Fetcher, opts ...Option) *Source {
 
 // Token returns a valid token, from the cache when it can. It implements
 // oauth2.TokenSource.
+//
+// The cached path is two atomic loads and a comparison: no lock, no
+// allocation, no clock read.
 func (s *Source) Token() (*oauth2.Token, error) {
-	if tok := s.cached(); tok != nil {
-		if s.obs != nil {
-			s.hit(context.Background(), tok)
-		}
-		return tok, nil
+	if e := s.cur.Load(); e != nil && e.state.Load() <= stateStaleBusy {
+		return e.tok, nil
 	}
-	return s.slow(context.Background())
+	return s.token(context.Background())
 }
 
 // TokenContext is Token with a context that bounds the caller's wait when
 // it has to wait for a fetch. The cached path does not look at ctx.
 func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
-	if tok := s.cached(); tok != nil {
-		if s.obs != nil {
-			s.hit(ctx, tok)
+	if e := s.cur.Load(); e != nil && e.state.Load() <= stateStaleBusy {
+		return e.tok, nil
+	}
+	return s.token(ctx)
+}
+
+// token is everything past the inlined check: a token's first use, cache
+// hits reported to an Observer, and the slow path.
+func (s *Source) token(ctx context.Context) (*oauth2.Token, error) {
+	if e := s.cur.Load(); e != nil {
+		switch e.get() {
+		case stateFreshUnused:
+			e.markUsed()
+			fallthrough
+		case stateFresh, stateStaleBusy:
+			if s.obs != nil {
+				if ctx == nil {
+					ctx = context.Background()
+				}
+				s.obs.Observe(ctx, Event{Kind: EventCacheHit, Expiry: e.tok.Expiry})
+			}
+			return e.tok, nil
 		}
-		return tok, nil
 	}
 	return s.slow(ctx)
-}
-
-// cached is the hot path: two atomic loads, and a third (plus, once per
-// token, a store) to record that the token was used.
-func (s *Source) cached() *oauth2.Token {
-	e := s.cur.Load()
-	if e == nil {
-		return nil
-	}
-	switch e.state.Load() {
-	case stateFresh:
-		if !e.used.Load() {
-			e.used.Store(true)
-		}
-		return e.tok
-	case stateStaleBusy:
-		return e.tok
-	}
-	return nil
-}
-
-func (s *Source) hit(ctx context.Context, tok *oauth2.Token) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	s.obs.Observe(ctx, Event{Kind: EventCacheHit, Expiry: tok.Expiry})
 }
 
 // slow handles everything but a fresh or already-refreshing token: it
@@ -278,9 +291,9 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 	}
 	s.mu.Lock()
 	if e := s.syncLocked(s.clock.Now()); e != nil {
-		switch e.state.Load() {
-		case stateFresh:
-			e.used.Store(true)
+		switch e.get() {
+		case stateFresh, stateFreshUnused:
+			e.markUsed()
 			s.mu.Unlock()
 			return e.tok, nil
 		case stateStale:
@@ -327,17 +340,17 @@ func (s *Source) syncLocked(now time.Time) *entry {
 	if e == nil {
 		return nil
 	}
-	switch ph, st := e.phase(now), e.state.Load(); {
+	switch ph, st := e.phase(now), e.get(); {
 	case ph == stateExpired && st != stateExpired:
-		e.state.Store(stateExpired)
-	case ph == stateStale && st == stateFresh:
-		switch {
-		case e.noRefresh:
-			e.state.Store(stateStaleBusy)
-		case e.used.Load():
+		e.set(stateExpired)
+	case ph == stateStale && st == stateFreshUnused && !e.noRefresh &&
+		e.state.CompareAndSwap(stateFreshUnused|e.bit, stateStale|e.bit):
+		// Nobody used it: the first caller in the stale window refreshes.
+	case ph == stateStale && (st == stateFresh || st == stateFreshUnused):
+		if e.noRefresh {
+			e.set(stateStaleBusy)
+		} else {
 			s.refreshLocked(context.Background(), e)
-		default:
-			e.state.Store(stateStale)
 		}
 	}
 	s.armPhaseLocked(e, now)
@@ -346,7 +359,7 @@ func (s *Source) syncLocked(now time.Time) *entry {
 
 // refreshLocked starts a background refresh of the stale entry e.
 func (s *Source) refreshLocked(ctx context.Context, e *entry) {
-	e.state.Store(stateStaleBusy)
+	e.set(stateStaleBusy)
 	if s.flight == nil {
 		s.startFlightLocked(ctx, true)
 	}
@@ -399,26 +412,34 @@ func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token
 // WithInitialToken rather than a fetch.
 func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now time.Time, used, adopted bool) {
 	e := s.newEntry(tok, now)
-	e.used.Store(used)
+	if s.obs != nil {
+		e.bit = observedBit
+	}
 	switch e.phase(now) {
+	case stateFresh:
+		if used {
+			e.set(stateFresh)
+		} else {
+			e.set(stateFreshUnused)
+		}
 	case stateExpired:
-		e.state.Store(stateExpired)
+		e.set(stateExpired)
 	case stateStale:
 		switch {
 		case !adopted:
 			e.noRefresh = true
-			e.state.Store(stateStaleBusy)
+			e.set(stateStaleBusy)
 		case used:
-			e.state.Store(stateStaleBusy)
+			e.set(stateStaleBusy)
 		default:
-			e.state.Store(stateStale)
+			e.set(stateStale)
 		}
 	}
 	s.cur.Store(e)
 	s.last = tok
 	s.bgFailures = 0
 	s.stopRetryLocked()
-	if e.state.Load() == stateStaleBusy && !e.noRefresh && s.flight == nil {
+	if e.get() == stateStaleBusy && !e.noRefresh && s.flight == nil {
 		s.startFlightLocked(ctx, true)
 	}
 	s.armPhaseLocked(e, now)
@@ -447,8 +468,8 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 // armPhaseLocked arms the timer for e's next state transition.
 func (s *Source) armPhaseLocked(e *entry, now time.Time) {
 	var next time.Time
-	switch e.state.Load() {
-	case stateFresh:
+	switch e.get() {
+	case stateFresh, stateFreshUnused:
 		next = e.staleAt
 		if !next.Before(e.expireAt) {
 			next = e.expireAt
@@ -493,7 +514,7 @@ func (s *Source) onPhaseTimer() {
 // token will have expired by then.
 func (s *Source) scheduleRetryLocked(now time.Time, err error) {
 	e := s.cur.Load()
-	if e == nil || e.state.Load() != stateStaleBusy || !retryable(err) {
+	if e == nil || e.get() != stateStaleBusy || !retryable(err) {
 		return
 	}
 	s.bgFailures++
@@ -541,7 +562,7 @@ func (s *Source) onRetryTimer() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.syncLocked(s.clock.Now())
-	if e != nil && e.state.Load() == stateStaleBusy && !e.noRefresh && s.flight == nil && s.bgFailures > 0 {
+	if e != nil && e.get() == stateStaleBusy && !e.noRefresh && s.flight == nil && s.bgFailures > 0 {
 		s.startFlightLocked(context.Background(), true)
 	}
 }

@@ -420,7 +420,7 @@ func TestWallClockRecheck(t *testing.T) {
 	clk.mu.Lock()
 	clk.now = t0.Add(2 * time.Hour)
 	clk.mu.Unlock()
-	s.cur.Load().state.Store(stateStale)
+	s.cur.Load().set(stateStale)
 	tok := mustToken(t, s)
 	require.Equal(t, "tok-1", tok.AccessToken, "stale by the state word, expired by the wall clock: fetched")
 	s.waitIdle()
