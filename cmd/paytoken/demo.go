@@ -53,6 +53,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mock.InjectFault(mockserver.MoneyKit, mockserver.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1", Times: 1})
 		mock.InjectFault(mockserver.Moov, mockserver.Fault{Status: http.StatusTooManyRequests, RetryIn: "500", Times: 1})
 	}
+	return demoOn(ctx, mock, stdout, stderr)
+}
+
+// demoOn runs the demo against a running mock.
+func demoOn(ctx context.Context, mock *mockserver.Server, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "paytoken demo: the SDK against the built-in mock server at %s (no network, no account)\n\n", mock.URL)
 
 	hc := &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second}
