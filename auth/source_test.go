@@ -510,12 +510,12 @@ func TestFetcherContractViolations(t *testing.T) {
 
 // Real short lifetimes, real timers.
 func TestRealTimeRefresh(t *testing.T) {
-	f := &fetcher{clk: realClock{}, life: 400 * time.Millisecond}
-	s := NewSource(f.fetch, WithRefreshWindow(250*time.Millisecond), WithSafetyMargin(50*time.Millisecond))
+	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
+	s := NewSource(f.fetch, WithRefreshWindow(200*time.Millisecond), WithSafetyMargin(50*time.Millisecond))
 	tok1 := mustToken(t, s)
 	require.Equal(t, "tok-1", tok1.AccessToken)
-	// Idle: renewed at ~150ms in the background.
-	time.Sleep(370 * time.Millisecond) // inside tok-1's margin
+	// Idle: renewed at ~400ms in the background; tok-2 is fresh until ~800ms.
+	time.Sleep(570 * time.Millisecond) // inside tok-1's margin [550ms, 600ms)
 	tok := mustToken(t, s)
 	require.Equal(t, "tok-2", tok.AccessToken)
 	require.EqualValues(t, 2, f.calls.Load())
