@@ -41,8 +41,15 @@ func config(s *server) *mobifinance.Config {
 	}
 }
 
+// TestDefaultBaseURL: with no BaseURL the request goes to the host MonPay's
+// public documentation shows, on MobiFinance's documented path.
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://z-wallet.monpay.mn", mobifinance.DefaultBaseURL)
+	var urls []string
+	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: offline(200, okBody, &urls)}
+	_, err := cfg.Exchange(context.Background(), testCode)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST https://z-wallet.monpay.mn/v2/oauth/token"}, urls)
 }
 
 // TestExchangeRequest: the exact request MobiFinance receives: all five

@@ -319,3 +319,16 @@ func TestInterop(t *testing.T) {
 	want := "Bearer mgo_8f14e45fceea167a5a36"
 	assert.Equal(t, []string{want, want}, apiAuth)
 }
+
+// TestDefaultBaseURL: with no BaseURL the request goes to Money-Go's
+// documented endpoint; SandboxBaseURL to its test host.
+func TestDefaultBaseURL(t *testing.T) {
+	var urls []string
+	cfg := &moneygo.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(200, okBody, &urls)}
+	_, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	cfg.BaseURL = moneygo.SandboxBaseURL
+	_, err = cfg.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST https://api.money-go.com/token", "POST https://api.money-go-test.com/token"}, urls)
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,3 +101,24 @@ func assertNoSecret(t *testing.T, s string, secrets ...string) {
 		assert.NotContains(t, s, x)
 	}
 }
+
+// offline is an HTTPClient that answers every request itself, recording the
+// method and URL it was sent to: for checking defaults without network access.
+func offline(status int, body string, urls *[]string) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		*urls = append(*urls, r.Method+" "+r.URL.String())
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return &http.Response{
+			StatusCode: status,
+			Header:     http.Header{"Content-Type": {"application/json"}},
+			Body:       io.NopCloser(strings.NewReader(body)),
+			Request:    r,
+		}, nil
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -448,3 +448,14 @@ func TestUserClientRedirectPolicyIgnored(t *testing.T) {
 	assert.Empty(t, other.requests())
 	assert.NotNil(t, hc.CheckRedirect)
 }
+
+// TestDefaultBaseURL: with no BaseURL the request goes to MoneyKit's
+// documented endpoint.
+func TestDefaultBaseURL(t *testing.T) {
+	assert.Equal(t, "https://api.moneykit.com", moneykit.DefaultBaseURL)
+	var urls []string
+	cfg := &moneykit.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(201, okBody, &urls)}
+	_, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST https://api.moneykit.com/auth/token"}, urls)
+}

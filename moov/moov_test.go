@@ -627,3 +627,14 @@ func TestNetworkErrorRetried(t *testing.T) {
 	var ae *auth.Error
 	assert.False(t, errors.As(err, &ae))
 }
+
+// TestDefaultBaseURL: with no BaseURL the request goes to Moov's documented
+// endpoint.
+func TestDefaultBaseURL(t *testing.T) {
+	assert.Equal(t, "https://api.moov.io", moov.DefaultBaseURL)
+	var urls []string
+	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(200, okBody, &urls)}
+	_, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
+}
