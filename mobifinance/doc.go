@@ -32,7 +32,7 @@
 //	{"access_token":"…","token_type":"Bearer","refresh_token":"…","expires_in":…}
 //
 // and MobiFinance documents the token as permanent ("for this patch
-// access_token is permanent so we do not use refresh_token yet"): with no
+// access_token is permanent"): with no
 // expires_in (or 0) the token has no Expiry and is served for ever. An
 // expires_in that is there is honoured (a number or a numeric string of
 // seconds, or an absolute Unix time above 1577836800). The refresh_token is
