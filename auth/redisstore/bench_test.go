@@ -39,6 +39,19 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		})
 	}
+	// The floor: the same GET with go-redis alone, nothing decoded.
+	b.Run("raw-GET", func(b *testing.B) {
+		ctx := context.Background()
+		if err := e.rdb.Set(ctx, "raw", make([]byte, 400), 0).Err(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := e.rdb.Get(ctx, "raw").Bytes(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkSave: sealing and writing a token.
