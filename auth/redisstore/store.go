@@ -41,7 +41,9 @@
 // caller's context, so a Redis outage turns into a prompt error, which auth
 // answers with a direct fetch. go-redis applies a context's deadline to
 // socket reads and writes only when the client's ContextTimeoutEnabled
-// option is set; set it (or keep ReadTimeout/WriteTimeout short).
+// option is set; set it (or keep ReadTimeout/WriteTimeout short): without
+// it, a Redis that hangs costs each operation seconds (5 s with go-redis's
+// defaults), not the Store's timeout.
 package redisstore
 
 import (
