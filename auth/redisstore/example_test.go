@@ -4,16 +4,15 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"log"
 	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/mobifinance"
 )
 
 // A Store with tokens sealed under a key from the environment (32 random
@@ -57,13 +56,11 @@ func ExampleWithPreviousKeys() {
 	_ = store
 }
 
-// Per-user tokens that survive restarts (MobiFinance: one token per
-// authorization code, documented as permanent). Save the token under the
-// user's key right after the code exchange; any process, including one
-// started later, then serves it from Redis without a new code. (Until the
-// mobifinance package lands, auth.NewSource stands in for
-// mobifinance.Config.TokenSource; the Store and the keys are the same.)
-func Example_perUserTokens() {
+// Per-user MobiFinance tokens that survive restarts: one token per
+// authorization code, documented as permanent. Save it under the user's key
+// right after the code exchange; any process, including one started later,
+// then serves it from Redis without a new code.
+func Example_mobiFinanceUserTokens() {
 	ctx := context.Background()
 	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
 	defer rdb.Close()
@@ -72,25 +69,34 @@ func Example_perUserTokens() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	userKey := func(userID string) string { return "mobifinance:user:" + userID }
-
-	// In the OAuth callback: redeem the code once, keep the token.
-	var exchanged *oauth2.Token // = cfg.Exchange(ctx, r.FormValue("code"))
-	if exchanged != nil {
-		if err := store.Save(ctx, userKey("42"), exchanged); err != nil {
-			log.Print(err) // the user would need to authorize again after a restart
-		}
+	cfg := &mobifinance.Config{
+		ClientID:     "ClientID given by MobiFinance",
+		ClientSecret: auth.Secret(os.Getenv("MOBIFINANCE_CLIENT_SECRET")),
+		RedirectURL:  "https://miniapp.example.mn/callback",
 	}
+	userID := "42"
 
-	// Anywhere, any time later: the user's token, from Redis.
-	needNewCode := func(context.Context) (*oauth2.Token, error) {
-		return nil, errors.New("mobifinance: a new authorization code is needed")
-	}
-	src := auth.NewSource(needNewCode, auth.WithStore(store, userKey("42")))
-	tok, err := src.TokenContext(ctx)
+	// In the OAuth callback: redeem the code once, keep the token. (The
+	// source does not write a token given to TokenSource to its Store.)
+	tok, err := cfg.Exchange(ctx, "code from the callback")
 	if err != nil {
-		log.Print(err) // nothing stored for this user: send them through authorization
+		log.Print(err) // a spent or expired code: authorize again
 		return
 	}
-	fmt.Println(tok.Type())
+	if err := store.Save(ctx, cfg.UserKey(userID), tok); err != nil {
+		log.Print(err) // the token works now, but won't outlive this process
+	}
+
+	// Anywhere, any time later, after a restart too: no token in hand.
+	client := cfg.Client(nil, auth.WithStore(store, cfg.UserKey(userID)))
+	resp, err := client.Get("https://z-wallet.monpay.mn/v2/api/user/info")
+	if errors.Is(err, mobifinance.ErrReauthorize) {
+		return // nothing stored for this user, or the API rejected the token
+	}
+	if err == nil {
+		resp.Body.Close()
+	}
+
+	// Logout or revoked consent: forget the token.
+	_ = store.Delete(ctx, cfg.UserKey(userID))
 }

@@ -6,12 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,69 +21,41 @@ import (
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
 	"github.com/paytoken/paytoken/internal/redistest"
+	"github.com/paytoken/paytoken/mobifinance"
+	"github.com/paytoken/paytoken/mockserver"
 )
 
-// Per-user tokens that outlive the process, the MobiFinance case: a token
-// is issued once per single-use authorization code and documented as
-// permanent, so losing it on a restart means sending the user through
-// authorization again. The mobifinance package is not written yet; these
-// tests play its part with auth.NewSource and an endpoint shaped like
-// MobiFinance's (form body, authorization_code grant, no expires_in).
+// Per-user MobiFinance tokens that outlive the process: a token is issued
+// once per single-use authorization code and documented as permanent, so
+// losing it on a restart would send the user through authorization again.
 
 const userWorkerEnv = "PAYTOKEN_REDISSTORE_USER_WORKER"
 
 type userConfig struct {
-	Mode     string // "exchange": redeem Code and keep the token; "serve": serve the stored token
-	Redis    string
-	Key      []byte
-	TokenURL string
-	UserID   string
-	Code     string
+	Mode         string // "exchange": redeem Code and save the token; "serve": serve the stored one
+	Redis        string
+	Key          []byte
+	BaseURL      string // the mock's MobiFinance base URL
+	ProtectedURL string
+	UserID       string
+	Code         string
 }
 
 type userReport struct {
 	AccessToken string
-	Fetches     int // times the Source asked for a token from the provider
-	TTL         time.Duration
+	TTL         time.Duration // PTTL of the user's entry
+	APIStatus   int           // the mock's protected endpoint, called through cfg.Client
+	Err         string
+	Reauthorize bool // Err matches mobifinance.ErrReauthorize
 }
 
-func userStoreKey(userID string) string { return "mobifinance:user:" + userID }
-
-// errNeedCode is what a MobiFinance Source's Fetcher answers: there is no
-// refresh grant, only a new authorization code would give a new token.
-var errNeedCode = errors.New("mobifinance: the token is gone; a new authorization code is needed")
-
-// codeServer issues one permanent token per single-use code.
-type codeServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	codes    map[string]bool // code -> used
-	requests int
-}
-
-func newCodeServer(t *testing.T, codes ...string) *codeServer {
-	cs := &codeServer{codes: map[string]bool{}}
-	for _, c := range codes {
-		cs.codes[c] = false
+func userMobiConfig(cfg userConfig) *mobifinance.Config {
+	return &mobifinance.Config{
+		ClientID:     mockserver.DemoClientID(mockserver.MobiFinance),
+		ClientSecret: auth.Secret(mockserver.DemoClientSecret(mockserver.MobiFinance)),
+		RedirectURL:  mockserver.DemoRedirectURI,
+		BaseURL:      cfg.BaseURL,
 	}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cs.mu.Lock()
-		defer cs.mu.Unlock()
-		cs.requests++
-		code := r.FormValue("code")
-		used, known := cs.codes[code]
-		if r.FormValue("grant_type") != "authorization_code" || !known || used {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
-			return
-		}
-		cs.codes[code] = true
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprintf(w, `{"access_token":"user-%s","token_type":"Bearer","refresh_token":"r-%s"}`, randHex(24), randHex(24))
-	}))
-	t.Cleanup(cs.Close)
-	return cs
 }
 
 func runUserWorker(t *testing.T, cfg userConfig) userReport {
@@ -102,45 +72,51 @@ func runUserWorker(t *testing.T, cfg userConfig) userReport {
 	return rep
 }
 
-// TestPerUserTokenSurvivesRestart: process 1 redeems each user's code and
-// saves the token under the user's key; process 2, started afresh, serves
-// each user's token from Redis without a new code or any request upstream.
-func TestPerUserTokenSurvivesRestart(t *testing.T) {
+// TestMobiFinanceUserTokenSurvivesRestart: one process redeems each user's
+// code and saves the token under cfg.UserKey(userID); a freshly started
+// process serves each user's token from Redis and calls the API with it,
+// without a new code and without a request to the token endpoint.
+func TestMobiFinanceUserTokenSurvivesRestart(t *testing.T) {
 	srv := redistest.Start(t)
-	cs := newCodeServer(t, "code-alice", "code-bob")
-	key := newKey(t)
-	base := userConfig{Redis: srv.Addr, Key: key, TokenURL: cs.URL + "/v2/oauth/token"}
+	mock := mockserver.New()
+	t.Cleanup(mock.Close)
+	base := userConfig{
+		Redis: srv.Addr, Key: newKey(t),
+		BaseURL: mock.BaseURL(mockserver.MobiFinance), ProtectedURL: mock.ProtectedURL(),
+	}
+	clientID := mockserver.DemoClientID(mockserver.MobiFinance)
 
 	issued := map[string]string{}
-	for _, u := range []struct{ id, code string }{{"alice", "code-alice"}, {"bob", "code-bob"}} {
+	for _, user := range []string{"alice", "bob"} {
 		cfg := base
-		cfg.Mode, cfg.UserID, cfg.Code = "exchange", u.id, u.code
+		cfg.Mode, cfg.UserID = "exchange", user
+		cfg.Code = mock.MustIssueCode(clientID, mockserver.DemoRedirectURI)
 		rep := runUserWorker(t, cfg)
-		require.True(t, strings.HasPrefix(rep.AccessToken, "user-"))
+		require.Empty(t, rep.Err)
+		require.NotEmpty(t, rep.AccessToken)
+		assert.Equal(t, http.StatusOK, rep.APIStatus)
 		assert.Equal(t, time.Duration(-1), rep.TTL, "a permanent token is stored without a TTL")
-		issued[u.id] = rep.AccessToken
+		issued[user] = rep.AccessToken
 	}
 	assert.NotEqual(t, issued["alice"], issued["bob"])
-	require.Equal(t, 2, cs.requests)
+	require.Equal(t, 2, mock.Counts(mockserver.MobiFinance).TokenRequests)
 
-	for _, id := range []string{"bob", "alice"} {
+	for _, user := range []string{"bob", "alice"} {
 		cfg := base
-		cfg.Mode, cfg.UserID = "serve", id
+		cfg.Mode, cfg.UserID = "serve", user
 		rep := runUserWorker(t, cfg)
-		assert.Equal(t, issued[id], rep.AccessToken, "%s's token, from Redis", id)
-		assert.Zero(t, rep.Fetches, "no new code needed")
+		require.Empty(t, rep.Err)
+		assert.Equal(t, issued[user], rep.AccessToken, "%s's token, from Redis", user)
+		assert.Equal(t, http.StatusOK, rep.APIStatus, "%s's stored token works with the API", user)
 	}
-	assert.Equal(t, 2, cs.requests, "nothing sent upstream by the restarted process")
+	assert.Equal(t, 2, mock.Counts(mockserver.MobiFinance).TokenRequests, "the restarted process sent nothing to the token endpoint")
 
-	// An unknown user has nothing stored: the Source says a new code is needed.
+	// A user with nothing stored needs to authorize.
 	cfg := base
 	cfg.Mode, cfg.UserID = "serve", "carol"
-	b, _ := json.Marshal(cfg)
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), userWorkerEnv+"="+string(b))
-	out, err := cmd.CombinedOutput()
-	require.Error(t, err)
-	assert.Contains(t, string(out), "a new authorization code is needed")
+	rep := runUserWorker(t, cfg)
+	assert.True(t, rep.Reauthorize, "carol: %s", rep.Err)
+	assert.Equal(t, 2, mock.Counts(mockserver.MobiFinance).TokenRequests)
 }
 
 func userWorker(cfgJSON string) int {
@@ -157,55 +133,48 @@ func userWorker(cfgJSON string) int {
 		return 2
 	}
 	ctx := context.Background()
-	key := userStoreKey(cfg.UserID)
-	var rep userReport
-
-	var initial []auth.Option
-	if cfg.Mode == "exchange" {
-		tok, err := exchangeCode(ctx, cfg.TokenURL, cfg.Code)
+	mf := userMobiConfig(cfg)
+	key := mf.UserKey(cfg.UserID)
+	rep := func() (rep userReport) {
+		opts := []auth.Option{auth.WithStore(store, key)}
+		var given *oauth2.Token // "serve": none in hand, the Store has it
+		if cfg.Mode == "exchange" {
+			tok, err := mf.Exchange(ctx, cfg.Code)
+			if err != nil {
+				rep.Err = "exchange: " + err.Error()
+				return rep
+			}
+			// The source does not save a token it is given: save it once,
+			// right after the exchange.
+			if err := store.Save(ctx, key, tok); err != nil {
+				rep.Err = "save: " + err.Error()
+				return rep
+			}
+			given = tok
+		}
+		tok, err := mf.TokenSource(given, opts...).TokenContext(ctx)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "user worker: exchange:", err)
-			return 1
+			rep.Err = err.Error()
+			rep.Reauthorize = errors.Is(err, mobifinance.ErrReauthorize)
+			return rep
 		}
-		// Keep the token: the Source does not write a WithInitialToken
-		// token to its Store, so save it here, once, right after the
-		// exchange.
-		if err := store.Save(ctx, key, tok); err != nil {
-			fmt.Fprintln(os.Stderr, "user worker: save:", err)
-			return 1
-		}
-		initial = append(initial, auth.WithInitialToken(tok))
-	}
+		rep.AccessToken = tok.AccessToken
+		rep.TTL, _ = rdb.PTTL(ctx, store.RedisKey(key)).Result()
 
-	src := auth.NewSource(func(context.Context) (*oauth2.Token, error) {
-		rep.Fetches++
-		return nil, errNeedCode
-	}, append(initial, auth.WithStore(store, key), auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1}))...)
-	tok, err := src.TokenContext(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "user worker:", err)
-		return 1
-	}
-	rep.AccessToken = tok.AccessToken
-	rep.TTL, _ = rdb.PTTL(ctx, store.RedisKey(key)).Result()
+		client := mf.Client(given, opts...)
+		defer client.CloseIdleConnections()
+		resp, err := client.Get(cfg.ProtectedURL)
+		if err != nil {
+			rep.Err = "API: " + err.Error()
+			return rep
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		rep.APIStatus = resp.StatusCode
+		return rep
+	}()
 	if err := json.NewEncoder(os.Stdout).Encode(rep); err != nil {
 		return 2
 	}
 	return 0
-}
-
-// exchangeCode redeems an authorization code at a MobiFinance-shaped endpoint.
-func exchangeCode(ctx context.Context, tokenURL, code string) (*oauth2.Token, error) {
-	body := "grant_type=authorization_code&code=" + code + "&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&client_id=app&client_secret=s"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, tokenURL, strings.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	// DefaultLifetime 0: MobiFinance documents its tokens as permanent.
-	return auth.Endpoint{Provider: "mobifinance"}.ReadResponse(resp)
 }
