@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,11 +20,11 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
 	"github.com/paytoken/paytoken/internal/redistest"
+	"github.com/paytoken/paytoken/moov"
 )
 
 // The fleet tests start real OS processes (this test binary, re-executed
@@ -34,9 +35,10 @@ const fleetWorkerEnv = "PAYTOKEN_REDISSTORE_FLEET_WORKER"
 
 type fleetConfig struct {
 	Redis        string
-	TokenURL     string
+	TokenURL     string // base URL of the Moov-shaped token endpoint
 	Key          []byte
-	StoreKey     string
+	ClientID     string
+	Scopes       []string
 	Goroutines   int
 	Start, Stop  time.Time
 	Window       time.Duration
@@ -55,8 +57,9 @@ type fleetReport struct {
 	Events map[string]int64
 }
 
-// tokenServer is the loopback token endpoint: it counts requests, takes
-// delay to answer each, and issues tokens named tok-<n>.
+// tokenServer is the loopback token endpoint, answering as Moov does: it
+// counts requests, takes delay to answer each, and issues tokens named
+// tok-<n>.
 type tokenServer struct {
 	*httptest.Server
 	lifetime time.Duration
@@ -68,7 +71,8 @@ type tokenServer struct {
 func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 	ts := &tokenServer{lifetime: lifetime, delay: delay}
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.FormValue("grant_type") != "client_credentials" {
+		body, _ := io.ReadAll(r.Body)
+		if r.Method != http.MethodPost || !bytes.Contains(body, []byte("client_credentials")) {
 			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
 			return
 		}
@@ -79,7 +83,7 @@ func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 		time.Sleep(ts.delay)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%d-%s","token_type":"Bearer","expires_in":%d}`,
+		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%d-%s","token_type":"opaque","expires_in":%d,"scope":"/accounts.read"}`,
 			n, randHex(16), int(ts.lifetime/time.Second))
 	}))
 	t.Cleanup(ts.Close)
@@ -170,8 +174,8 @@ func TestFleetRefresh(t *testing.T) {
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
 	t0 := time.Now().Add(2 * time.Second) // time for the workers to start
 	cfg := fleetConfig{
-		Redis: srv.Addr, TokenURL: ts.URL + "/oauth2/token", Key: newKey(t),
-		StoreKey: auth.StoreKey("fleet", "client-1", "/accounts.read"), Goroutines: 100,
+		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
+		ClientID: "client-1", Scopes: []string{"/accounts.read"}, Goroutines: 100,
 		Start: t0, Stop: t0.Add(5 * time.Second),
 		// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
 		Window: 3 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
@@ -194,6 +198,13 @@ func TestFleetRefresh(t *testing.T) {
 		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
 	}
 	t.Logf("%d Token calls across the fleet, 2 upstream requests", calls)
+
+	// The fleet shared the provider's default key (provider, client id,
+	// scopes), under the Store's prefix.
+	rdb := srv.Client(t)
+	keys, err := rdb.Keys(context.Background(), "*").Result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"paytoken:" + auth.StoreKey("moov", "client-1", "/accounts.read")}, keys)
 }
 
 // TestFleetRedisOutage: Redis dies before the refresh point. Every process
@@ -207,8 +218,8 @@ func TestFleetRedisOutage(t *testing.T) {
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
 	t0 := time.Now().Add(2 * time.Second)
 	cfg := fleetConfig{
-		Redis: srv.Addr, TokenURL: ts.URL + "/oauth2/token", Key: newKey(t),
-		StoreKey: auth.StoreKey("fleet", "client-1"), Goroutines: 100,
+		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
+		ClientID: "client-2", Goroutines: 100,
 		Start: t0, Stop: t0.Add(10500 * time.Millisecond),
 		// token 1: stale ≈ t0+4s; tokens fetched during the outage
 		// (≈ t0+4.7s): stale ≈ t0+8.7s
@@ -257,24 +268,14 @@ func fleetWorker(cfgJSON string) int {
 
 	hc := &http.Client{Timeout: 5 * time.Second}
 	defer hc.CloseIdleConnections()
-	ep := auth.Endpoint{Provider: "fleet", DefaultLifetime: time.Hour}
-	fetch := func(ctx context.Context) (*oauth2.Token, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.TokenURL,
-			strings.NewReader("grant_type=client_credentials"))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := hc.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		return ep.ReadResponse(resp)
+	mv := &moov.Config{
+		ClientID: cfg.ClientID, ClientSecret: "fleet-secret", Scopes: cfg.Scopes,
+		BaseURL: cfg.TokenURL, HTTPClient: hc,
 	}
 
 	var events [16]atomic.Int64
-	src := auth.NewSource(fetch,
-		auth.WithStore(store, cfg.StoreKey),
+	src := mv.TokenSource(
+		auth.WithStore(store, ""), // the provider's key: moov, client id, scopes
 		auth.WithRefreshWindow(cfg.Window),
 		auth.WithSafetyMargin(cfg.Margin),
 		auth.WithObserver(auth.ObserverFunc(func(_ context.Context, ev auth.Event) {
