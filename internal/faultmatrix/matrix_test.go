@@ -1,0 +1,662 @@
+package faultmatrix_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/mockserver"
+)
+
+// fastRetry is the policy of the matrix's fetches: the default's three
+// attempts, with millisecond backoffs so the matrix runs in seconds, and
+// server-requested waits honoured up to 2s.
+var fastRetry = auth.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryAfter: 2 * time.Second}
+
+// Kinds of outcome. The sentinel kinds are matched with errors.Is.
+const (
+	kToken     = "token"
+	kRate      = "ErrRateLimited"
+	kServer    = "ErrServer"
+	kMalformed = "ErrMalformedResponse"
+	kRequest   = "ErrInvalidRequest"
+	kClient    = "ErrInvalidClient"
+	kGrant     = "ErrInvalidGrant"
+	kNetwork   = "network error"
+	kTimeout   = "timeout"
+	kRedirect  = "*auth.Error (3xx)"
+)
+
+var sentinelKinds = []struct {
+	name string
+	err  error
+}{
+	{kRate, auth.ErrRateLimited}, {kServer, auth.ErrServer}, {kMalformed, auth.ErrMalformedResponse},
+	{kRequest, auth.ErrInvalidRequest}, {kClient, auth.ErrInvalidClient}, {kGrant, auth.ErrInvalidGrant},
+	{"ErrUnsupportedGrantType", auth.ErrUnsupportedGrantType}, {"ErrInsecureURL", auth.ErrInsecureURL},
+}
+
+// kindOf names what err is: a timeout or a network failure first (a body
+// cut off mid-read is one, whatever the status said), then the sentinel an
+// *auth.Error matches, then a redirect Error, which matches none.
+func kindOf(err error) string {
+	if err == nil {
+		return kToken
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
+		return kTimeout
+	}
+	var op *net.OpError
+	if errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return kNetwork
+	}
+	var matched []string
+	for _, s := range sentinelKinds {
+		if errors.Is(err, s.err) {
+			matched = append(matched, s.name)
+		}
+	}
+	if len(matched) == 1 {
+		return matched[0]
+	}
+	if len(matched) > 1 {
+		return "several sentinels: " + strings.Join(matched, ", ")
+	}
+	var e *auth.Error
+	if errors.As(err, &e) && e.StatusCode >= 300 && e.StatusCode <= 399 {
+		return kRedirect
+	}
+	return fmt.Sprintf("unclassified %T", err)
+}
+
+// outcome is what the SDK does about a fault.
+type outcome struct {
+	kind     string
+	requests int           // upstream token requests, exactly
+	minWait  time.Duration // the call took at least this long (a wait the server asked for)
+	does     string        // what the SDK does, in the doc's words
+}
+
+// row is one fault.
+type row struct {
+	id    string // test name
+	fault string // the doc's words
+	// times: how many requests misbehave, 1 (a transient fault: the next
+	// request gets a token) or 0 (every request).
+	times int
+	// raw makes the hostile server misbehave; mock is the same fault through
+	// mockserver's injection (nil where the mock cannot express it).
+	raw  func(w http.ResponseWriter, r *http.Request, x *call)
+	mock func(p prov, other string) *mockserver.Fault
+	// cc is the outcome for the client-credentials providers (Money-Go,
+	// MoneyKit, Moov) through TokenSource; mf for MobiFinance's Exchange.
+	cc, mf outcome
+	// override holds outcomes for a single provider.
+	override map[string]outcome
+	// timeout is the HTTPClient.Timeout (default 2s).
+	timeout time.Duration
+	// check makes extra assertions on a finished case.
+	check func(t *testing.T, c *result)
+}
+
+func (r row) want(p prov) outcome {
+	if o, ok := r.override[p.name]; ok {
+		return o
+	}
+	if p.oneShot {
+		return r.mf
+	}
+	return r.cc
+}
+
+// result is what one case saw.
+type result struct {
+	p        prov
+	server   string // "hostile" or "mock"
+	start    time.Time
+	tok      *oauth2.Token
+	err      error
+	elapsed  time.Duration
+	requests int
+	other    int // requests that reached the other host
+	mock     *mockserver.Server
+	env      env
+}
+
+const (
+	doesRetry     = "retries; the next answer's token is returned"
+	doesWaitRetry = "waits as asked, retries; the next answer's token is returned"
+	doesOnce      = "returns the error at once: the code may have been spent, so it is never sent again"
+	doesFinal     = "returns the error at once, no retry"
+	doesGiveUp    = "retries until RetryPolicy.MaxAttempts (3), then returns the last error"
+	doesToken     = "returns the token"
+)
+
+func tokenOK(does string, n int) outcome { return outcome{kind: kToken, requests: n, does: does} }
+func final(kind string) outcome          { return outcome{kind: kind, requests: 1, does: doesFinal} }
+func once(kind string) outcome           { return outcome{kind: kind, requests: 1, does: doesOnce} }
+
+func statusFault(status int, header ...string) func(http.ResponseWriter, *http.Request, *call) {
+	return func(w http.ResponseWriter, _ *http.Request, x *call) { x.errorAnswer(w, status, header...) }
+}
+
+func bodyFault(set map[string]any) func(http.ResponseWriter, *http.Request, *call) {
+	return func(w http.ResponseWriter, _ *http.Request, x *call) { x.okWith(w, set) }
+}
+
+// mockBody is a mock fault answering the provider's success status with the
+// success body changed by set.
+func mockBody(set map[string]any) func(p prov, _ string) *mockserver.Fault {
+	return func(p prov, _ string) *mockserver.Fault {
+		b := p.okBody("mock-token-0123456789", "mock-refresh")
+		for k, v := range set {
+			if v == nil {
+				delete(b, k)
+			} else {
+				b[k] = v
+			}
+		}
+		return &mockserver.Fault{Status: p.okStatus, Body: string(mustJSON(b))}
+	}
+}
+
+func mockStatus(status int, f mockserver.Fault) func(prov, string) *mockserver.Fault {
+	return func(prov, string) *mockserver.Fault { g := f; g.Status = status; return &g }
+}
+
+const htmlPage = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n"
+
+// expiryNear checks the token expires about d from the case's start.
+func expiryNear(d time.Duration) func(t *testing.T, c *result) {
+	return func(t *testing.T, c *result) {
+		if c.tok == nil {
+			return
+		}
+		want := c.start.Add(d)
+		if diff := c.tok.Expiry.Sub(want); diff < -5*time.Second || diff > 5*time.Second {
+			t.Errorf("expiry %v, want about %v", c.tok.Expiry, want)
+		}
+	}
+}
+
+var unixExpiry = time.Now().Add(2 * time.Hour).Truncate(time.Second)
+
+// rows is the fault matrix. Its outcomes are also the table in
+// docs/failure-behaviour.md.
+var rows = []row{
+	{
+		id: "429-retry-after-seconds", fault: "429, `Retry-After: 1` (seconds)", times: 1,
+		raw:  statusFault(429, "Retry-After", "1"),
+		mock: mockStatus(429, mockserver.Fault{RetryAfter: "1"}),
+		cc:   outcome{kind: kToken, requests: 2, minWait: 900 * time.Millisecond, does: doesWaitRetry},
+		mf:   once(kRate),
+	},
+	{
+		id: "429-retry-after-date", fault: "429, `Retry-After` as an HTTP-date 2 s ahead", times: 1,
+		raw: func(w http.ResponseWriter, r *http.Request, x *call) {
+			x.errorAnswer(w, 429, "Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
+		},
+		mock: func(prov, string) *mockserver.Fault {
+			return &mockserver.Fault{Status: 429, RetryAfter: time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)}
+		},
+		cc: outcome{kind: kToken, requests: 2, minWait: 500 * time.Millisecond, does: doesWaitRetry},
+		mf: once(kRate),
+	},
+	{
+		id: "429-no-retry-after", fault: "429 without `Retry-After`", times: 1,
+		raw: statusFault(429), mock: mockStatus(429, mockserver.Fault{}),
+		cc: tokenOK("retries after a jittered exponential backoff; the next answer's token is returned", 2),
+		mf: once(kRate),
+	},
+	{
+		id: "429-every-time", fault: "429 on every request", times: 0,
+		raw: statusFault(429), mock: mockStatus(429, mockserver.Fault{}),
+		cc: outcome{kind: kRate, requests: 3, does: doesGiveUp},
+		mf: once(kRate),
+	},
+	{
+		id: "429-retry-after-too-long", fault: "429, `Retry-After: 3600` (more than `RetryPolicy.MaxRetryAfter`)", times: 0,
+		raw: statusFault(429, "Retry-After", "3600"), mock: mockStatus(429, mockserver.Fault{RetryAfter: "3600"}),
+		cc: outcome{kind: kRate, requests: 1, does: "gives up at once; `Error.RetryAfter` (1h) says when to come back"},
+		mf: once(kRate),
+		check: func(t *testing.T, c *result) {
+			var e *auth.Error
+			if errors.As(c.err, &e) && e.RetryAfter != time.Hour {
+				t.Errorf("Error.RetryAfter = %v, want 1h", e.RetryAfter)
+			}
+		},
+	},
+	{
+		id: "429-x-retry-in", fault: "429, `X-Retry-In: 300` (milliseconds, Moov's older documents)", times: 1,
+		raw: statusFault(429, "X-Retry-In", "300"), mock: mockStatus(429, mockserver.Fault{RetryIn: "300"}),
+		cc: outcome{kind: kToken, requests: 2, minWait: 300 * time.Millisecond, does: doesWaitRetry},
+		mf: once(kRate),
+	},
+	{id: "500", fault: "500 Internal Server Error", times: 1, raw: statusFault(500), mock: mockStatus(500, mockserver.Fault{}), cc: tokenOK(doesRetry, 2), mf: once(kServer)},
+	{id: "502", fault: "502 Bad Gateway", times: 1, raw: statusFault(502), mock: mockStatus(502, mockserver.Fault{}), cc: tokenOK(doesRetry, 2), mf: once(kServer)},
+	{id: "503", fault: "503 Service Unavailable", times: 1, raw: statusFault(503), mock: mockStatus(503, mockserver.Fault{}), cc: tokenOK(doesRetry, 2), mf: once(kServer)},
+	{id: "505", fault: "505 (MobiFinance's documented server_error)", times: 1, raw: statusFault(505), mock: mockStatus(505, mockserver.Fault{}), cc: tokenOK(doesRetry, 2), mf: once(kServer)},
+	{
+		id: "503-every-time", fault: "503 on every request", times: 0,
+		raw: statusFault(503), mock: mockStatus(503, mockserver.Fault{}),
+		cc: outcome{kind: kServer, requests: 3, does: doesGiveUp}, mf: once(kServer),
+	},
+	{
+		id: "502-html", fault: "502 with an HTML gateway page", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.raw(w, 502, "text/html", []byte(htmlPage))
+		},
+		mock: mockStatus(502, mockserver.Fault{Body: htmlPage, ContentType: "text/html"}),
+		cc:   tokenOK(doesRetry, 2), mf: once(kServer),
+		check: func(t *testing.T, c *result) {
+			var e *auth.Error
+			if c.err != nil && (!errors.As(c.err, &e) || e.StatusCode != 502 || !bytes.Contains(e.Body, []byte("<html>"))) {
+				t.Errorf("the error does not keep the status and the page: %#v", e)
+			}
+		},
+	},
+	{
+		id: "reset", fault: "connection reset before any answer", times: 1,
+		raw:  func(w http.ResponseWriter, _ *http.Request, x *call) { x.reset(w, "") },
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Drop: true} },
+		cc:   tokenOK(doesRetry, 2), mf: once(kNetwork),
+	},
+	{
+		id: "reset-every-time", fault: "connection reset on every request", times: 0,
+		raw:  func(w http.ResponseWriter, _ *http.Request, x *call) { x.reset(w, "") },
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Drop: true} },
+		cc:   outcome{kind: kNetwork, requests: 3, does: doesGiveUp}, mf: once(kNetwork),
+	},
+	{
+		id: "reset-mid-body", fault: "connection reset in the middle of a 2xx body", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.reset(w, fmt.Sprintf("HTTP/1.1 %d OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"access_token\":\"%s\",", x.p.okStatus, x.s.access))
+		},
+		cc: tokenOK(doesRetry, 2), mf: once(kNetwork),
+	},
+	{
+		id: "no-answer", fault: "no answer at all (`HTTPClient.Timeout` 300 ms)", times: 1, timeout: 300 * time.Millisecond,
+		raw:  func(w http.ResponseWriter, r *http.Request, x *call) { x.hang(r) },
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Delay: time.Minute} },
+		cc:   tokenOK(doesRetry, 2), mf: once(kTimeout),
+	},
+	{
+		id: "no-answer-every-time", fault: "no answer on every request (`HTTPClient.Timeout` 300 ms)", times: 0, timeout: 300 * time.Millisecond,
+		raw:  func(w http.ResponseWriter, r *http.Request, x *call) { x.hang(r) },
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Delay: time.Minute} },
+		cc:   outcome{kind: kTimeout, requests: 3, does: doesGiveUp}, mf: once(kTimeout),
+	},
+	{
+		id: "body-never-ends", fault: "headers, then a body that never ends (`HTTPClient.Timeout` 300 ms)", times: 1, timeout: 300 * time.Millisecond,
+		raw: func(w http.ResponseWriter, r *http.Request, x *call) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(x.p.okStatus)
+			_, _ = w.Write([]byte(`{"access_token":"` + x.s.access + `","padding":"`))
+			http.NewResponseController(w).Flush()
+			x.hang(r)
+		},
+		cc: tokenOK(doesRetry, 2), mf: once(kTimeout),
+	},
+	{
+		id: "slow-answer", fault: "a slow answer (200 ms) within the timeout", times: 1,
+		raw: func(w http.ResponseWriter, r *http.Request, x *call) {
+			time.Sleep(200 * time.Millisecond)
+			x.ok(w, x.p.okStatus, x.p.okBody(x.accessToken(x.n), x.s.refresh))
+		},
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Delay: 200 * time.Millisecond} },
+		cc:   tokenOK(doesToken, 1), mf: tokenOK(doesToken, 1),
+	},
+	{
+		id: "truncated-json", fault: "2xx with truncated JSON", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.raw(w, x.p.okStatus, "application/json", []byte(`{"access_token":"`+x.s.access+`","token_type":`))
+		},
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Malformed: true} },
+		cc:   final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "html-200", fault: "200 with an HTML page (a captive portal)", times: 1,
+		raw:  func(w http.ResponseWriter, _ *http.Request, x *call) { x.raw(w, 200, "text/html", []byte(htmlPage)) },
+		mock: mockStatus(200, mockserver.Fault{Body: htmlPage, ContentType: "text/html"}),
+		cc:   final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "10mib-2xx", fault: "2xx with a 10 MiB body", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(x.p.okStatus)
+			_, _ = w.Write([]byte(`{"padding":"`))
+			chunk := bytes.Repeat([]byte("x"), 64<<10)
+			for range 160 {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+			_, _ = w.Write([]byte(`","access_token":"` + x.s.access + `","token_type":"Bearer"}`))
+		},
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Oversized: true} },
+		cc:   final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "10mib-500", fault: "500 with a 10 MiB body", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.raw(w, 500, "text/plain", bytes.Repeat([]byte("E"), 10<<20))
+		},
+		mock: mockStatus(500, mockserver.Fault{Body: strings.Repeat("E", 10<<20), ContentType: "text/plain"}),
+		cc:   tokenOK(doesRetry, 2), mf: once(kServer),
+		check: func(t *testing.T, c *result) {
+			var e *auth.Error
+			if c.err != nil && errors.As(c.err, &e) && len(e.Body) > auth.MaxErrorBody {
+				t.Errorf("Error.Body holds %d bytes", len(e.Body))
+			}
+		},
+	},
+	{
+		id: "empty-access-token", fault: "2xx with `\"access_token\": \"\"`", times: 1,
+		raw: bodyFault(map[string]any{"access_token": ""}), mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{EmptyToken: true} },
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "no-access-token", fault: "2xx with an OAuth2 error body and no `access_token`", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.ok(w, x.p.okStatus, map[string]any{"error": "invalid_client", "error_description": "Unknown client" + x.echo()})
+		},
+		mock: func(p prov, _ string) *mockserver.Fault {
+			return &mockserver.Fault{Status: p.okStatus, Body: `{"error":"invalid_client","error_description":"Unknown client"}`}
+		},
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "expires-in-negative", fault: "`expires_in: -1`", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": -1}), mock: mockBody(map[string]any{"expires_in": -1}),
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "expires-in-float", fault: "`expires_in: 3600.5`", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": 3600.5}), mock: mockBody(map[string]any{"expires_in": 3600.5}),
+		cc: tokenOK("returns the token; fractions of a second are dropped", 1), mf: tokenOK("returns the token; fractions of a second are dropped", 1),
+		check: expiryNear(3600 * time.Second),
+	},
+	{
+		id: "expires-in-huge", fault: "`expires_in: 1e300`", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": 1e300}), mock: mockBody(map[string]any{"expires_in": 1e300}),
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "expires-in-numeric-string", fault: "`expires_in: \"3600\"` (a numeric string)", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": "3600"}), mock: mockBody(map[string]any{"expires_in": "3600"}),
+		cc: tokenOK(doesToken, 1), mf: tokenOK(doesToken, 1), check: expiryNear(3600 * time.Second),
+	},
+	{
+		id: "expires-in-string", fault: "`expires_in: \"soon\"`", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": "soon"}), mock: mockBody(map[string]any{"expires_in": "soon"}),
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "expires-in-unix-time", fault: "`expires_in` holding an absolute Unix time (some Moov examples)", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": unixExpiry.Unix()}), mock: mockBody(map[string]any{"expires_in": unixExpiry.Unix()}),
+		cc: tokenOK("returns the token, expiring at that time", 1), mf: tokenOK("returns the token, expiring at that time", 1),
+		check: func(t *testing.T, c *result) {
+			if c.tok != nil && !c.tok.Expiry.Equal(unixExpiry) {
+				t.Errorf("expiry %v, want %v", c.tok.Expiry, unixExpiry)
+			}
+		},
+	},
+	{
+		id: "expires-in-absent", fault: "no `expires_in`", times: 1,
+		raw: bodyFault(map[string]any{"expires_in": nil}), mock: mockBody(map[string]any{"expires_in": nil}),
+		cc: tokenOK("returns the token with the provider's documented lifetime (30 d, 1 h, 15 min)", 1),
+		mf: tokenOK("returns the token, which never expires (documented as permanent)", 1),
+		check: func(t *testing.T, c *result) {
+			if c.tok == nil {
+				return
+			}
+			life := map[string]time.Duration{"moneygo": 30 * 24 * time.Hour, "moneykit": time.Hour, "moov": 15 * time.Minute}[c.p.name]
+			if life == 0 {
+				if !c.tok.Expiry.IsZero() {
+					t.Errorf("MobiFinance token expires at %v", c.tok.Expiry)
+				}
+				return
+			}
+			expiryNear(life)(t, c)
+		},
+	},
+	{
+		id: "content-type-text-plain", fault: "a JSON token labelled `Content-Type: text/plain`", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.raw(w, x.p.okStatus, "text/plain; charset=utf-8", mustJSON(x.p.okBody(x.s.access, x.s.refresh)))
+		},
+		mock: func(p prov, _ string) *mockserver.Fault {
+			return &mockserver.Fault{Status: p.okStatus, ContentType: "text/plain; charset=utf-8", Body: string(mustJSON(p.okBody("mock-token-0123456789", "r")))}
+		},
+		cc: tokenOK("returns the token (a body starting with `{` is read as JSON)", 1), mf: tokenOK("returns the token (a body starting with `{` is read as JSON)", 1),
+	},
+	{
+		id: "content-type-form", fault: "a JSON token labelled `application/x-www-form-urlencoded`", times: 1,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			x.raw(w, x.p.okStatus, "application/x-www-form-urlencoded", mustJSON(x.p.okBody(x.s.access, x.s.refresh)))
+		},
+		mock: func(p prov, _ string) *mockserver.Fault {
+			return &mockserver.Fault{Status: p.okStatus, ContentType: "application/x-www-form-urlencoded", Body: string(mustJSON(p.okBody("mock-token-0123456789", "r")))}
+		},
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "token-type-mac", fault: "`token_type: \"mac\"` (not a bearer token)", times: 1,
+		raw: bodyFault(map[string]any{"token_type": "mac"}), mock: mockBody(map[string]any{"token_type": "mac"}),
+		cc: final(kMalformed), mf: final(kMalformed),
+	},
+	{
+		id: "redirect-307", fault: "307 redirect to another host", times: 0,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			w.Header().Set("Location", x.other.URL+x.p.path)
+			x.raw(w, 307, "", nil)
+		},
+		mock: func(p prov, other string) *mockserver.Fault {
+			return &mockserver.Fault{Status: 307, Location: other + p.path}
+		},
+		cc: outcome{kind: kRedirect, requests: 1, does: "does not follow it (credentials stay put): an `*auth.Error` with the 3xx status"},
+		mf: outcome{kind: kRedirect, requests: 1, does: "does not follow it (credentials stay put): an `*auth.Error` with the 3xx status"},
+	},
+	{
+		id: "redirect-302", fault: "302 redirect to another host", times: 0,
+		raw: func(w http.ResponseWriter, _ *http.Request, x *call) {
+			w.Header().Set("Location", x.other.URL+x.p.path)
+			x.raw(w, 302, "", nil)
+		},
+		mock: func(p prov, other string) *mockserver.Fault {
+			return &mockserver.Fault{Status: 302, Location: other + p.path}
+		},
+		cc: outcome{kind: kRedirect, requests: 1, does: "does not follow it (credentials stay put): an `*auth.Error` with the 3xx status"},
+		mf: outcome{kind: kRedirect, requests: 1, does: "does not follow it (credentials stay put): an `*auth.Error` with the 3xx status"},
+	},
+	{
+		id: "400", fault: "400 with the provider's `invalid_request` body", times: 0,
+		raw: statusFault(400), mock: mockStatus(400, mockserver.Fault{}),
+		cc: final(kRequest), mf: final(kRequest),
+		// MoneyKit's documented 400 body carries api_error.auth.unauthorized.
+		override: map[string]outcome{"moneykit": final(kClient)},
+	},
+	{
+		id: "401", fault: "401 with the provider's invalid-client body", times: 0,
+		raw: statusFault(401), mock: mockStatus(401, mockserver.Fault{}),
+		cc: final(kClient), mf: final(kClient),
+	},
+	{
+		id: "403", fault: "403 `invalid_grant`", times: 0,
+		raw: statusFault(403), mock: mockStatus(403, mockserver.Fault{}),
+		cc: final(kGrant), mf: final(kGrant),
+		override: map[string]outcome{"moneykit": final(kClient)},
+	},
+	{
+		id: "answer-lost", fault: "the token is issued, then the answer is lost (500 after handling; mock only)", times: 1,
+		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Status: 500, AfterHandling: true} },
+		cc:   tokenOK("retries and gets a second token (the first is never seen)", 2),
+		mf:   outcome{kind: kServer, requests: 1, does: "returns the error; the code is spent (a second Exchange gets ErrInvalidGrant)"},
+		check: func(t *testing.T, c *result) {
+			if !c.p.oneShot {
+				if n := c.mock.Counts(c.p.mock).TokensIssued; n != 2 {
+					t.Errorf("the mock issued %d tokens, want 2", n)
+				}
+				return
+			}
+			_, err := c.p.fetch(context.Background(), c.env)
+			if !errors.Is(err, auth.ErrInvalidGrant) {
+				t.Errorf("a second Exchange of the spent code: %v, want ErrInvalidGrant", err)
+			}
+		},
+	},
+}
+
+// TestFaultMatrix runs every row for every provider, against the hostile
+// server and, where the row has one, through the mock's fault injection.
+// Most cases wait (for a Retry-After, a timeout), so they run 16 at a time
+// whatever -parallel says.
+func TestFaultMatrix(t *testing.T) {
+	forEachCase(t, func(t *testing.T, r row, p prov, server string) {
+		var c *result
+		if server == "hostile" {
+			c = runHostile(t, r, p, newSentinels(), false, nil)
+		} else {
+			c = runMock(t, r, p)
+		}
+		checkCase(t, r, c)
+	})
+}
+
+// forEachCase runs f as a subtest for every row × provider × server, 16 at
+// a time.
+func forEachCase(t *testing.T, f func(t *testing.T, r row, p prov, server string)) {
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, r := range rows {
+		for _, p := range providers {
+			for _, server := range []string{"hostile", "mock"} {
+				if server == "hostile" && r.raw == nil || server == "mock" && r.mock == nil {
+					continue
+				}
+				wg.Add(1)
+				sem <- struct{}{}
+				go func() {
+					defer func() { <-sem; wg.Done() }()
+					t.Run(r.id+"/"+p.name+"/"+server, func(t *testing.T) { f(t, r, p, server) })
+				}()
+			}
+		}
+	}
+	wg.Wait()
+}
+
+func newHTTPClient(t testing.TB, timeout time.Duration) *http.Client {
+	if timeout == 0 {
+		timeout = 2 * time.Second
+	}
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	// CheckRedirect follows anything: the SDK must refuse redirects itself.
+	return &http.Client{Transport: tr, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+}
+
+// callBounded runs fetch with a deadline, turning a panic into a test failure.
+func callBounded(t *testing.T, p prov, e env, fetch func(context.Context, env) (*oauth2.Token, error)) (tok *oauth2.Token, err error, elapsed time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	start := time.Now()
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				t.Errorf("%s panicked: %v", p.name, v)
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}()
+		tok, err = fetch(ctx, e)
+	}()
+	return tok, err, time.Since(start)
+}
+
+// runHostile runs one row against the hostile server; opts are extra
+// auth.Options (a logger).
+func runHostile(t *testing.T, r row, p prov, s sentinels, reflect bool, opts []auth.Option) *result {
+	x := newHostile(t, p, s, r.times, reflect, r.raw)
+	e := env{baseURL: x.URL(), hc: newHTTPClient(t, r.timeout), creds: creds{id: "client-id", secret: s.secret, code: s.code},
+		opts: append([]auth.Option{auth.WithRetry(fastRetry)}, opts...)}
+	c := &result{p: p, server: "hostile", start: time.Now(), env: e}
+	c.tok, c.err, c.elapsed = callBounded(t, p, e, p.fetch)
+	c.requests, c.other = int(x.n.Load()), int(x.otherN.Load())
+	return c
+}
+
+// runMock runs one row through the mock's fault injection.
+func runMock(t *testing.T, r row, p prov) *result {
+	s := newSentinels()
+	srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
+	t.Cleanup(srv.Close)
+	var otherN atomic.Int32
+	other := newOtherHost(t, &otherN)
+	f := r.mock(p, other.URL)
+	f.Times = r.times
+	code := s.code
+	if p.oneShot {
+		code = srv.MustIssueCode("client-id", mockserver.DemoRedirectURI)
+	}
+	srv.InjectFault(p.mock, *f)
+	e := env{baseURL: srv.URL, hc: newHTTPClient(t, r.timeout), creds: creds{id: "client-id", secret: s.secret, code: code},
+		opts: []auth.Option{auth.WithRetry(fastRetry)}}
+	c := &result{p: p, server: "mock", start: time.Now(), mock: srv, env: e}
+	c.tok, c.err, c.elapsed = callBounded(t, p, e, p.fetch)
+	c.requests, c.other = srv.Counts(p.mock).TokenRequests, int(otherN.Load())
+	return c
+}
+
+// checkCase asserts the row's outcome and the invariants of every case.
+func checkCase(t *testing.T, r row, c *result) {
+	t.Helper()
+	want := r.want(c.p)
+	if got := kindOf(c.err); got != want.kind {
+		t.Errorf("outcome %s (%v), want %s", got, c.err, want.kind)
+	}
+	if c.requests != want.requests {
+		t.Errorf("%d upstream token requests, want %d (err: %v)", c.requests, want.requests, c.err)
+	}
+	if c.other != 0 {
+		t.Errorf("the other host got %d requests", c.other)
+	}
+	if (c.tok == nil) == (c.err == nil) {
+		t.Errorf("token %v and error %v", c.tok, c.err)
+	}
+	if c.tok != nil && (c.tok.AccessToken == "" || c.tok.TokenType != "Bearer") {
+		t.Errorf("unusable token %+v", c.tok)
+	}
+	if c.tok != nil && c.server == "hostile" && want.requests > 1 && !strings.HasSuffix(c.tok.AccessToken, fmt.Sprintf("-%d", want.requests)) {
+		t.Errorf("token %q is not from request %d", c.tok.AccessToken, want.requests)
+	}
+	if c.elapsed < want.minWait {
+		t.Errorf("took %v, less than the %v the server asked to wait", c.elapsed, want.minWait)
+	}
+	maxTime := 5 * time.Second
+	if c.elapsed > maxTime {
+		t.Errorf("took %v, more than %v", c.elapsed, maxTime)
+	}
+	if r.check != nil {
+		r.check(t, c)
+	}
+	if t.Failed() {
+		t.Logf("%s via %s: %v after %v, %d requests", c.p.name, c.server, c.err, c.elapsed.Round(time.Millisecond), c.requests)
+	}
+}
