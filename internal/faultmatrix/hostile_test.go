@@ -153,12 +153,16 @@ func requestCreds(r *http.Request, body []byte) (secret, code string) {
 	return secret, code
 }
 
-// echo is what a reflecting server puts in its messages.
+// echo is what a reflecting server puts in its messages: the credentials
+// the request carried. (Not the sentinel tokens: a server that writes a
+// token in an error message it never issued as one leaks nothing the SDK
+// could know; tokens are checked where the SDK received them, in 2xx
+// bodies.)
 func (x *call) echo() string {
 	if !x.reflect {
 		return ""
 	}
-	return fmt.Sprintf(" (you sent client_secret=%s code=%s; your token was %s, refresh %s)", x.gotSecret, x.gotCode, x.s.access, x.s.refresh)
+	return fmt.Sprintf(" (you sent client_secret=%s code=%s)", x.gotSecret, x.gotCode)
 }
 
 // echoHeaders sets headers a reflecting server fills with credentials.
@@ -167,7 +171,7 @@ func (x *call) echoHeaders(w http.ResponseWriter) {
 		return
 	}
 	h := w.Header()
-	h.Set("X-Request-Id", x.gotSecret)
+	h.Set("X-Request-Id", x.gotSecret+":"+x.gotCode)
 	h.Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+x.gotCode+`"`)
 	h.Set("X-Debug-Secret", x.gotSecret+" "+x.gotCode)
 }

@@ -1,0 +1,195 @@
+package faultmatrix_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+)
+
+// syncBuffer is a bytes.Buffer for log handlers written from several
+// goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// debugLogger logs everything, as text and as JSON, to buf.
+func debugLogger(buf io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug, AddSource: true}
+	return slog.New(teeHandler{slog.NewTextHandler(buf, opts), slog.NewJSONHandler(buf, opts)})
+}
+
+type teeHandler [2]slog.Handler
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool { return true }
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	return errors.Join(t[0].Handle(ctx, r.Clone()), t[1].Handle(ctx, r.Clone()))
+}
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{t[0].WithAttrs(as), t[1].WithAttrs(as)}
+}
+func (t teeHandler) WithGroup(g string) slog.Handler {
+	return teeHandler{t[0].WithGroup(g), t[1].WithGroup(g)}
+}
+
+// renderings is everything a user might print of a value: each fmt verb,
+// and for an error every error in its tree, one by one.
+func renderings(v any) string {
+	var b strings.Builder
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		fmt.Fprintf(&b, verb+"\n", v)
+	}
+	if err, ok := v.(error); ok {
+		walkErrors(err, func(e error) {
+			fmt.Fprintf(&b, "%T %v | %+v | %#v\n", e, e, e, e)
+			// Dereference pointers to structs, as a debugger or a
+			// reflection-based logger would.
+			if rv := reflect.ValueOf(e); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
+				fmt.Fprintf(&b, "%+v\n", rv.Elem().Interface())
+			}
+		})
+		if js, err := json.Marshal(err); err == nil {
+			b.Write(js)
+		}
+	}
+	return b.String()
+}
+
+func walkErrors(err error, f func(error)) {
+	if err == nil {
+		return
+	}
+	f(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), f)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, f)
+		}
+	}
+}
+
+// leak is one place a sentinel turned up.
+type leak struct{ provider, fault, where, what, excerpt string }
+
+// TestSecretHygiene runs every fault of the matrix against a hostile server
+// that reflects every credential it gets (client secret, authorization
+// code) and the tokens it made up (access and refresh tokens) in error
+// bodies, 2xx bodies and headers (X-Request-Id, WWW-Authenticate, …), and
+// checks that none of them appears in:
+//
+//   - the error, printed with every fmt verb, nor any error in its tree
+//     (including *auth.Error's fields through %+v / %#v);
+//   - the Config, printed with every fmt verb;
+//   - the Source's slog output at Debug (text and JSON);
+//   - the error of an API call made through Client;
+//   - a panic message.
+func TestSecretHygiene(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		leaks []leak
+	)
+	record := func(p prov, r row, where, text string, s sentinels) {
+		for _, what := range s.leaks(text) {
+			i := strings.Index(text, map[string]string{"client secret": s.secret, "access token": s.access,
+				"refresh token": s.refresh, "authorization code": s.code}[what][:24])
+			lo, hi := max(0, i-60), min(len(text), i+60)
+			mu.Lock()
+			leaks = append(leaks, leak{p.name, r.id, where, what, strings.ReplaceAll(text[lo:hi], "\n", " ")})
+			mu.Unlock()
+		}
+	}
+	forEachCase(t, func(t *testing.T, r row, p prov, server string) {
+		if server != "hostile" {
+			return // the mock reflects nothing
+		}
+		s := newSentinels()
+		logs := &syncBuffer{}
+		c := runHostile(t, r, p, s, true, []auth.Option{auth.WithLogger(debugLogger(logs))})
+		record(p, r, "error", renderings(c.err), s)
+		record(p, r, "Config", renderings(p.config(c.env)), s)
+		record(p, r, "slog", logs.String(), s)
+
+		// The same fault under an API call through Client.
+		apiLogs := &syncBuffer{}
+		x := newHostile(t, p, s, r.times, true, r.raw)
+		e := env{baseURL: x.URL(), hc: newHTTPClient(t, r.timeout), creds: c.env.creds,
+			opts: []auth.Option{auth.WithRetry(fastRetry), auth.WithLogger(debugLogger(apiLogs))}}
+		var seed *oauth2.Token
+		if p.oneShot {
+			seed = c.tok // MobiFinance: the exchanged token, if any
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					record(p, r, "panic", fmt.Sprint(v), s)
+					t.Errorf("panic: %v", v)
+				}
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, x.URL()+"/api/accounts", nil)
+			resp, err := p.client(e, seed).Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			record(p, r, "Client error", renderings(err), s)
+		}()
+		record(p, r, "Client slog", apiLogs.String(), s)
+	})
+	if len(leaks) == 0 {
+		return
+	}
+	sort.Slice(leaks, func(i, j int) bool {
+		a, b := leaks[i], leaks[j]
+		return a.provider+a.where+a.what+a.fault < b.provider+b.where+b.what+b.fault
+	})
+	// One line per (provider, where, what), with the faults it happened in.
+	type key struct{ provider, where, what string }
+	byKey := map[key][]leak{}
+	var keys []key
+	for _, l := range leaks {
+		k := key{l.provider, l.where, l.what}
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], l)
+	}
+	for _, k := range keys {
+		ls := byKey[k]
+		var faults []string
+		for _, l := range ls {
+			faults = append(faults, l.fault)
+		}
+		t.Errorf("%s: the %s shows in the %s (%d faults: %s), e.g. …%s…", k.provider, k.what, k.where, len(ls),
+			strings.Join(faults, ", "), ls[0].excerpt)
+	}
+}
