@@ -139,12 +139,13 @@ type result struct {
 }
 
 const (
-	doesRetry     = "retries; the next answer's token is returned"
-	doesWaitRetry = "waits as asked, retries; the next answer's token is returned"
-	doesOnce      = "returns the error at once: the code may have been spent, so it is never sent again"
-	doesFinal     = "returns the error at once, no retry"
-	doesGiveUp    = "retries until RetryPolicy.MaxAttempts (3), then returns the last error"
+	doesRetry     = "retries, returns the next token"
+	doesWaitRetry = "waits as asked, retries, returns the next token"
+	doesOnce      = "no retry: the code may be spent"
+	doesFinal     = "no retry"
+	doesGiveUp    = "retries up to `MaxAttempts` (3), then fails"
 	doesToken     = "returns the token"
+	doesRedirect  = "does not follow it: the credentials stay put"
 )
 
 func tokenOK(does string, n int) outcome { return outcome{kind: kToken, requests: n, does: does} }
@@ -220,7 +221,7 @@ var rows = []row{
 	{
 		id: "429-no-retry-after", fault: "429 without `Retry-After`", times: 1,
 		raw: statusFault(429), mock: mockStatus(429, mockserver.Fault{}),
-		cc: tokenOK("retries after a jittered exponential backoff; the next answer's token is returned", 2),
+		cc: tokenOK("retries after a jittered backoff, returns the next token", 2),
 		mf: once(kRate),
 	},
 	{
@@ -389,7 +390,7 @@ var rows = []row{
 	{
 		id: "expires-in-float", fault: "`expires_in: 3600.5`", times: 1,
 		raw: bodyFault(map[string]any{"expires_in": 3600.5}), mock: mockBody(map[string]any{"expires_in": 3600.5}),
-		cc: tokenOK("returns the token; fractions of a second are dropped", 1), mf: tokenOK("returns the token; fractions of a second are dropped", 1),
+		cc: tokenOK("returns the token (fractions of a second dropped)", 1), mf: tokenOK("returns the token (fractions of a second dropped)", 1),
 		check: expiryNear(3600 * time.Second),
 	},
 	{
@@ -420,8 +421,8 @@ var rows = []row{
 	{
 		id: "expires-in-absent", fault: "no `expires_in`", times: 1,
 		raw: bodyFault(map[string]any{"expires_in": nil}), mock: mockBody(map[string]any{"expires_in": nil}),
-		cc: tokenOK("returns the token with the provider's documented lifetime (30 d, 1 h, 15 min)", 1),
-		mf: tokenOK("returns the token, which never expires (documented as permanent)", 1),
+		cc: tokenOK("returns the token with the documented lifetime (30 d, 1 h, 15 min)", 1),
+		mf: tokenOK("returns the token, which never expires", 1),
 		check: func(t *testing.T, c *result) {
 			if c.tok == nil {
 				return
@@ -444,7 +445,7 @@ var rows = []row{
 		mock: func(p prov, _ string) *mockserver.Fault {
 			return &mockserver.Fault{Status: p.okStatus, ContentType: "text/plain; charset=utf-8", Body: string(mustJSON(p.okBody("mock-token-0123456789", "r")))}
 		},
-		cc: tokenOK("returns the token (a body starting with `{` is read as JSON)", 1), mf: tokenOK("returns the token (a body starting with `{` is read as JSON)", 1),
+		cc: tokenOK("returns the token (a body starting with `{` is JSON)", 1), mf: tokenOK("returns the token (a body starting with `{` is JSON)", 1),
 	},
 	{
 		id: "content-type-form", fault: "a JSON token labelled `application/x-www-form-urlencoded`", times: 1,
@@ -506,8 +507,8 @@ var rows = []row{
 	{
 		id: "answer-lost", fault: "the token is issued, then the answer is lost (500 after handling; mock only)", times: 1,
 		mock: func(prov, string) *mockserver.Fault { return &mockserver.Fault{Status: 500, AfterHandling: true} },
-		cc:   tokenOK("retries and gets a second token (the first is never seen)", 2),
-		mf:   outcome{kind: kServer, requests: 1, does: "returns the error; the code is spent (a second Exchange gets ErrInvalidGrant)"},
+		cc:   tokenOK("retries, returns a second token (the first is never seen)", 2),
+		mf:   outcome{kind: kServer, requests: 1, does: "no retry; the code is spent (a second `Exchange` gets `ErrInvalidGrant`)"},
 		check: func(t *testing.T, c *result) {
 			if !c.p.oneShot {
 				if n := c.mock.Counts(c.p.mock).TokensIssued; n != 2 {
