@@ -1,0 +1,351 @@
+package faultmatrix_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/mobifinance"
+	"github.com/paytoken/paytoken/mockserver"
+	"github.com/paytoken/paytoken/moneygo"
+	"github.com/paytoken/paytoken/moneykit"
+	"github.com/paytoken/paytoken/moov"
+)
+
+// soakSettings: PAYTOKEN_SOAK_DURATION (a Go duration) turns the soak on
+// at full size (.ci/soak.sh sets 60s); PAYTOKEN_SOAK_GOROUTINES overrides
+// the goroutines per provider (default 2,000). Without them the test is a
+// few seconds' smoke run with 100 goroutines per provider (25 under -race,
+// which is ~10x slower and caps live goroutines at 8,128), so that
+// go test ./... stays fast.
+func soakSettings(t *testing.T) (d time.Duration, perProvider int, full bool) {
+	d, perProvider = 4*time.Second, 100
+	if v := os.Getenv("PAYTOKEN_SOAK_DURATION"); v != "" {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			t.Fatalf("PAYTOKEN_SOAK_DURATION: %v", err)
+		}
+		perProvider, full = 2000, true
+	}
+	if raceEnabled && !full {
+		perProvider = 25
+	}
+	if v := os.Getenv("PAYTOKEN_SOAK_GOROUTINES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			t.Fatalf("PAYTOKEN_SOAK_GOROUTINES: %q", v)
+		}
+		perProvider = n
+	}
+	return d, perProvider, full
+}
+
+const soakLifetime = 3 * time.Second
+
+// soakPause is the range of each goroutine's random pause between calls:
+// at full size 8,000 goroutines then make ~3,000 calls/s, which two cores
+// serve in milliseconds; the smoke run's 400 goroutines pause less.
+type soakPause struct{ min, max time.Duration }
+
+var (
+	soakPauseFull  = soakPause{1500 * time.Millisecond, 4500 * time.Millisecond}
+	soakPauseSmoke = soakPause{10 * time.Millisecond, 50 * time.Millisecond}
+)
+
+func soakSleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// latency is a histogram of API call durations, in power-of-two
+// milliseconds buckets.
+type latency struct{ buckets [16]atomic.Int64 }
+
+func (l *latency) add(d time.Duration) {
+	ms := d.Milliseconds()
+	i := 0
+	for ms > 0 && i < len(l.buckets)-1 {
+		ms >>= 1
+		i++
+	}
+	l.buckets[i].Add(1)
+}
+
+// quantile is the upper bound of the bucket holding the q-quantile.
+func (l *latency) quantile(q float64) time.Duration {
+	var total int64
+	for i := range l.buckets {
+		total += l.buckets[i].Load()
+	}
+	var seen int64
+	for i := range l.buckets {
+		seen += l.buckets[i].Load()
+		if float64(seen) >= q*float64(total) {
+			return time.Duration(1<<i) * time.Millisecond
+		}
+	}
+	return time.Duration(1<<(len(l.buckets)-1)) * time.Millisecond
+}
+
+// soakProvider is one provider's share of the soak.
+type soakProvider struct {
+	mock   mockserver.Provider
+	client *http.Client
+	calls  atomic.Int64
+	failed atomic.Int64
+	faults atomic.Int64 // token-endpoint faults injected
+	expiry atomic.Int64 // ExpireTokens injected (each costs a refetch)
+	first  sync.Once
+	errMsg atomic.Value
+	lat    latency
+}
+
+// TestSoak drives goroutines through each provider's Client against the
+// mock, whose tokens live 3 s, while a chaos goroutine injects transient
+// token-endpoint faults (5xx, 429 with X-Retry-In, dropped connections,
+// slow answers, answers lost after the token was issued) and expires every
+// token of a provider now and then (the API then answers 401). It asserts:
+//
+//   - no API call fails: every fault is absorbed by retries, background
+//     refresh or auth.Transport's replay after a 401;
+//   - token requests per provider stay within 2 × (elapsed / lifetime),
+//     plus what the injected faults cost;
+//   - MobiFinance's permanent token is exchanged once and never fetched again;
+//   - goroutines and heap are back where they were (goleak, MemStats).
+//
+// Skipped with -short. Full size (2,000 goroutines per provider, 60 s) via
+// .ci/soak.sh or PAYTOKEN_SOAK_DURATION=60s.
+func TestSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("soak: skipped with -short")
+	}
+	duration, perProvider, full := soakSettings(t)
+
+	// Warm up what stays loaded for the process (the mock's specs, the
+	// HTTP machinery) before the baseline is taken.
+	warm := mockserver.New()
+	warm.Close()
+	runtime.GC()
+	baseGoroutines := runtime.NumGoroutine()
+	leakOpt := goleak.IgnoreCurrent()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+
+	pace := soakPauseSmoke
+	switch {
+	case full:
+		pace = soakPauseFull
+	case raceEnabled:
+		pace = soakPause{50 * time.Millisecond, 150 * time.Millisecond}
+	}
+	results, elapsed := runSoak(t, duration, perProvider, pace)
+
+	// Everything the soak made is gone: clients, sources, servers. GC lets
+	// the sources' weakly held timers be stopped.
+	for range 3 {
+		runtime.GC()
+		time.Sleep(50 * time.Millisecond)
+	}
+	goleak.VerifyNone(t, leakOpt)
+	if n := runtime.NumGoroutine(); n > baseGoroutines+2 {
+		t.Errorf("%d goroutines after the soak, %d before", n, baseGoroutines)
+	}
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	const heapSlack = 16 << 20
+	if after.HeapAlloc > before.HeapAlloc+heapSlack {
+		t.Errorf("heap %d MiB after the soak, %d MiB before", after.HeapAlloc>>20, before.HeapAlloc>>20)
+	}
+	t.Logf("soak: %v, %d goroutines per provider (full size: %v); heap %d → %d KiB, goroutines %d → %d",
+		elapsed.Round(time.Millisecond), perProvider, full, before.HeapAlloc>>10, after.HeapAlloc>>10, baseGoroutines, runtime.NumGoroutine())
+	for _, r := range results {
+		t.Log(r)
+	}
+}
+
+// runSoak runs the soak and returns one line per provider.
+func runSoak(t *testing.T, duration time.Duration, perProvider int, pace soakPause) ([]string, time.Duration) {
+	cc := []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov}
+	var opts []mockserver.Option
+	for _, p := range cc {
+		opts = append(opts, mockserver.WithTokenLifetime(p, soakLifetime))
+	}
+	srv := mockserver.New(opts...)
+	defer srv.Close()
+
+	// One HTTP transport for everything, sized for the load: the default two
+	// idle connections per host would churn through ephemeral ports.
+	tr := &http.Transport{MaxConnsPerHost: 64, MaxIdleConnsPerHost: 64, IdleConnTimeout: 5 * time.Second}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	sourceOpts := []auth.Option{
+		auth.WithRetry(auth.RetryPolicy{MaxAttempts: 4, MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, MaxRetryAfter: time.Second}),
+		auth.WithRefreshWindow(time.Second), // renew in the last second of a 3 s token
+		auth.WithSafetyMargin(300 * time.Millisecond),
+	}
+	id := mockserver.DemoClientID
+	secret := func(p mockserver.Provider) auth.Secret { return auth.Secret(mockserver.DemoClientSecret(p)) }
+
+	ps := map[mockserver.Provider]*soakProvider{}
+	ps[mockserver.MoneyGo] = &soakProvider{mock: mockserver.MoneyGo, client: (&moneygo.Config{
+		ClientID: id(mockserver.MoneyGo), ClientSecret: secret(mockserver.MoneyGo), BaseURL: srv.URL, HTTPClient: hc}).Client(sourceOpts...)}
+	ps[mockserver.MoneyKit] = &soakProvider{mock: mockserver.MoneyKit, client: (&moneykit.Config{
+		ClientID: id(mockserver.MoneyKit), ClientSecret: secret(mockserver.MoneyKit), BaseURL: srv.URL, HTTPClient: hc}).Client(sourceOpts...)}
+	ps[mockserver.Moov] = &soakProvider{mock: mockserver.Moov, client: (&moov.Config{
+		ClientID: id(mockserver.Moov), ClientSecret: secret(mockserver.Moov), BaseURL: srv.URL, HTTPClient: hc,
+		Scopes: []string{"/accounts.read"}}).Client(sourceOpts...)}
+	mf := &mobifinance.Config{ClientID: id(mockserver.MobiFinance), ClientSecret: secret(mockserver.MobiFinance),
+		RedirectURL: mockserver.DemoRedirectURI, BaseURL: srv.URL, HTTPClient: hc}
+	ctx0, cancel0 := context.WithTimeout(context.Background(), 10*time.Second)
+	tok, err := mf.Exchange(ctx0, srv.MustIssueCode(id(mockserver.MobiFinance), mockserver.DemoRedirectURI))
+	cancel0()
+	if err != nil {
+		t.Fatalf("mobifinance: %v", err)
+	}
+	ps[mockserver.MobiFinance] = &soakProvider{mock: mockserver.MobiFinance, client: mf.Client(tok, sourceOpts...)}
+	srv.ResetCounts()
+
+	ctx, cancel := context.WithTimeout(context.Background(), duration)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+
+	// Chaos: a transient token-endpoint fault every 400 ms, all providers
+	// expired every 2.5 s (the API then answers 401 until a new token).
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		faults := []mockserver.Fault{
+			{Status: 503, Times: 1},
+			{Status: 500, Times: 1},
+			{Status: 429, RetryIn: "20", Times: 1},
+			{Drop: true, Times: 1},
+			{Delay: 100 * time.Millisecond, Times: 1},
+			{Status: 502, AfterHandling: true, Times: 1},
+		}
+		tick := time.NewTicker(400 * time.Millisecond)
+		defer tick.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			p := ps[cc[rand.IntN(len(cc))]]
+			srv.InjectFault(p.mock, faults[rand.IntN(len(faults))])
+			p.faults.Add(1)
+			if n%6 == 0 {
+				p := ps[cc[rand.IntN(len(cc))]]
+				srv.ExpireTokens(p.mock)
+				p.expiry.Add(1)
+			}
+		}
+	}()
+
+	for _, p := range ps {
+		for range perProvider {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Start spread over the first pause, then pace: 2,000
+				// goroutines per provider calling as fast as they can
+				// would saturate two cores and queue calls for longer
+				// than a token lives.
+				pause := func() time.Duration {
+					return pace.min + time.Duration(rand.Int64N(int64(pace.max-pace.min)))
+				}
+				if !soakSleep(ctx, time.Duration(rand.Int64N(int64(pace.max)))) {
+					return
+				}
+				for ctx.Err() == nil {
+					soakCall(ctx, srv.ProtectedURL(), p)
+					if !soakSleep(ctx, pause()) {
+						return
+					}
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	srv.ClearFaults()
+
+	var lines []string
+	for _, mp := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance} {
+		p := ps[mp]
+		c := srv.Counts(mp)
+		lifetimes := elapsed.Seconds() / soakLifetime.Seconds()
+		// Each injected fault costs at most one request more (a retry, or the
+		// refetch after an answer lost); each ExpireTokens one refetch and, with
+		// Moov, a refresh-grant request beside it; +2 for the edges of the run.
+		allowed := int(2*lifetimes) + int(p.faults.Load()) + 2*int(p.expiry.Load()) + 2
+		if mp == mockserver.MobiFinance {
+			allowed = 0
+		}
+		line := fmt.Sprintf("%-11s %7d API calls (p50 ≤ %v, p99 ≤ %v), %d failed; %3d token requests (allowed %d); %d faults, %d expiries injected",
+			mp, p.calls.Load(), p.lat.quantile(0.5), p.lat.quantile(0.99), p.failed.Load(), c.TokenRequests, allowed, p.faults.Load(), p.expiry.Load())
+		lines = append(lines, line)
+		if f := p.failed.Load(); f != 0 {
+			t.Errorf("%s: %d of %d API calls failed, first: %v", mp, f, p.calls.Load(), p.errMsg.Load())
+		}
+		if c.TokenRequests > allowed {
+			t.Errorf("%s: %d token requests in %v, more than %d", mp, c.TokenRequests, elapsed.Round(time.Millisecond), allowed)
+		}
+		if p.calls.Load() == 0 {
+			t.Errorf("%s: no API call made", mp)
+		}
+	}
+	for _, p := range ps {
+		p.client.CloseIdleConnections()
+	}
+	clear(ps)
+	return lines, elapsed
+}
+
+// soakCall makes one API call; a call cut short by the end of the soak is
+// not a failure.
+func soakCall(ctx context.Context, url string, p *soakProvider) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	p.lat.add(time.Since(start))
+	if ctx.Err() != nil {
+		if err == nil {
+			resp.Body.Close()
+		}
+		return
+	}
+	p.calls.Add(1)
+	if err != nil {
+		p.fail(err)
+		return
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		p.fail(fmt.Errorf("HTTP %d (%s)", resp.StatusCode, resp.Header.Get("WWW-Authenticate")))
+	}
+}
+
+func (p *soakProvider) fail(err error) {
+	p.failed.Add(1)
+	p.first.Do(func() { p.errMsg.Store(err.Error()) })
+}
