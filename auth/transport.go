@@ -3,7 +3,9 @@ package auth
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"strings"
 )
 
 // Transport is an http.RoundTripper that authorizes each request with a
@@ -15,7 +17,9 @@ import (
 // if the body can be replayed (no body, or req.GetBody set, as
 // http.NewRequest does for in-memory bodies); the first response's body is
 // drained and closed. Otherwise, or when no other token can be had, the 401
-// is returned as it came.
+// is returned as it came. A hop of a redirect to another host (neither the
+// first request's host nor a subdomain of it) is sent without the token, as
+// net/http's Client sends it without an Authorization header of the caller.
 type Transport struct {
 	// Source gives the tokens. Required.
 	Source *Source
@@ -30,6 +34,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Source == nil {
 		closeBody(req)
 		return nil, errNoSource
+	}
+	if !sameSite(req) {
+		// A redirect to another host: the token stays with the host it was
+		// sent to, as net/http's Client drops Authorization on such a hop
+		// (a header set here, on every hop, would bypass that).
+		return t.base().RoundTrip(req)
 	}
 	ctx := req.Context()
 	tok, err := t.Source.TokenContext(ctx)
@@ -63,6 +73,24 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	drain(resp.Body)
 	return t.base().RoundTrip(r2)
+}
+
+// sameSite reports whether req may carry the token: it is not a redirect
+// (req.Response is nil), or it is one to the host that began the chain or
+// a subdomain of it, net/http's rule for forwarding Authorization.
+func sameSite(req *http.Request) bool {
+	if req.Response == nil || req.Response.Request == nil || req.URL == nil {
+		return true
+	}
+	first := req.Response.Request
+	for first.Response != nil && first.Response.Request != nil {
+		first = first.Response.Request
+	}
+	if first.URL == nil {
+		return true
+	}
+	dst, src := strings.ToLower(req.URL.Hostname()), strings.ToLower(first.URL.Hostname())
+	return dst == src || strings.HasSuffix(dst, "."+src) && net.ParseIP(src) == nil
 }
 
 func (t *Transport) base() http.RoundTripper {
