@@ -191,7 +191,8 @@ func TestTransportRedirect(t *testing.T) {
 // TestTransportAPIRedirect: an API call through Client that the API
 // redirects to another host must not carry the bearer token there
 // (net/http's own client drops Authorization on such a redirect; a
-// Transport that sets it on every hop puts it back).
+// Transport that sets it on every hop puts it back). A redirect on the same
+// host keeps it.
 func TestTransportAPIRedirect(t *testing.T) {
 	for _, p := range providers {
 		t.Run(p.name, func(t *testing.T) {
@@ -210,8 +211,17 @@ func TestTransportAPIRedirect(t *testing.T) {
 			}
 			other.Start()
 			t.Cleanup(other.Close)
+			var sameAuth atomic.Value
+			sameAuth.Store("")
 			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
+				switch r.URL.Path {
+				case "/accounts":
+					http.Redirect(w, r, other.URL+"/elsewhere", http.StatusFound)
+				case "/moved":
+					http.Redirect(w, r, "/moved-here", http.StatusFound)
+				default:
+					sameAuth.Store(r.Header.Get("Authorization"))
+				}
 			}))
 			t.Cleanup(api.Close)
 
@@ -230,6 +240,15 @@ func TestTransportAPIRedirect(t *testing.T) {
 			resp.Body.Close()
 			if a := gotAuth.Load().(string); a != "" {
 				t.Errorf("the other host got Authorization %q", a)
+			}
+			// A redirect on the same host keeps the token.
+			resp, err = p.client(e, seed).Get(api.URL + "/moved")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if a := sameAuth.Load().(string); !strings.HasPrefix(a, "Bearer "+s.access) {
+				t.Errorf("a redirect on the same host got Authorization %q", a)
 			}
 		})
 	}
