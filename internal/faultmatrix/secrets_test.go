@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
@@ -192,4 +193,42 @@ func TestSecretHygiene(t *testing.T) {
 		t.Errorf("%s: the %s shows in the %s (%d faults: %s), e.g. …%s…", k.provider, k.what, k.where, len(ls),
 			strings.Join(faults, ", "), ls[0].excerpt)
 	}
+}
+
+// TestSecretHygieneMoovRefresh: Moov's refresh_token grant against a server
+// that answers invalid_grant quoting the refresh token it was sent (and the
+// secret): neither shows in the error.
+func TestSecretHygieneMoovRefresh(t *testing.T) {
+	s := newSentinels()
+	srv := newOtherHostFunc(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m map[string]any
+		_ = json.Unmarshal(body, &m)
+		rt, _ := m["refresh_token"].(string)
+		_, secret, _ := r.BasicAuth()
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", rt)
+		w.WriteHeader(400)
+		_, _ = w.Write(mustJSON(map[string]any{"error": "invalid_grant",
+			"error_description": "refresh token " + rt + " is spent (client secret " + secret + ")"}))
+	})
+	p := providers[2]
+	if p.name != "moov" {
+		t.Fatal("providers[2] is not moov")
+	}
+	e := env{baseURL: srv.URL, hc: newHTTPClient(t, 0), creds: creds{id: "client-id", secret: s.secret}}
+	_, err := moovConfig(e).Refresh(context.Background(), s.refresh)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if l := s.leaks(renderings(err)); len(l) != 0 {
+		t.Errorf("the %v show in the error: %v", l, err)
+	}
+}
+
+// newOtherHostFunc is a loopback server with handler h.
+func newOtherHostFunc(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
 }
