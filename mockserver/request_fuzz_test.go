@@ -317,3 +317,36 @@ func validateFuzzAnswer(t *testing.T, p mockserver.Provider, contentType string,
 		t.Fatalf("%s: HTTP %d %s does not match the spec: %v", p, res.StatusCode, got, err)
 	}
 }
+
+// TestMockTokenPathOtherMethods: a token path asked with another method
+// than POST is a request the spec rejects, so it gets an answer like every
+// other rejected token request: the provider's documented JSON error shape,
+// and Cache-Control: no-store ("every token answer, faults included").
+func TestMockTokenPathOtherMethods(t *testing.T) {
+	srv := fuzzMock()
+	for _, p := range mockserver.Providers() {
+		for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodDelete} {
+			t.Run(string(p)+"/"+method, func(t *testing.T) {
+				req := httptest.NewRequest(method, "http://mock"+p.TokenPath(), nil)
+				rec := httptest.NewRecorder()
+				srv.Handler().ServeHTTP(rec, req)
+				res := rec.Result()
+				if res.StatusCode < 400 || res.StatusCode >= 500 {
+					t.Fatalf("HTTP %d", res.StatusCode)
+				}
+				if got := res.Header.Get("Cache-Control"); got != "no-store" {
+					t.Errorf("Cache-Control %q, want no-store", got)
+				}
+				if mt, _, _ := mime.ParseMediaType(res.Header.Get("Content-Type")); mt != "application/json" {
+					t.Errorf("HTTP %d with Content-Type %q: %q", res.StatusCode, res.Header.Get("Content-Type"), rec.Body.String())
+					return
+				}
+				var m map[string]any
+				if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
+					t.Fatalf("not JSON: %q", rec.Body.String())
+				}
+				checkErrorShape(t, p, m, rec.Body.Bytes())
+			})
+		}
+	}
+}
