@@ -1,0 +1,54 @@
+// Package auth is the engine every paytoken provider package shares: a
+// cached, self-refreshing token Source, retries that honour Retry-After,
+// typed errors, an authorizing http.RoundTripper, token Stores, and the
+// guards (https only, 1 MiB responses, no redirects) that keep credentials
+// where they belong.
+//
+// # Source
+//
+// NewSource wraps a Fetcher — one token request, no retries inside — in a
+// cache shaped for the hot path of every API call a service makes:
+//
+//	src := auth.NewSource(fetch,
+//		auth.WithRetry(auth.RetryPolicy{MaxAttempts: 5}),
+//		auth.WithStore(store, ""),       // "" = the provider's default key
+//		auth.WithObserver(metrics),
+//	)
+//	tok, err := src.Token()             // oauth2.TokenSource
+//
+// A cached Token is two atomic loads and a comparison: it does not lock,
+// allocate or read the clock (a clock read alone costs more here than
+// x/oauth2's whole cached Token). Timers flip the token's state from fresh
+// to stale to expired. A stale token is served while one background refresh
+// runs; an expired one makes callers wait for one shared fetch, each for as
+// long as its own context allows. See Source for the exact rules.
+//
+// # Retries
+//
+// Retry is one token request under a RetryPolicy: network errors, 429 and
+// 5xx are retried with exponential backoff and full jitter, a server's
+// Retry-After (seconds or HTTP-date) or X-Retry-In (ms) is honoured up to
+// MaxRetryAfter, nothing waits past the context's deadline. RetryUnsent
+// retries only requests that provably never left the machine, for grants
+// that must not be sent twice.
+//
+// # Errors
+//
+// A provider that answers without a token yields an *Error: status,
+// provider code, description, Retry-After, request id and up to 4 KiB of
+// the raw body, never lost, even for an HTML gateway page. errors.Is
+// matches it against ErrInvalidRequest, ErrInvalidClient, ErrInvalidGrant,
+// ErrUnsupportedGrantType, ErrRateLimited, ErrServer and
+// ErrMalformedResponse. No error or log line carries a secret or a token.
+//
+// # For provider packages
+//
+// A provider package builds its Fetcher from Endpoint.ReadResponse (or
+// Endpoint.Send), TokenClient or TokenHTTPClient, BasicAuth and CheckURL;
+// Config.Token is Retry(ctx, DefaultRetryPolicy, fetch); Config.TokenSource
+// is NewSource(fetch, WithDefaultStoreKey(StoreKey(provider, id, scopes...)),
+// userOpts...); Config.Client is NewClient(src, hc). A Fetcher that renews
+// with a refresh token finds the token it replaces with PreviousToken(ctx).
+// A Source over a stored token and a Fetcher that cannot make a new one
+// (MobiFinance) is NewSource(failingFetch, WithInitialToken(tok), ...).
+package auth
