@@ -540,6 +540,22 @@ func TestFaultMatrix(t *testing.T) {
 	})
 }
 
+// TestFaultMatrixConfigToken runs the rows once more through Config.Token
+// of the client-credentials providers, under auth.DefaultRetryPolicy
+// (backoffs of up to 200 ms and 400 ms): the same outcomes, a little slower.
+// (MobiFinance's Exchange is what TestFaultMatrix runs already.)
+func TestFaultMatrixConfigToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the default policy's backoffs: skipped with -short")
+	}
+	forEachCase(t, func(t *testing.T, r row, p prov, server string) {
+		if server != "hostile" || p.oneShot {
+			return
+		}
+		checkCase(t, r, runHostileVia(t, r, p, newSentinels(), false, nil, p.token))
+	})
+}
+
 // forEachCase runs f as a subtest for every row × provider × server, 16 at
 // a time.
 func forEachCase(t *testing.T, f func(t *testing.T, r row, p prov, server string)) {
@@ -594,11 +610,16 @@ func callBounded(t *testing.T, p prov, e env, fetch func(context.Context, env) (
 // runHostile runs one row against the hostile server; opts are extra
 // auth.Options (a logger).
 func runHostile(t *testing.T, r row, p prov, s sentinels, reflect bool, opts []auth.Option) *result {
+	return runHostileVia(t, r, p, s, reflect, opts, p.fetch)
+}
+
+// runHostileVia is runHostile with the SDK call to make.
+func runHostileVia(t *testing.T, r row, p prov, s sentinels, reflect bool, opts []auth.Option, fetch func(context.Context, env) (*oauth2.Token, error)) *result {
 	x := newHostile(t, p, s, r.times, reflect, r.raw)
 	e := env{baseURL: x.URL(), hc: newHTTPClient(t, r.timeout), creds: creds{id: "client-id", secret: s.secret, code: s.code},
 		opts: append([]auth.Option{auth.WithRetry(fastRetry)}, opts...)}
 	c := &result{p: p, server: "hostile", start: time.Now(), env: e}
-	c.tok, c.err, c.elapsed = callBounded(t, p, e, p.fetch)
+	c.tok, c.err, c.elapsed = callBounded(t, p, e, fetch)
 	c.requests, c.other = int(x.n.Load()), int(x.otherN.Load())
 	return c
 }
