@@ -24,7 +24,7 @@ func TestErrorMapping(t *testing.T) {
 		// by provider code (preferred over the status)
 		{400, "invalid_request", ErrInvalidRequest, false},
 		{401, "invalid_client", ErrInvalidClient, false},
-		{401, "unauthorized_client", ErrInvalidClient, false},    // MobiFinance
+		{401, "unauthorized_client", ErrInvalidClient, false},         // MobiFinance
 		{401, "api_error.auth.unauthorized", ErrInvalidClient, false}, // MoneyKit
 		{403, "invalid_grant", ErrInvalidGrant, false},
 		{401, "api_error.auth.expired_access_token", ErrInvalidGrant, false},

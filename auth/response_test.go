@@ -68,12 +68,12 @@ func TestReadResponseSuccess(t *testing.T) {
 func TestReadResponseExpiresIn(t *testing.T) {
 	future := time.Now().Add(2 * time.Hour).Unix()
 	for _, tc := range []struct {
-		name    string
-		value   string // JSON value, "" = absent
-		life    time.Duration
+		name     string
+		value    string // JSON value, "" = absent
+		life     time.Duration
 		absolute int64
-		zero    bool
-		bad     string
+		zero     bool
+		bad      string
 	}{
 		{name: "number", value: `900`, life: 900 * time.Second},
 		{name: "numeric string", value: `"900"`, life: 900 * time.Second},

@@ -377,4 +377,3 @@ func BenchmarkFailingEndpoint(b *testing.B) {
 		})
 	}
 }
-
