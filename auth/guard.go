@@ -62,7 +62,10 @@ func shown(u *url.URL) string {
 
 // IsLoopback reports whether host (no port) names this machine.
 func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	// Only "localhost" itself: Go's resolver sends other *.localhost names to
+	// DNS and ProxyFromEnvironment sends them through HTTP_PROXY, so they
+	// may leave the machine.
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

@@ -22,7 +22,7 @@ func TestCheckURL(t *testing.T) {
 		{raw: "https://z-wallet.monpay.mn:8443/prefix", ok: true},
 		{raw: "http://localhost:8089", ok: true},
 		{raw: "http://LOCALHOST", ok: true},
-		{raw: "http://mock.localhost:1", ok: true},
+		{raw: "http://mock.localhost:1", insecure: true},
 		{raw: "http://127.0.0.1:1234", ok: true},
 		{raw: "http://127.8.9.10", ok: true},
 		{raw: "http://[::1]:80", ok: true},

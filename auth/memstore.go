@@ -79,7 +79,7 @@ func (m *MemoryStore) Lock(_ context.Context, key string, ttl time.Duration) (fu
 // WithDefaultStoreKey: provider, client id and the sorted, de-duplicated
 // scopes — never a secret. Each part is escaped, so different inputs never
 // share a key: StoreKey("moov", "cid", "/b", "/a") ==
-// "paytoken:v1:moov:cid:%2Fa+%2Fb".
+// "v1:moov:cid:%2Fa+%2Fb".
 func StoreKey(provider, clientID string, scopes ...string) string {
 	sc := make([]string, 0, len(scopes))
 	for _, s := range scopes {
@@ -92,7 +92,7 @@ func StoreKey(provider, clientID string, scopes ...string) string {
 	for i, s := range sc {
 		sc[i] = keyEscape(s)
 	}
-	return "paytoken:v1:" + keyEscape(provider) + ":" + keyEscape(clientID) + ":" + strings.Join(sc, "+")
+	return "v1:" + keyEscape(provider) + ":" + keyEscape(clientID) + ":" + strings.Join(sc, "+")
 }
 
 // keyEscape escapes everything but unreserved characters, ':' and '+'

@@ -46,8 +46,10 @@ const (
 // token can be served past its stale or expiry point after a suspend.
 var maxTimerStep = 30 * time.Second
 
-// Locker defaults: how long the cross-process fetch lock is held at most,
-// and how often a process that did not get it polls the Store.
+// Locker defaults: how long the cross-process fetch lock is held at most
+// (never less than the fetch timeout, so a slow fetch under retries cannot
+// outlive its lock and let a second process fetch too), and how often a
+// process that did not get it polls the Store.
 const (
 	defaultLockTTL = 30 * time.Second
 	defaultPollMin = 50 * time.Millisecond
@@ -208,7 +210,7 @@ func NewSource(fetch Fetcher, opts ...Option) *Source {
 		fetchTimeout: c.fetchTimeout,
 		clock:        c.clock,
 		rnd:          c.rnd,
-		lockTTL:      defaultLockTTL,
+		lockTTL:      max(defaultLockTTL, c.fetchTimeout),
 		pollMin:      defaultPollMin,
 		pollMax:      defaultPollMax,
 		timers:       &timers{},

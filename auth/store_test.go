@@ -145,8 +145,8 @@ func TestStoreSharedBetweenSources(t *testing.T) {
 }
 
 func TestStoreKeyRules(t *testing.T) {
-	require.Equal(t, "paytoken:v1:moov:cid:%2Fa+%2Fb", StoreKey("moov", "cid", "/b", "/a", "/b", " "))
-	require.Equal(t, "paytoken:v1:moneygo:cid:", StoreKey("moneygo", "cid"))
+	require.Equal(t, "v1:moov:cid:%2Fa+%2Fb", StoreKey("moov", "cid", "/b", "/a", "/b", " "))
+	require.Equal(t, "v1:moneygo:cid:", StoreKey("moneygo", "cid"))
 	require.NotEqual(t, StoreKey("p", "a:b", "c"), StoreKey("p", "a", "b:c"))
 	require.NotEqual(t, StoreKey("p", "a", "b c"), StoreKey("p", "a", "b", "c"))
 	require.Equal(t, StoreKey("p", "a", "x", "y"), StoreKey("p", "a", "y", "x"))
@@ -287,4 +287,13 @@ func TestMemoryStoreLock(t *testing.T) {
 	tok, err := st.Load(ctx, "t")
 	require.NoError(t, err)
 	require.Nil(t, tok)
+}
+
+// The cross-process lock must outlast the fetch it guards: a fetch that runs
+// into its retries past the lock's TTL would let a second process fetch too.
+func TestLockTTLCoversFetchTimeout(t *testing.T) {
+	fetch := func(context.Context) (*oauth2.Token, error) { return nil, errors.New("unused") }
+	require.Equal(t, defaultLockTTL, NewSource(fetch, WithFetchTimeout(5*time.Second)).lockTTL)
+	require.Equal(t, DefaultFetchTimeout, NewSource(fetch).lockTTL)
+	require.Equal(t, 3*time.Minute, NewSource(fetch, WithFetchTimeout(3*time.Minute)).lockTTL)
 }

@@ -348,7 +348,7 @@ func TestUserStore(t *testing.T) {
 
 func TestUserKey(t *testing.T) {
 	cfg := &mobifinance.Config{ClientID: testID}
-	assert.Equal(t, "paytoken:v1:mobifinance:mf_client_7:user=user-42", cfg.UserKey("user-42"))
+	assert.Equal(t, "v1:mobifinance:mf_client_7:user=user-42", cfg.UserKey("user-42"))
 	assert.NotEqual(t, cfg.UserKey("a b"), cfg.UserKey("a+b"))
 	assert.NotEqual(t, cfg.UserKey("a:b"), (&mobifinance.Config{ClientID: testID + ":user=a"}).UserKey("b"))
 	assert.NotEqual(t, cfg.UserKey("1"), (&mobifinance.Config{ClientID: "other"}).UserKey("1"))
