@@ -3,13 +3,14 @@ package mockserver
 // Counts is what the mock saw of one provider's traffic.
 type Counts struct {
 	// TokenRequests counts every request to the provider's token endpoint, whatever the
-	// answer, injected faults included.
+	// answer, injected faults included; a method other than POST counts too (as a TokenError,
+	// and injected faults do not apply to it).
 	TokenRequests int `json:"token_requests"`
 	// TokensIssued counts the access tokens issued (also when an AfterHandling fault then
 	// replaced the answer).
 	TokensIssued int `json:"tokens_issued"`
 	// TokenErrors counts the token requests the mock itself refused: invalid requests,
-	// unknown clients, spent codes (not injected faults).
+	// unknown clients, spent codes, methods other than POST (not injected faults).
 	TokenErrors int `json:"token_errors"`
 	// Faults counts the token requests an injected fault applied to.
 	Faults int `json:"faults"`

@@ -30,8 +30,10 @@
 // request validation against the provider's embedded OpenAPI document: a request the
 // document rejects gets the provider's documented 400 error body (MobiFinance: 415
 // unsupported_grant_type for a grant_type other than authorization_code), never a Go error
-// string. Every token answer, faults included, carries Cache-Control: no-store and
-// Pragma: no-cache.
+// string. A token path asked with any other method than POST (HEAD and OPTIONS included)
+// gets 405 with Allow: POST and that same documented error body. Every token answer, faults
+// included, carries Cache-Control: no-store and Pragma: no-cache. A path the mock does not
+// serve gets a JSON 404 {"error":"not_found", …}.
 //
 // # Behaviour
 //

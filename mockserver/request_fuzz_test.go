@@ -191,14 +191,17 @@ func FuzzMockRequest(f *testing.F) {
 			return
 		}
 
-		if res.Header.Get("Cache-Control") != "no-store" && method == http.MethodPost {
-			t.Fatalf("token answer without Cache-Control: no-store: %v", res.Header)
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("%s %s: token answer without Cache-Control: no-store: %v", method, path, res.Header)
 		}
 		if method != http.MethodPost {
-			// Not a token request: net/http's mux answers 405. The token
-			// endpoints document POST only; nothing more to check.
-			if res.StatusCode < 400 {
-				t.Fatalf("%s %s: HTTP %d", method, path, res.StatusCode)
+			// The token endpoints document POST only: 405 Allow: POST with the
+			// provider's documented error body (none for HEAD).
+			if res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != http.MethodPost {
+				t.Fatalf("%s %s: HTTP %d, Allow %q", method, path, res.StatusCode, res.Header.Get("Allow"))
+			}
+			if method != http.MethodHead {
+				checkErrorShape(t, p, mustJSONObject(t, res, got), got)
 			}
 			return
 		}

@@ -32,10 +32,11 @@ func (s *Server) routes() http.Handler {
 	}
 	mux.Handle(ProtectedPath, s.protected(""))
 	s.mountControl(mux)
+	h := jsonMuxErrors(mux)
 	if !s.cfg.logging {
-		return mux
+		return h
 	}
-	return s.logRequests(mux)
+	return s.logRequests(h)
 }
 
 func (s *Server) mountToken(mux *http.ServeMux, p Provider, base string) {
@@ -60,6 +61,86 @@ func (s *Server) mountToken(mux *http.ServeMux, p Provider, base string) {
 		si := genmobifinance.NewStrictHandlerWithOptions(mobifinanceServer{s}, nil, genmobifinance.StrictHTTPServerOptions{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
 		genmobifinance.HandlerWithOptions(si, genmobifinance.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, Middlewares: []genmobifinance.MiddlewareFunc{mw}})
 	}
+	// The generated router registers "POST <path>"; every other method on the same path
+	// (HEAD and OPTIONS included) comes here rather than to net/http's plain-text 405.
+	mux.Handle(base+p.TokenPath(), s.tokenOtherMethod(p))
+}
+
+// tokenOtherMethod answers a token path asked with a method other than POST, a request the
+// provider's spec rejects: 405 with Allow: POST, the headers of every token answer, and the
+// body of the provider's documented 400 (invalidRequest) under the 405 status. It counts as a
+// token request the mock refused; injected faults are left for the POSTs they were queued for.
+func (s *Server) tokenOtherMethod(p Provider) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.st.count(p, func(c *Counts) { c.TokenRequests++; c.TokenErrors++ })
+		tokenHeaders(w.Header())
+		w.Header().Set("Allow", http.MethodPost)
+		rw := &reStatus{ResponseWriter: w, status: http.StatusMethodNotAllowed, noBody: r.Method == http.MethodHead}
+		s.answer(rw, p, invalidRequest(p, "the token endpoint accepts only POST"))
+	}
+}
+
+// reStatus writes a generated response object under another status (and, for HEAD, without
+// its body), so the provider's documented error bodies serve statuses their specs omit.
+type reStatus struct {
+	http.ResponseWriter
+	status int
+	noBody bool
+}
+
+func (w *reStatus) WriteHeader(int) { w.ResponseWriter.WriteHeader(w.status) }
+
+func (w *reStatus) Write(b []byte) (int, error) {
+	if w.noBody {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// jsonMuxErrors turns the mux's own plain-text answers for requests no pattern serves, 404
+// for an unknown path and 405 for a known path asked with the wrong method (the control
+// API's), into JSON {"error": …, "error_description": …}. Everything else passes through.
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r) // sets the path values that Handler does not
+			return
+		}
+		// No pattern: net/http's 404 or 405, or a redirect to the cleaned path.
+		rec := &headerRecorder{h: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusNotFound:
+			writeJSON(w, http.StatusNotFound, oauthError{"not_found", "no endpoint at this path; GET " + ControlPrefix + " lists them"})
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", rec.h.Get("Allow"))
+			writeJSON(w, http.StatusMethodNotAllowed, oauthError{"method_not_allowed", "allowed: " + rec.h.Get("Allow")})
+		default:
+			mux.ServeHTTP(w, r)
+		}
+	})
+}
+
+// headerRecorder keeps the status and headers a handler answers with, and drops its body.
+type headerRecorder struct {
+	h      http.Header
+	status int
+}
+
+func (w *headerRecorder) Header() http.Header { return w.h }
+
+func (w *headerRecorder) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+}
+
+func (w *headerRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return len(b), nil
 }
 
 // ProtectedAnswer is the protected endpoint's 200 body.

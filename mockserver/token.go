@@ -48,9 +48,7 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.st.count(p, func(c *Counts) { c.TokenRequests++ })
 			h := w.Header()
-			h.Set("Cache-Control", "no-store")
-			h.Set("Pragma", "no-cache")
-			h.Set("X-Request-Id", randomToken()[:24])
+			tokenHeaders(h)
 
 			f, faulty := s.st.takeFault(p)
 			if faulty {
@@ -107,6 +105,13 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			}
 		})
 	}
+}
+
+// tokenHeaders sets the headers every token answer carries.
+func tokenHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("X-Request-Id", randomToken()[:24])
 }
 
 func (s *Server) answer(w http.ResponseWriter, p Provider, r responder) {
