@@ -10,31 +10,45 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite docs/failure-behaviour.md from the fault matrix")
+var update = flag.Bool("update", false, "rewrite README.md's failure-behaviour section from the fault matrix")
 
-// docPath is docs/failure-behaviour.md, from this package's directory.
-var docPath = filepath.Join("..", "..", "docs", "failure-behaviour.md")
+// readmePath is the README, from this package's directory; the generated
+// table lives between these two markers in its "Failure behaviour" section.
+var readmePath = filepath.Join("..", "..", "README.md")
 
-// TestFailureBehaviourDoc keeps docs/failure-behaviour.md equal to what the
-// fault matrix asserts (rows' outcomes are checked by TestFaultMatrix), so
-// the README's "Failure behaviour" table cannot drift from the SDK:
+const (
+	beginMarker = "<!-- failure-behaviour:start -->\n"
+	endMarker   = "<!-- failure-behaviour:end -->\n"
+)
+
+// TestFailureBehaviourDoc keeps README.md's "Failure behaviour" section equal
+// to what the fault matrix asserts (rows' outcomes are checked by
+// TestFaultMatrix), so the table cannot drift from the SDK:
 //
 //	go test ./internal/faultmatrix -run TestFailureBehaviourDoc -update
 func TestFailureBehaviourDoc(t *testing.T) {
 	want := failureBehaviourDoc()
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := bytes.Index(readme, []byte(beginMarker))
+	end := bytes.Index(readme, []byte(endMarker))
+	if start < 0 || end < start {
+		t.Fatalf("%s has no %q … %q section for the failure-behaviour table", readmePath, beginMarker, endMarker)
+	}
+	start += len(beginMarker)
+	got := readme[start:end]
 	if *update {
-		if err := os.WriteFile(docPath, want, 0o644); err != nil {
+		out := append(append(append([]byte{}, readme[:start]...), want...), readme[end:]...)
+		if err := os.WriteFile(readmePath, out, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		return
 	}
-	got, err := os.ReadFile(docPath)
-	if err != nil {
-		t.Fatalf("%v (generate it: go test ./internal/faultmatrix -run TestFailureBehaviourDoc -update)", err)
-	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the fault matrix; regenerate it:\n\tgo test ./internal/faultmatrix -run TestFailureBehaviourDoc -update\n%s",
-			docPath, firstDiff(string(got), string(want)))
+		t.Errorf("%s's failure-behaviour section differs from the fault matrix; regenerate it:\n\tgo test ./internal/faultmatrix -run TestFailureBehaviourDoc -update\n%s",
+			readmePath, firstDiff(string(got), string(want)))
 	}
 }
 
@@ -76,11 +90,9 @@ func outcomeDoc(o outcome) string {
 
 func failureBehaviourDoc() []byte {
 	var b strings.Builder
-	b.WriteString(`# Failure behaviour
-
-<!-- Generated from the fault matrix (internal/faultmatrix/matrix_test.go) by
+	b.WriteString(`<!-- Generated from the fault matrix (internal/faultmatrix/matrix_test.go) by
      go test ./internal/faultmatrix -run TestFailureBehaviourDoc -update
-     Do not edit by hand: the test fails when this file and the matrix differ. -->
+     Do not edit by hand: the test fails when this section and the matrix differ. -->
 
 What paytoken does when a token endpoint misbehaves. Every row is a case of the fault matrix,
 run for all four providers against a hostile test server and, where the mock can show the
