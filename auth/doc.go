@@ -39,12 +39,18 @@
 // the raw body, never lost, even for an HTML gateway page. errors.Is
 // matches it against ErrInvalidRequest, ErrInvalidClient, ErrInvalidGrant,
 // ErrUnsupportedGrantType, ErrRateLimited, ErrServer and
-// ErrMalformedResponse. No error or log line carries a secret or a token.
+// ErrMalformedResponse. No error or log line carries a secret or a token:
+// the message never quotes the body, and a server that echoes the
+// credentials a request carried (in its error body, a header, a malformed
+// answer) finds them replaced with "[redacted]" in the *Error's fields and
+// Body and in the message of a failed request (see Endpoint.Send; values
+// shorter than MinSensitiveLen are left alone).
 //
 // # For provider packages
 //
 // A provider package builds its Fetcher from Endpoint.ReadResponse (or
-// Endpoint.Send), TokenClient or TokenHTTPClient, BasicAuth and CheckURL;
+// Endpoint.Send, given the request's RequestSecrets and any code or refresh
+// token it sends), TokenClient or TokenHTTPClient, BasicAuth and CheckURL;
 // Config.Token is Retry(ctx, DefaultRetryPolicy, fetch); Config.TokenSource
 // is NewSource(fetch, WithDefaultStoreKey(StoreKey(provider, id, scopes...)),
 // userOpts...); Config.Client is NewClient(src, hc). A Fetcher that renews

@@ -47,6 +47,10 @@ type Error struct {
 	RequestID   string        // X-Request-ID where given
 	Body        []byte        // at most MaxErrorBody bytes of the raw body
 
+	// Code, Description, URI, RequestID and Body are as the server sent
+	// them, except that Endpoint.Send and ReadResponse replace the
+	// credentials the request carried with "[redacted]".
+
 	// kind is the sentinel this error matches; set by NewError, or derived
 	// from Code and StatusCode when an Error is built by hand.
 	kind error

@@ -154,7 +154,17 @@ func TokenClient(hc *http.Client) *http.Client {
 // …" (errors.As still finds the *net.OpError or *url.Error inside, which is
 // what Retry and RetryUnsent look at); an answer that is not a token is
 // ReadResponse's *Error, whose message already names the provider.
-func (ep Endpoint) Send(ctx context.Context, send func(context.Context) (*http.Response, error)) (*oauth2.Token, error) {
+//
+// sensitive are the credentials the request carries: the client secret and
+// the Basic header's base64 form (RequestSecrets), an authorization code, a
+// refresh token. A misbehaving server can echo them back, in an error body,
+// a header or a malformed answer that the transport quotes; Send replaces
+// each one (as sent, URL- or form-encoded, or JSON-escaped) with
+// "[redacted]" in the *Error's Code, Description, URI, RequestID and Body,
+// and in the message of a failed request. Values shorter than
+// MinSensitiveLen are not scrubbed. A token that arrives costs nothing
+// extra: the scrubbing runs only on the way to an error.
+func (ep Endpoint) Send(ctx context.Context, send func(context.Context) (*http.Response, error), sensitive ...string) (*oauth2.Token, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -163,9 +173,9 @@ func (ep Endpoint) Send(ctx context.Context, send func(context.Context) (*http.R
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("%s: token request: %w", ep.Provider, err)
+		return nil, fmt.Errorf("%s: token request: %w", ep.Provider, newScrubber(sensitive).scrubCause(err))
 	}
-	return ep.ReadResponse(resp)
+	return ep.ReadResponse(resp, sensitive...)
 }
 
 // PrefixError makes err's message start with "<provider>: ", wrapping it

@@ -48,13 +48,19 @@ type Endpoint struct {
 // included, is an *Error that keeps the status, the provider's code and up
 // to MaxErrorBody bytes of the raw body. The body is read through a
 // MaxResponseBody limit.
-func (ep Endpoint) ReadResponse(resp *http.Response) (*oauth2.Token, error) {
+//
+// sensitive are the credentials the request carried (see Endpoint.Send and
+// RequestSecrets): a server that echoes them finds each replaced with
+// "[redacted]" in the *Error's Code, Description, URI, RequestID and Body.
+func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oauth2.Token, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
 	if err != nil {
-		// One line: errors.Join would put a newline into the message.
+		sc := newScrubber(sensitive)
 		e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
-		return nil, fmt.Errorf("%w: reading the body: %w", e, err)
+		sc.scrubError(e, body)
+		// One line: errors.Join would put a newline into the message.
+		return nil, fmt.Errorf("%w: reading the body: %w", e, sc.scrubCause(err))
 	}
 	tooLong := len(body) > MaxResponseBody
 	status := resp.StatusCode
@@ -62,11 +68,11 @@ func (ep Endpoint) ReadResponse(resp *http.Response) (*oauth2.Token, error) {
 	switch {
 	case status >= 200 && status <= 299:
 		if tooLong {
-			return nil, ep.malformed(resp, body, fmt.Sprintf("response body exceeds %d bytes", MaxResponseBody))
+			return nil, ep.malformed(resp, body, fmt.Sprintf("response body exceeds %d bytes", MaxResponseBody), sensitive)
 		}
-		tok, why := ep.decodeToken(resp.Header.Get("Content-Type"), body, time.Now())
+		tok, why := ep.decodeToken(resp.Header.Get("Content-Type"), body, time.Now(), sensitive)
 		if why != "" {
-			return nil, ep.malformed(resp, body, why)
+			return nil, ep.malformed(resp, body, why, sensitive)
 		}
 		return tok, nil
 	case status >= 300 && status <= 399:
@@ -75,15 +81,19 @@ func (ep Endpoint) ReadResponse(resp *http.Response) (*oauth2.Token, error) {
 		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {
 			e.Description += " (to " + loc.Scheme + "://" + loc.Host + ")"
 		}
+		newScrubber(sensitive).scrubError(e, body)
 		return nil, e
 	}
 	code, desc, uri := ep.decodeErrorBody(body)
-	return nil, NewError(ep.Provider, status, resp.Header, body, code, desc, uri)
+	e := NewError(ep.Provider, status, resp.Header, body, code, desc, uri)
+	newScrubber(sensitive).scrubError(e, body)
+	return nil, e
 }
 
-func (ep Endpoint) malformed(resp *http.Response, body []byte, why string) *Error {
+func (ep Endpoint) malformed(resp *http.Response, body []byte, why string, sensitive []string) *Error {
 	e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", why, "")
 	e.kind = ErrMalformedResponse
+	newScrubber(sensitive).scrubError(e, body)
 	return e
 }
 
@@ -105,8 +115,11 @@ func (ep Endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
 }
 
 // decodeToken reads a success body. It returns a reason instead of an error
-// so the caller can wrap it in an *Error that keeps status and body.
-func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time) (*oauth2.Token, string) {
+// so the caller can wrap it in an *Error that keeps status and body. A
+// reason that quotes the body has sensitive values scrubbed before the
+// quote is cut short (scrubbing after the cut would miss a value cut in
+// half); the scrubbing happens only on the way to a reason.
+func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time, sensitive []string) (*oauth2.Token, string) {
 	raw := map[string]any{}
 	mediaType, _, _ := mime.ParseMediaType(contentType)
 	if mediaType == "application/x-www-form-urlencoded" || mediaType == "text/plain" && !looksLikeJSON(body) {
@@ -144,12 +157,15 @@ func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time) (
 			return nil, "token_type is not a string"
 		}
 		if s != "" && !strings.EqualFold(s, "bearer") && !strings.EqualFold(s, "opaque") && !strings.EqualFold(s, "jwt") {
-			return nil, "token_type " + strconv.Quote(sanitize(s, 40)) + " is not a bearer token type"
+			return nil, "token_type " + strconv.Quote(sanitize(newScrubber(sensitive).clean(s), 40)) + " is not a bearer token type"
 		}
 	}
 
 	expiry, why := ParseExpiresIn(raw["expires_in"], now, ep.DefaultLifetime)
 	if why != "" {
+		if s, ok := raw["expires_in"].(string); ok && len(sensitive) > 0 {
+			_, why = ParseExpiresIn(newScrubber(sensitive).clean(s), now, ep.DefaultLifetime)
+		}
 		return nil, why
 	}
 	tok.Expiry = expiry

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
+	"slices"
 
 	"golang.org/x/oauth2"
 
@@ -77,16 +77,13 @@ func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, erro
 	}
 	body := p.body
 	body.Code = code
+	// A server that echoes the secret or the code must not put them in our
+	// errors: Send scrubs both.
+	sensitive := append(slices.Clip(p.sensitive), code)
 	tok, err := auth.RetryUnsent(ctx, auth.DefaultRetryPolicy, func(ctx context.Context) (*oauth2.Token, error) {
-		tok, err := endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
+		return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 			return p.client.CreateTokenWithFormdataBody(ctx, body)
-		})
-		if e := (*auth.Error)(nil); errors.As(err, &e) {
-			// A server that echoes the code must not put it in our messages.
-			e.Code = strings.ReplaceAll(e.Code, code, auth.Redact(code))
-			e.Description = strings.ReplaceAll(e.Description, code, auth.Redact(code))
-		}
-		return tok, err
+		}, sensitive...)
 	})
 	return tok, auth.PrefixError(provider, err)
 }
@@ -151,8 +148,9 @@ func (c *Config) UserKey(userID string) string {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client *genmobifinance.Client
-	body   genmobifinance.TokenRequest
+	client    *genmobifinance.Client
+	body      genmobifinance.TokenRequest
+	sensitive []string // scrubbed from errors (auth.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
@@ -177,7 +175,7 @@ func (c *Config) prepare() (*prepared, error) {
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		RedirectURI:  c.RedirectURL,
-	}}, nil
+	}, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
 }
 
 // checkRedirectURL accepts an absolute URL (MobiFinance matches it against

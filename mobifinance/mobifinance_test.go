@@ -476,3 +476,27 @@ func TestInterop(t *testing.T) {
 
 	assert.Equal(t, []string{"Bearer 8f14e45f", "Bearer 8f14e45f"}, apiAuth)
 }
+
+// TestEchoedCredentialsScrubbed: a server that answers an error quoting the
+// form body it got (secret and code, form-encoded) and the code in its
+// X-Request-Id gives an error with both replaced by [redacted], in the
+// message and in every field of the *auth.Error.
+func TestEchoedCredentialsScrubbed(t *testing.T) {
+	var s *server
+	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		got := s.requests()[n-1]
+		w.Header().Set("X-Request-Id", testSecret+":"+testCode)
+		body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
+			"error_description": "code " + testCode + " already used; you sent " + got.Raw})
+		reply(w, 403, string(body))
+	})
+	_, err := config(s).Exchange(context.Background(), testCode)
+	require.ErrorIs(t, err, auth.ErrInvalidGrant)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
+		assertNoSecret(t, text, testCode, url.QueryEscape(testSecret))
+	}
+	assert.Equal(t, "[redacted]:[redacted]", e.RequestID)
+	assert.Contains(t, e.Description, "code [redacted] already used")
+}

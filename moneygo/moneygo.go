@@ -116,8 +116,9 @@ func (c *Config) scope() string {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client *genmoneygo.Client
-	body   genmoneygo.TokenRequest
+	client    *genmoneygo.Client
+	body      genmoneygo.TokenRequest
+	sensitive []string // scrubbed from errors (auth.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
@@ -142,7 +143,7 @@ func (c *Config) prepare() (*prepared, error) {
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		Scope:        c.scope(),
-	}}, nil
+	}, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
 }
 
 // fetch makes one token request: a JSON body with the credentials in it,
@@ -150,5 +151,5 @@ func (c *Config) prepare() (*prepared, error) {
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 		return p.client.CreateToken(ctx, p.body)
-	})
+	}, p.sensitive...)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -331,4 +332,28 @@ func TestDefaultBaseURL(t *testing.T) {
 	_, err = cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.money-go.com/token", "POST https://api.money-go-test.com/token"}, urls)
+}
+
+// TestEchoedCredentialsScrubbed: a server that answers an error quoting the
+// request it got (the secret in its JSON body) in its description, its
+// X-Request-Id and its code gives an error with the secret replaced by
+// [redacted], in the message and in every field of the *auth.Error.
+func TestEchoedCredentialsScrubbed(t *testing.T) {
+	var s *server
+	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		got := s.requests()[n-1]
+		w.Header().Set("X-Request-Id", testSecret)
+		body, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
+			"error_uri": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
+		reply(w, 401, string(body))
+	})
+	_, err := config(s).Token(context.Background())
+	require.ErrorIs(t, err, auth.ErrInvalidClient)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
+		assertNoSecret(t, text, url.QueryEscape(testSecret))
+	}
+	assert.Contains(t, e.Description, `"client_secret":"[redacted]"`)
+	assert.Equal(t, "[redacted]", e.RequestID)
 }

@@ -131,9 +131,10 @@ func (c *Config) clone() Config {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client  *genmoneykit.Client
-	editors []genmoneykit.RequestEditorFn
-	body    genmoneykit.TokenRequest
+	client    *genmoneykit.Client
+	editors   []genmoneykit.RequestEditorFn
+	body      genmoneykit.TokenRequest
+	sensitive []string // scrubbed from errors (auth.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
@@ -157,7 +158,8 @@ func (c *Config) prepare() (*prepared, error) {
 	// Optional fields are nil pointers when unset: the generated form
 	// encoder leaves a nil pointer out, but sends a pointer to "" as an
 	// empty field.
-	p := &prepared{client: client, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials}}
+	p := &prepared{client: client, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials},
+		sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
 	if c.AuthStyle == auth.InBody {
 		id, secret := c.ClientID, c.ClientSecret.Reveal()
 		p.body.ClientID, p.body.ClientSecret = &id, &secret
@@ -175,5 +177,5 @@ func (c *Config) prepare() (*prepared, error) {
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 		return p.client.CreateTokenWithFormdataBody(ctx, p.body, p.editors...)
-	})
+	}, p.sensitive...)
 }

@@ -459,3 +459,34 @@ func TestDefaultBaseURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moneykit.com/auth/token"}, urls)
 }
+
+// TestEchoedCredentialsScrubbed: a server that answers an error quoting the
+// request it got (the form body with the form-encoded secret, or the Basic
+// header) in its message, its X-Request-Id and its documentation_url gives
+// an error with every form of the secret replaced by [redacted].
+func TestEchoedCredentialsScrubbed(t *testing.T) {
+	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
+		t.Run(style.String(), func(t *testing.T) {
+			var s *server
+			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				got := s.requests()[n-1]
+				w.Header().Set("X-Request-Id", testSecret+" "+got.Authorization)
+				body, _ := json.Marshal(map[string]string{"error_code": "api_error.auth.unauthorized",
+					"error_message":     "you sent " + got.Raw + " with " + got.Authorization,
+					"documentation_url": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
+				reply(w, 401, string(body))
+			})
+			cfg := config(s)
+			cfg.AuthStyle = style
+			_, err := cfg.Token(context.Background())
+			require.ErrorIs(t, err, auth.ErrInvalidClient)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			basic := strings.TrimPrefix(wantBasic, "Basic ")
+			for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
+				assertNoSecret(t, text, url.QueryEscape(testSecret), basic)
+			}
+			assert.Contains(t, e.URI, "s=[redacted]")
+		})
+	}
+}

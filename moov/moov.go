@@ -138,11 +138,12 @@ func (c *Config) clone() Config {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client  *genmoov.Client
-	editors []genmoov.RequestEditorFn
-	id      *string // client_id and client_secret in the body (auth.InBody), else nil
-	secret  *string
-	scope   *string // nil when there are no scopes: the field is then not sent
+	client    *genmoov.Client
+	editors   []genmoov.RequestEditorFn
+	id        *string // client_id and client_secret in the body (auth.InBody), else nil
+	secret    *string
+	scope     *string  // nil when there are no scopes: the field is then not sent
+	sensitive []string // scrubbed from errors (auth.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
@@ -163,7 +164,7 @@ func (c *Config) prepare() (*prepared, error) {
 	if err != nil {
 		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
 	}
-	p := &prepared{client: client}
+	p := &prepared{client: client, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
 	if c.AuthStyle == auth.InBody {
 		id, secret := c.ClientID, c.ClientSecret.Reveal()
 		p.id, p.secret = &id, &secret
@@ -185,7 +186,7 @@ func (p *prepared) clientCredentials(ctx context.Context) (*oauth2.Token, error)
 		ClientSecret: p.secret,
 		Scope:        p.scope,
 	}
-	return p.send(ctx, body)
+	return p.send(ctx, body, p.sensitive)
 }
 
 // refresh makes one refresh_token request. It sends no scope: the new
@@ -197,7 +198,9 @@ func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.To
 		ClientSecret: p.secret,
 		RefreshToken: &refreshToken,
 	}
-	tok, err := p.send(ctx, body)
+	// A server may quote the refresh token back (invalid_grant: "token …
+	// is spent"): it is scrubbed from errors along with the secret.
+	tok, err := p.send(ctx, body, append(slices.Clip(p.sensitive), refreshToken))
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +211,10 @@ func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.To
 }
 
 // send posts body as JSON (Moov's reply mirrors the request's type, and a
-// JSON reply keeps expires_in and token_type typed).
-func (p *prepared) send(ctx context.Context, body genmoov.TokenRequest) (*oauth2.Token, error) {
+// JSON reply keeps expires_in and token_type typed). sensitive are the
+// request's credentials, scrubbed from its errors.
+func (p *prepared) send(ctx context.Context, body genmoov.TokenRequest, sensitive []string) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 		return p.client.CreateToken(ctx, body, p.editors...)
-	})
+	}, sensitive...)
 }

@@ -638,3 +638,33 @@ func TestDefaultBaseURL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
 }
+
+// TestEchoedCredentialsScrubbed: a server that answers invalid_grant
+// quoting the refresh token and the credentials it got (JSON body, Basic
+// header) gives an error with each replaced by [redacted].
+func TestEchoedCredentialsScrubbed(t *testing.T) {
+	const rt = "rt-5f0c9b1e7a2d4c68"
+	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
+		t.Run(style.String(), func(t *testing.T) {
+			var s *server
+			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				got := s.requests()[n-1]
+				w.Header().Set("X-Request-Id", rt+":"+got.Authorization)
+				body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
+					"error_description": "refresh token " + rt + " is spent; you sent " + got.Raw + " with " + got.Authorization})
+				reply(w, 400, string(body))
+			})
+			cfg := config(s)
+			cfg.AuthStyle = style
+			_, err := cfg.Refresh(context.Background(), rt)
+			require.ErrorIs(t, err, auth.ErrInvalidGrant)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			basic := strings.TrimPrefix(wantBasic, "Basic ")
+			for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
+				assertNoSecret(t, text, rt, basic)
+			}
+			assert.Contains(t, e.Description, "refresh token [redacted] is spent")
+		})
+	}
+}
