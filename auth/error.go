@@ -122,10 +122,22 @@ func (e *Error) Is(target error) bool {
 
 // Temporary reports whether retrying the same request later could succeed:
 // rate limiting and server errors are temporary; a rejected request,
-// credential or grant is not.
+// credential or grant is not. It is true for a status of 408, 429 or 5xx,
+// whatever the provider's code says, and for any error that matches
+// ErrRateLimited or ErrServer, whatever its status (MoneyKit's
+// api_error.rate_limit_exceeded, or temporarily_unavailable, sent with a
+// 400). A malformed 2xx is never temporary.
 func (e *Error) Temporary() bool {
-	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout ||
-		e.StatusCode >= 500 && e.StatusCode <= 599
+	switch {
+	case e.StatusCode == http.StatusTooManyRequests, e.StatusCode == http.StatusRequestTimeout,
+		e.StatusCode >= 500 && e.StatusCode <= 599:
+		return true
+	}
+	k := e.kind
+	if k == nil {
+		k = classify(e.StatusCode, e.Code)
+	}
+	return k == ErrRateLimited || k == ErrServer
 }
 
 // classify maps a provider code (preferred) or an HTTP status to a sentinel.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -30,8 +31,8 @@ func TestErrorMapping(t *testing.T) {
 		{401, "api_error.auth.expired_access_token", ErrInvalidGrant, false},
 		{415, "unsupported_grant_type", ErrUnsupportedGrantType, false},
 		{429, "api_error.rate_limit_exceeded", ErrRateLimited, true},
-		{400, "rate_limit_exceeded", ErrRateLimited, false},
-		{400, "slow_down", ErrRateLimited, false},
+		{400, "rate_limit_exceeded", ErrRateLimited, true}, // the kind, not the status, says temporary
+		{400, "slow_down", ErrRateLimited, true},
 		{505, "server_error", ErrServer, true}, // MobiFinance
 		{503, "temporarily_unavailable", ErrServer, true},
 		{400, "INVALID_REQUEST", ErrInvalidRequest, false},
@@ -71,6 +72,63 @@ func TestErrorMapping(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestErrorTemporary: Temporary agrees with the error's kind (rate limited
+// or server error: temporary, whatever the status) and keeps the status
+// rules (408, 429, 5xx: temporary, whatever the code).
+func TestErrorTemporary(t *testing.T) {
+	for _, tc := range []struct {
+		status    int
+		code      string
+		temporary bool
+	}{
+		// by kind, with a status that alone would be final
+		{400, "api_error.rate_limit_exceeded", true}, // MoneyKit's code with a 400
+		{401, "api_error.rate_limit_exceeded", true},
+		{403, "rate_limited", true},
+		{400, "temporarily_unavailable", true}, // RFC 6749 §4.1.2.1
+		{400, "server_error", true},
+		{404, "server_error", true},
+		// by status, whatever the code
+		{408, "", true},
+		{408, "invalid_request", true},
+		{429, "invalid_client", true},
+		{500, "invalid_request", true},
+		{503, "invalid_grant", true},
+		{505, "server_error", true},
+		// final
+		{400, "invalid_request", false},
+		{401, "api_error.auth.unauthorized", false},
+		{401, "api_error.auth.expired_access_token", false},
+		{403, "invalid_grant", false},
+		{415, "unsupported_grant_type", false},
+		{400, "", false},
+		{404, "", false},
+		{302, "", false},
+		{200, "", false},
+	} {
+		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
+			e := NewError("p", tc.status, nil, nil, tc.code, "", "")
+			require.Equal(t, tc.temporary, e.Temporary())
+			hand := &Error{StatusCode: tc.status, Code: tc.code}
+			require.Equal(t, tc.temporary, hand.Temporary(), "a hand-built Error")
+			if tc.temporary {
+				require.True(t, errors.Is(e, ErrRateLimited) || errors.Is(e, ErrServer) ||
+					tc.status == 408 || tc.status == 429 || tc.status >= 500, "temporary only by kind or status")
+			}
+		})
+	}
+
+	// A 2xx without a token is malformed, never temporary, whatever its
+	// body's code says.
+	r := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
+		Body: io.NopCloser(strings.NewReader(`{"error":"temporarily_unavailable"}`))}
+	_, err := Endpoint{Provider: "p"}.ReadResponse(r)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	require.ErrorIs(t, err, ErrMalformedResponse)
+	require.False(t, e.Temporary())
 }
 
 func TestNewError(t *testing.T) {

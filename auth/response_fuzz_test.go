@@ -168,8 +168,9 @@ func addReadResponseSeeds(f *testing.F) {
 // TokenType "Bearer", came from a 2xx, and expires after now (or never, only
 // for an endpoint whose tokens are permanent); an error is an *auth.Error
 // keeping the status, holding at most 4 KiB of the body, matching
-// ErrMalformedResponse exactly when the status is 2xx; its message is one
-// line of bounded length and never contains the body's access_token.
+// ErrMalformedResponse exactly when the status is 2xx, Temporary exactly
+// for 408, 429, 5xx and the ErrRateLimited and ErrServer kinds; its message
+// is one line of bounded length and never contains the body's access_token.
 func FuzzReadResponse(f *testing.F) {
 	addReadResponseSeeds(f)
 	f.Fuzz(func(t *testing.T, status int, contentType, headerLines string, body []byte, flags uint8) {
@@ -247,7 +248,8 @@ func FuzzReadResponse(f *testing.F) {
 		} else if !two && got {
 			t.Fatalf("HTTP %d is ErrMalformedResponse: %v", status, err)
 		}
-		wantTemp := status == 408 || status == 429 || status >= 500 && status <= 599
+		wantTemp := status == 408 || status == 429 || status >= 500 && status <= 599 ||
+			errors.Is(e, auth.ErrRateLimited) || errors.Is(e, auth.ErrServer) // the kind: a rate-limit code with a 400
 		if e.Temporary() != wantTemp {
 			t.Fatalf("HTTP %d: Temporary() = %v", status, e.Temporary())
 		}

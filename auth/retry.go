@@ -24,8 +24,10 @@ type Fetcher func(ctx context.Context) (*oauth2.Token, error)
 // keeps the default backoffs; RetryPolicy{MaxAttempts: 1} disables retries.
 //
 // Retried: network errors (not the caller's own context ending) and *Error
-// with Temporary() (408, 429, 5xx, MobiFinance's 505 included). Final:
-// everything else (400, 401, 403, 415, a malformed 2xx, configuration
+// with Temporary(): 408, 429, 5xx (MobiFinance's 505 included), and any
+// status whose code says rate limited or server error (MoneyKit's
+// api_error.rate_limit_exceeded with a 400). Final: everything else (400,
+// 401, 403, 415 with any other code, a malformed 2xx, configuration
 // errors). Between attempts the wait is drawn with full jitter from
 // [0, min(MaxBackoff, MinBackoff·2^(n-1))], unless the server said how long to
 // wait (Retry-After in seconds or as an HTTP-date, or X-Retry-In in ms): then

@@ -59,6 +59,38 @@ func TestRetryWhichStatuses(t *testing.T) {
 	}
 }
 
+// A rate-limit or server code sent with a status that alone would be final
+// (MoneyKit's api_error.rate_limit_exceeded with a 400) is retried, after
+// the Retry-After it asked for; the same status with a final code is not.
+func TestRetryByKind(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		code     string
+		attempts int
+	}{
+		{400, "api_error.rate_limit_exceeded", 2},
+		{401, "rate_limited", 2},
+		{400, "temporarily_unavailable", 2},
+		{400, "api_error.auth.unauthorized", 1},
+		{400, "invalid_request", 1},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			var calls atomic.Int32
+			e := NewError("moneykit", tc.status, http.Header{"Retry-After": {"1"}}, nil, tc.code, "", "")
+			var waits []time.Duration
+			tok, n, err := retryForTest(context.Background(), DefaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
+			require.Equal(t, tc.attempts, n)
+			if tc.attempts == 1 {
+				require.Same(t, e, err)
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, tok)
+			require.Equal(t, []time.Duration{time.Second}, waits)
+		})
+	}
+}
+
 func TestRetryKeepsLastErrorAndSucceeds(t *testing.T) {
 	var calls atomic.Int32
 	fetch := seq(&calls, statusErr(500, nil), statusErr(502, nil), statusErr(503, nil))

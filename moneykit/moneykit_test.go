@@ -261,6 +261,24 @@ func TestRetries(t *testing.T) {
 		assert.Len(t, s.requests(), 3)
 		assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
 	})
+	t.Run("api_error.rate_limit_exceeded with a 400, then 201", func(t *testing.T) {
+		// The code, not the status, says rate limited: retried after its
+		// Retry-After like a 429.
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "1")
+				reply(w, 400, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
+				return
+			}
+			reply(w, 201, okBody)
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
+		reqs := s.requests()
+		require.Len(t, reqs, 2)
+		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 900*time.Millisecond)
+	})
 	t.Run("401 once", func(t *testing.T) {
 		s := newServer(t, always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
 		_, err := config(s).Token(context.Background())

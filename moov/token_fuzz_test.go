@@ -160,7 +160,7 @@ func FuzzTokenResponse(f *testing.F) {
 			body = nil // no body allowed
 		}
 		srv.set(fzAnswer{status: status, header: h, body: body})
-		retryable := status == 408 || status == 429 || status >= 500
+		retryable := status == 408 || status == 429 || status >= 500 || fzTemporaryCode(status, body)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		start := time.Now()
@@ -269,4 +269,25 @@ func fzScrubbed(body []byte) []byte {
 		pairs = append(pairs, o, "[redacted]")
 	}
 	return []byte(strings.NewReplacer(pairs...).Replace(string(body)))
+}
+
+// fzTemporaryCode reports whether body carries a code that makes an answer
+// with this (non-2xx) status retryable whatever the status says: a rate
+// limit or server error code (auth.Error.Temporary). Either of the two
+// shapes' code fields counts: erring towards retryable only makes the
+// harness use its single-attempt fetch.
+func fzTemporaryCode(status int, body []byte) bool {
+	if status >= 200 && status <= 299 {
+		return false
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	for _, k := range []string{"error", "error_code"} {
+		if code, ok := m[k].(string); ok && auth.NewError("fz", status, nil, nil, code, "", "").Temporary() {
+			return true
+		}
+	}
+	return false
 }
