@@ -80,14 +80,22 @@ func NewError(provider string, status int, header http.Header, body []byte, code
 }
 
 // Error describes the failure without echoing the body, which may carry
-// credentials a misbehaving server reflected back.
+// credentials a misbehaving server reflected back:
+// "<provider>: token request failed: HTTP <status> <text>: <code>: <description>".
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Provider != "" {
-		b.WriteString(e.Provider)
-		b.WriteString(": ")
+	if e.Provider == "" {
+		return "token request failed: " + e.detail()
 	}
-	fmt.Fprintf(&b, "token request failed: HTTP %d", e.StatusCode)
+	return e.Provider + ": token request failed: " + e.detail()
+}
+
+// failure implements requestFailure.
+func (e *Error) failure() (provider, detail string) { return e.Provider, e.detail() }
+
+// detail is the message after "token request failed: ".
+func (e *Error) detail() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteString(" ")
 		b.WriteString(t)
@@ -109,6 +117,49 @@ func (e *Error) Error() string {
 		b.WriteString("]")
 	}
 	return b.String()
+}
+
+// requestFailure is the error of one token request made through an
+// Endpoint (an *Error, or a *sendError when no usable answer came): it
+// names its provider and can say what failed without naming it again, so
+// that Retry's summary after several attempts names the provider once:
+// "moov: token request failed after 3 attempts: HTTP 502 Bad Gateway".
+type requestFailure interface {
+	error
+	failure() (provider, detail string)
+}
+
+// sendError is a token request that got no usable answer: it failed on the
+// way (answer is nil), or the answer's body could not be read. errors.As and
+// errors.Is see the answer's *Error and the cause.
+type sendError struct {
+	provider string
+	answer   *Error // the answer whose body failed mid-read; nil when none came
+	err      error  // the cause, scrubbed of the request's credentials
+}
+
+// Error is "<provider>: token request: <cause>" for a request that got no
+// answer, and "<the answer's Error>: reading the body: <cause>" for one
+// whose body failed mid-read.
+func (e *sendError) Error() string {
+	if e.answer != nil {
+		return e.answer.Error() + ": reading the body: " + e.err.Error()
+	}
+	return e.provider + ": token request: " + e.err.Error()
+}
+
+func (e *sendError) failure() (provider, detail string) {
+	if e.answer != nil {
+		return e.answer.Provider, e.answer.detail() + ": reading the body: " + e.err.Error()
+	}
+	return e.provider, e.err.Error()
+}
+
+func (e *sendError) Unwrap() []error {
+	if e.answer != nil {
+		return []error{e.answer, e.err}
+	}
+	return []error{e.err}
 }
 
 // Is reports whether target is the sentinel matching this error's kind.

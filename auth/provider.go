@@ -173,15 +173,17 @@ func (ep Endpoint) Send(ctx context.Context, send func(context.Context) (*http.R
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
-		return nil, fmt.Errorf("%s: token request: %w", ep.Provider, newScrubber(sensitive).scrubCause(err))
+		return nil, &sendError{provider: ep.Provider, err: newScrubber(sensitive).scrubCause(err)}
 	}
 	return ep.ReadResponse(resp, sensitive...)
 }
 
 // PrefixError makes err's message start with "<provider>: ", wrapping it
 // (%w) unless it already does; nil stays nil. Provider packages pass the
-// result of Retry and RetryUnsent through it, whose message after several
-// attempts starts with "auth: ".
+// result of Retry and RetryUnsent through it. Errors that come from
+// Endpoint.Send already name their provider, after several attempts too
+// ("moov: token request failed after 3 attempts: HTTP 502 Bad Gateway"), and
+// are returned as they are; PrefixError names the provider in any other.
 func PrefixError(provider string, err error) error {
 	if err == nil || strings.HasPrefix(err.Error(), provider+": ") {
 		return err

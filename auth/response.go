@@ -59,8 +59,7 @@ func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 		sc := newScrubber(sensitive)
 		e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
 		sc.scrubError(e, body)
-		// One line: errors.Join would put a newline into the message.
-		return nil, fmt.Errorf("%w: reading the body: %w", e, sc.scrubCause(err))
+		return nil, &sendError{provider: ep.Provider, answer: e, err: sc.scrubCause(err)}
 	}
 	tooLong := len(body) > MaxResponseBody
 	status := resp.StatusCode

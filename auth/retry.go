@@ -87,8 +87,10 @@ func (p RetryPolicy) ceiling(n int) time.Duration {
 // retryable failure (see RetryPolicy). A provider's Config.Token is Retry
 // with DefaultRetryPolicy. When it gives up after more than one attempt the
 // error says how many attempts were made and wraps the last one, so
-// errors.As(err, &*Error) and errors.Is(err, ErrServer) still work. A
-// single final failure is returned as the Fetcher gave it.
+// errors.As(err, &*Error) and errors.Is(err, ErrServer) still work; its
+// message names the provider once ("moov: token request failed after 3
+// attempts: HTTP 502 Bad Gateway") when the last error came from
+// Endpoint.Send. A single final failure is returned as the Fetcher gave it.
 func Retry(ctx context.Context, p RetryPolicy, fetch Fetcher) (*oauth2.Token, error) {
 	tok, _, err := retryLoop(ctx, p, fetch, retryable, defaultRetryEnv)
 	return tok, err
@@ -165,7 +167,11 @@ func giveUp(attempts int, reason string, last, ctxErr error) error {
 }
 
 // retryError is what Retry returns when it gives up after retrying, or for
-// a reason of its own.
+// a reason of its own. Its message names the provider once, as the last
+// error did, and goes on with what that error said after it:
+// "moov: token request failed after 3 attempts: HTTP 502 Bad Gateway: …".
+// When the last error did not come from an Endpoint (a Source's own
+// Fetcher) it starts "auth: " and quotes that error whole.
 type retryError struct {
 	attempts int
 	reason   string
@@ -174,9 +180,16 @@ type retryError struct {
 }
 
 func (e *retryError) Error() string {
-	s := "auth: token request failed after 1 attempt"
+	provider, detail := "", e.last.Error()
+	if f, ok := e.last.(requestFailure); ok {
+		provider, detail = f.failure()
+	}
+	if provider == "" {
+		provider = "auth"
+	}
+	s := provider + ": token request failed after 1 attempt"
 	if e.attempts != 1 {
-		s = fmt.Sprintf("auth: token request failed after %d attempts", e.attempts)
+		s = fmt.Sprintf("%s: token request failed after %d attempts", provider, e.attempts)
 	}
 	if e.reason != "" {
 		s += " (" + e.reason + ")"
@@ -184,7 +197,7 @@ func (e *retryError) Error() string {
 	if e.ctxErr != nil {
 		s += " (" + e.ctxErr.Error() + ")"
 	}
-	return s + ": " + e.last.Error()
+	return s + ": " + detail
 }
 
 func (e *retryError) Unwrap() []error {

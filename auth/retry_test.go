@@ -53,7 +53,7 @@ func TestRetryWhichStatuses(t *testing.T) {
 			if tc.attempts == 1 {
 				require.Same(t, e, err, "a lone final failure is returned as is")
 			} else {
-				require.Equal(t, "auth: token request failed after 3 attempts: "+e.Error(), err.Error())
+				require.Equal(t, "test: token request failed after 3 attempts: "+strings.TrimPrefix(e.Error(), "test: token request failed: "), err.Error())
 			}
 		})
 	}
@@ -173,7 +173,7 @@ func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 	var got *Error
 	require.ErrorAs(t, err, &got)
 	require.Equal(t, 31*time.Second, got.RetryAfter)
-	require.Equal(t, "auth: token request failed after 1 attempt (server asked to wait 31s, more than MaxRetryAfter 30s): "+e.Error(), err.Error())
+	require.Equal(t, "test: token request failed after 1 attempt (server asked to wait 31s, more than MaxRetryAfter 30s): HTTP 429 Too Many Requests (retry after 31s)", err.Error())
 
 	// With a larger cap it is honoured.
 	calls.Store(0)

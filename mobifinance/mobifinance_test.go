@@ -500,3 +500,21 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 	assert.Equal(t, "[redacted]:[redacted]", e.RequestID)
 	assert.Contains(t, e.Description, "code [redacted] already used")
 }
+
+// TestErrorMessageAfterRetries: an Exchange whose dial failed three times
+// (the one failure it retries) names the provider once and says how many
+// attempts it took.
+func TestErrorMessageAfterRetries(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: every dial is refused
+	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
+	_, err = cfg.Exchange(context.Background(), testCode)
+	require.Error(t, err)
+	want := "mobifinance: token request failed after 3 attempts: Post \"http://" + addr + "/v2/oauth/token\": dial tcp " + addr + ": "
+	assert.True(t, strings.HasPrefix(err.Error(), want), "%q does not start with %q", err, want)
+	assert.Equal(t, 1, strings.Count(err.Error(), "mobifinance"), err.Error())
+	var op *net.OpError
+	assert.ErrorAs(t, err, &op)
+}

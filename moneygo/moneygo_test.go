@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -356,4 +357,28 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 	}
 	assert.Contains(t, e.Description, `"client_secret":"[redacted]"`)
 	assert.Equal(t, "[redacted]", e.RequestID)
+}
+
+// TestErrorMessageAfterRetries: after its retries, an error names the
+// provider once and says how many attempts it took, from Token as from a
+// TokenSource.
+func TestErrorMessageAfterRetries(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("X-Request-Id", "req-9")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html>bad gateway</html>")
+	})
+	const want = "moneygo: token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
+	_, err := config(s).Token(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.ErrorIs(t, err, auth.ErrServer)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
+
+	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.Len(t, s.requests(), 6)
 }

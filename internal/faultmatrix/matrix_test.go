@@ -646,6 +646,21 @@ func runMock(t *testing.T, r row, p prov) *result {
 	return c
 }
 
+// checkMessage: an error names its provider once, at the start, with no
+// "auth: " in between ("moov: token request failed after 3 attempts: HTTP
+// 502 Bad Gateway: …"), and says how many attempts it took when there were
+// several.
+func checkMessage(t *testing.T, c *result) {
+	t.Helper()
+	msg, prefix := c.err.Error(), c.p.name+": "
+	if !strings.HasPrefix(msg, prefix) || strings.Count(msg, prefix) != 1 || strings.Contains(msg, "auth: ") {
+		t.Errorf("message %q does not name %s once, at its start", msg, c.p.name)
+	}
+	if n := c.requests; n > 1 && !strings.Contains(msg, fmt.Sprintf(" after %d attempts: ", n)) {
+		t.Errorf("message %q does not say it took %d attempts", msg, n)
+	}
+}
+
 // checkCase asserts the row's outcome and the invariants of every case.
 func checkCase(t *testing.T, r row, c *result) {
 	t.Helper()
@@ -674,6 +689,9 @@ func checkCase(t *testing.T, r row, c *result) {
 	maxTime := 5 * time.Second
 	if c.elapsed > maxTime {
 		t.Errorf("took %v, more than %v", c.elapsed, maxTime)
+	}
+	if c.err != nil {
+		checkMessage(t, c)
 	}
 	if r.check != nil {
 		r.check(t, c)
