@@ -147,7 +147,12 @@ func withRand(f func(int64) int64) Option { return func(cf *config) { cf.rnd = f
 func maxJitter(n int64) int64 { return n - 1 }
 
 // WaitIdle waits until no fetch goroutine of s runs.
-func (s *Source) waitIdle() { s.wg.Wait() }
+// waitIdle returns once no fetch goroutine of s is running.
+func (s *Source) waitIdle() {
+	for s.flights.Load() != 0 {
+		time.Sleep(100 * time.Microsecond)
+	}
+}
 
 var stateNames = map[uint32]string{stateFresh: "fresh", stateFreshUnused: "fresh", stateStale: "stale", stateStaleBusy: "refreshing", stateExpired: "expired"}
 

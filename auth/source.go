@@ -169,7 +169,9 @@ type Source struct {
 	bgFailures int
 	last       *oauth2.Token // last token published, kept through Invalidate (PreviousToken)
 	rejected   string        // access token dropped by Invalidate: never adopted from the Store again
-	wg         sync.WaitGroup
+	// flights counts running fetch goroutines, so tests can wait for
+	// quiescence (a WaitGroup would race: Add from a timer while a test Waits).
+	flights atomic.Int32
 }
 
 // timers of a Source. They are the runtime.AddCleanup argument, so they
@@ -370,7 +372,7 @@ func (s *Source) refreshLocked(ctx context.Context, e *entry) {
 func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight {
 	f := &flight{done: make(chan struct{}), background: background}
 	s.flight = f
-	s.wg.Add(1)
+	s.flights.Add(1)
 	go s.runFlight(ctx, f, s.last)
 	return f
 }
@@ -378,7 +380,7 @@ func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight
 // runFlight is the goroutine of one shared fetch. It ends when the fetch
 // (and the Store save after it) is done.
 func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token) {
-	defer s.wg.Done()
+	defer s.flights.Add(-1)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), s.fetchTimeout)
 	defer cancel()
 	if prev != nil {
