@@ -71,7 +71,9 @@ func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 		}
 		tok, why := ep.decodeToken(resp.Header.Get("Content-Type"), body, time.Now(), sensitive)
 		if why != "" {
-			return nil, ep.malformed(resp, body, why, sensitive)
+			// A rejected answer may still carry live tokens: keep them out
+			// of the Error's Body and messages too.
+			return nil, ep.malformed(resp, body, why, append(sensitive, tokenValues(body)...))
 		}
 		return tok, nil
 	case status >= 300 && status <= 399:
@@ -94,6 +96,31 @@ func (ep Endpoint) malformed(resp *http.Response, body []byte, why string, sensi
 	e.kind = ErrMalformedResponse
 	newScrubber(sensitive).scrubError(e, body)
 	return e
+}
+
+// tokenValues digs the access and refresh tokens out of a success body that
+// was rejected, best effort (JSON or form), so they can be scrubbed.
+func tokenValues(body []byte) []string {
+	var j struct {
+		AccessToken  any `json:"access_token"`
+		RefreshToken any `json:"refresh_token"`
+	}
+	var vals []string
+	if json.Unmarshal(body, &j) == nil {
+		for _, v := range []any{j.AccessToken, j.RefreshToken} {
+			if s, ok := v.(string); ok && s != "" {
+				vals = append(vals, s)
+			}
+		}
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil {
+		for _, k := range []string{"access_token", "refresh_token"} {
+			if s := form.Get(k); s != "" {
+				vals = append(vals, s)
+			}
+		}
+	}
+	return vals
 }
 
 func (ep Endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {

@@ -281,3 +281,28 @@ func TestReadResponseRedirectNotFollowed(t *testing.T) {
 	_ = TokenHTTPClient(orig)
 	require.Nil(t, orig.CheckRedirect)
 }
+
+// A 2xx rejected as malformed may still carry live tokens; the Error keeps
+// its status and body, but not them.
+func TestMalformedAnswerKeepsNoTokens(t *testing.T) {
+	const access, refresh = "ACCESS-SENTINEL-0123456789", "REFRESH-SENTINEL-0123456789"
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"json token_type", "application/json", `{"access_token":"` + access + `","refresh_token":"` + refresh + `","token_type":"mac"}`},
+		{"json expires_in", "application/json", `{"access_token":"` + access + `","refresh_token":"` + refresh + `","expires_in":-5}`},
+		{"form expires_in", "application/x-www-form-urlencoded", "access_token=" + access + "&refresh_token=" + refresh + "&expires_in=soon"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {tc.ctype}}, Body: io.NopCloser(strings.NewReader(tc.body))}
+			_, err := Endpoint{Provider: "p"}.ReadResponse(resp)
+			require.ErrorIs(t, err, ErrMalformedResponse)
+			var e *Error
+			require.ErrorAs(t, err, &e)
+			require.Equal(t, 200, e.StatusCode)
+			for _, v := range []string{access, refresh} {
+				require.NotContains(t, string(e.Body), v)
+				require.NotContains(t, fmt.Sprintf("%+v %#v", err, e), v)
+			}
+			require.Contains(t, string(e.Body), "[redacted]")
+		})
+	}
+}
