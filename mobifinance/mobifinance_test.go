@@ -1,12 +1,10 @@
 package mobifinance_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -21,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 )
 
@@ -46,7 +45,7 @@ func config(s *server) *mobifinance.Config {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://z-wallet.monpay.mn", mobifinance.DefaultBaseURL)
 	var urls []string
-	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: offline(200, okBody, &urls)}
+	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://z-wallet.monpay.mn/v2/oauth/token"}, urls)
@@ -55,10 +54,10 @@ func TestDefaultBaseURL(t *testing.T) {
 // TestExchangeRequest: the exact request MobiFinance receives: all five
 // form fields, credentials in the body, no Authorization header.
 func TestExchangeRequest(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	_, err := config(s).Exchange(context.Background(), testCode)
 	require.NoError(t, err)
-	reqs := s.requests()
+	reqs := s.Requests()
 	require.Len(t, reqs, 1)
 	r := reqs[0]
 	assert.Equal(t, http.MethodPost, r.Method)
@@ -78,7 +77,7 @@ func TestExchangeRequest(t *testing.T) {
 // forms expires_in may take.
 func TestExchangeAnswers(t *testing.T) {
 	t.Run("documented: no expires_in, no expiry", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		tok, err := config(s).Exchange(context.Background(), testCode)
 		require.NoError(t, err)
 		assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
@@ -88,7 +87,7 @@ func TestExchangeAnswers(t *testing.T) {
 		assert.True(t, tok.Valid())
 	})
 	t.Run("expires_in 0: no expiry", func(t *testing.T) {
-		s := newServer(t, always(200, `{"access_token":"a","token_type":"Bearer","expires_in":0}`))
+		s := newServer(t, providertest.Always(200, `{"access_token":"a","token_type":"Bearer","expires_in":0}`))
 		tok, err := config(s).Exchange(context.Background(), testCode)
 		require.NoError(t, err)
 		assert.True(t, tok.Expiry.IsZero())
@@ -103,11 +102,11 @@ func TestExchangeAnswers(t *testing.T) {
 		{"expires_in a Unix time", strconv.FormatInt(future, 10), 6 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, `{"access_token":"a","token_type":"bearer","expires_in":`+tc.expiresIn+`}`))
+			s := newServer(t, providertest.Always(200, `{"access_token":"a","token_type":"bearer","expires_in":`+tc.expiresIn+`}`))
 			tok, err := config(s).Exchange(context.Background(), testCode)
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType)
-			assertExpiry(t, tc.want, tok.Expiry)
+			providertest.AssertExpiry(t, tc.want, tok.Expiry)
 		})
 	}
 }
@@ -149,9 +148,9 @@ func TestExchangeErrors(t *testing.T) {
 			assert.Equal(t, tc.status, e.StatusCode)
 			assert.Equal(t, tc.code, e.Code)
 			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.requests(), 1, "the code is single-use: sent once, whatever the answer")
+			assert.Len(t, s.Requests(), 1, "the code is single-use: sent once, whatever the answer")
 			assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
-			assertNoSecret(t, err.Error(), testCode)
+			providertest.AssertNoSecret(t, err.Error(), testCode)
 		})
 	}
 }
@@ -172,9 +171,9 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 		})
 		_, err := config(s).Exchange(context.Background(), testCode)
 		require.Error(t, err)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 		assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
-		assertNoSecret(t, err.Error(), testCode)
+		providertest.AssertNoSecret(t, err.Error(), testCode)
 	})
 	t.Run("timeout waiting for the answer", func(t *testing.T) {
 		release := make(chan struct{})
@@ -193,26 +192,26 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 		require.Error(t, err)
 		var ne net.Error
 		assert.True(t, errors.As(err, &ne) && ne.Timeout(), "%v", err)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 	t.Run("505, then a would-be success", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 			if n == 1 {
-				reply(w, 505, `{"error":"server_error"}`)
+				providertest.Reply(w, 505, `{"error":"server_error"}`)
 				return
 			}
-			reply(w, 200, okBody)
+			providertest.Reply(w, 200, okBody)
 		})
 		_, err := config(s).Exchange(context.Background(), testCode)
 		assert.ErrorIs(t, err, auth.ErrServer)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 }
 
 // TestExchangeRetriesUnsent: a request that never left (a failed dial) is
 // retried: the code was not spent.
 func TestExchangeRetriesUnsent(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	var dials atomic.Int32
 	tr := s.Client().Transport.(*http.Transport).Clone()
 	var d net.Dialer
@@ -229,13 +228,13 @@ func TestExchangeRetriesUnsent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
 	assert.Equal(t, int32(2), dials.Load())
-	assert.Len(t, s.requests(), 1)
+	assert.Len(t, s.Requests(), 1)
 }
 
 // TestExchangeRedactsEchoedCode: a server that echoes the code in its error
 // does not put it in our error message.
 func TestExchangeRedactsEchoedCode(t *testing.T) {
-	s := newServer(t, always(403, `{"error":"invalid_grant","error_description":"code `+testCode+` already used"}`))
+	s := newServer(t, providertest.Always(403, `{"error":"invalid_grant","error_description":"code `+testCode+` already used"}`))
 	_, err := config(s).Exchange(context.Background(), testCode)
 	assert.ErrorIs(t, err, auth.ErrInvalidGrant)
 	assert.NotContains(t, err.Error(), testCode)
@@ -245,7 +244,7 @@ func TestExchangeRedactsEchoedCode(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; neither the credentials nor
 // the code reach the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, always(200, okBody))
+	other := newServer(t, providertest.Always(200, okBody))
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		http.Redirect(w, r, other.URL+"/v2/oauth/token", http.StatusTemporaryRedirect)
 	})
@@ -253,8 +252,8 @@ func TestRedirectNotFollowed(t *testing.T) {
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
-	assert.Empty(t, other.requests())
-	assert.Len(t, s.requests(), 1)
+	assert.Empty(t, other.Requests())
+	assert.Len(t, s.Requests(), 1)
 }
 
 // countRetries counts the retry events of a Source.
@@ -272,14 +271,14 @@ func TestTokenSource(t *testing.T) {
 	permanent := &oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"}
 
 	t.Run("a permanent token is served for ever, with no request", func(t *testing.T) {
-		s := newServer(t, always(500, ``))
+		s := newServer(t, providertest.Always(500, ``))
 		src := config(s).TokenSource(permanent)
 		for range 3 {
 			tok, err := src.Token()
 			require.NoError(t, err)
 			assert.Equal(t, "perm-1", tok.AccessToken)
 		}
-		assert.Empty(t, s.requests())
+		assert.Empty(t, s.Requests())
 	})
 	t.Run("dropped after a 401: ErrReauthorize, not retried", func(t *testing.T) {
 		var retries atomic.Int32
@@ -315,7 +314,7 @@ func TestTokenSource(t *testing.T) {
 // TestUserStore: per-user tokens in a Store survive a restart, and users
 // never see each other's.
 func TestUserStore(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 	ctx := context.Background()
 	store := auth.NewMemoryStore()
@@ -343,7 +342,7 @@ func TestUserStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, tok.AccessToken, got.AccessToken)
 
-	assert.Len(t, s.requests(), 1, "only the Exchange reached the server")
+	assert.Len(t, s.Requests(), 1, "only the Exchange reached the server")
 }
 
 func TestUserKey(t *testing.T) {
@@ -362,10 +361,10 @@ func TestClient(t *testing.T) {
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
 		if n == 2 {
-			reply(w, 401, `{"error":"invalid_token"}`)
+			providertest.Reply(w, 401, `{"error":"invalid_token"}`)
 			return
 		}
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
 	cfg := config(api)
 	client := cfg.Client(&oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"})
@@ -403,7 +402,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, okBody))
+			s := newServer(t, providertest.Always(200, okBody))
 			cfg := config(s)
 			tc.edit(cfg)
 			_, err := cfg.Exchange(context.Background(), testCode)
@@ -414,18 +413,18 @@ func TestConfigErrors(t *testing.T) {
 			if tc.is != nil {
 				assert.ErrorIs(t, err, tc.is)
 			}
-			assertNoSecret(t, err.Error(), testCode)
-			assert.Empty(t, s.requests())
+			providertest.AssertNoSecret(t, err.Error(), testCode)
+			assert.Empty(t, s.Requests())
 		})
 	}
 	t.Run("empty code", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		_, err := config(s).Exchange(context.Background(), "")
 		assert.ErrorContains(t, err, "mobifinance: Exchange: empty authorization code")
-		assert.Empty(t, s.requests())
+		assert.Empty(t, s.Requests())
 	})
 	t.Run("custom-scheme RedirectURL is accepted", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		cfg := config(s)
 		cfg.RedirectURL = "monpay-miniapp://callback"
 		_, err := cfg.Exchange(context.Background(), testCode)
@@ -437,19 +436,7 @@ func TestConfigErrors(t *testing.T) {
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
 	cfg := mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect}
-	var out bytes.Buffer
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		fmt.Fprintf(&out, verb+"\n", cfg)
-		fmt.Fprintf(&out, verb+"\n", &cfg)
-	}
-	b, err := json.Marshal(cfg)
-	require.NoError(t, err)
-	out.Write(b)
-	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
-	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
-	assertNoSecret(t, out.String())
-	assert.Contains(t, out.String(), "[redacted]")
-	assert.Contains(t, out.String(), testID)
+	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: an exchanged token works with golang.org/x/oauth2 and
@@ -458,9 +445,9 @@ func TestInterop(t *testing.T) {
 	var apiAuth []string
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
-	s := newServer(t, always(200, `{"access_token":"8f14e45f","token_type":"bearer"}`))
+	s := newServer(t, providertest.Always(200, `{"access_token":"8f14e45f","token_type":"bearer"}`))
 	cfg := config(s)
 
 	tok, err := cfg.Exchange(context.Background(), testCode)
@@ -484,18 +471,18 @@ func TestInterop(t *testing.T) {
 func TestEchoedCredentialsScrubbed(t *testing.T) {
 	var s *server
 	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		got := s.requests()[n-1]
+		got := s.Requests()[n-1]
 		w.Header().Set("X-Request-Id", testSecret+":"+testCode)
 		body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
 			"error_description": "code " + testCode + " already used; you sent " + got.Raw})
-		reply(w, 403, string(body))
+		providertest.Reply(w, 403, string(body))
 	})
 	_, err := config(s).Exchange(context.Background(), testCode)
 	require.ErrorIs(t, err, auth.ErrInvalidGrant)
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
-		assertNoSecret(t, text, testCode, url.QueryEscape(testSecret))
+		providertest.AssertNoSecret(t, text, testCode, url.QueryEscape(testSecret))
 	}
 	assert.Equal(t, "[redacted]:[redacted]", e.RequestID)
 	assert.Contains(t, e.Description, "code [redacted] already used")

@@ -1,12 +1,9 @@
 package moneygo_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneygo"
 )
 
@@ -51,12 +49,12 @@ func TestTokenRequest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, okBody))
+			s := newServer(t, providertest.Always(200, okBody))
 			cfg := config(s)
 			cfg.Scope = tc.scope
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
-			reqs := s.requests()
+			reqs := s.Requests()
 			require.Len(t, reqs, 1)
 			r := reqs[0]
 			assert.Equal(t, http.MethodPost, r.Method)
@@ -88,15 +86,15 @@ func TestTokenAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, tc.body))
+			s := newServer(t, providertest.Always(200, tc.body))
 			tok, err := config(s).Token(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType)
-			assertExpiry(t, tc.expiry, tok.Expiry)
+			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
 		})
 	}
 	t.Run("documented fields", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		tok, err := config(s).Token(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
@@ -147,9 +145,9 @@ func TestTokenErrors(t *testing.T) {
 			}
 			assert.Equal(t, "req-77", e.RequestID)
 			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.requests(), 1)
+			assert.Len(t, s.Requests(), 1)
 			assert.True(t, strings.HasPrefix(err.Error(), "moneygo: "), err.Error())
-			assertNoSecret(t, err.Error())
+			providertest.AssertNoSecret(t, err.Error())
 		})
 	}
 }
@@ -164,12 +162,12 @@ func TestRetries(t *testing.T) {
 				fmt.Fprint(w, "<html>Bad Gateway</html>")
 				return
 			}
-			reply(w, 200, okBody)
+			providertest.Reply(w, 200, okBody)
 		})
 		tok, err := config(s).Token(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
-		assert.Len(t, s.requests(), 2)
+		assert.Len(t, s.Requests(), 2)
 	})
 	t.Run("429 Retry-After 1", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
@@ -178,19 +176,19 @@ func TestRetries(t *testing.T) {
 				w.WriteHeader(429)
 				return
 			}
-			reply(w, 200, okBody)
+			providertest.Reply(w, 200, okBody)
 		})
 		_, err := config(s).Token(context.Background())
 		require.NoError(t, err)
-		reqs := s.requests()
+		reqs := s.Requests()
 		require.Len(t, reqs, 2)
 		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), time.Second)
 	})
 	t.Run("400 once", func(t *testing.T) {
-		s := newServer(t, always(400, `{"error":"invalid_request"}`))
+		s := newServer(t, providertest.Always(400, `{"error":"invalid_request"}`))
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrInvalidRequest)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 	t.Run("the caller's deadline bounds the retries", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
@@ -203,14 +201,14 @@ func TestRetries(t *testing.T) {
 		_, err := config(s).Token(ctx)
 		assert.ErrorIs(t, err, auth.ErrServer)
 		assert.Less(t, time.Since(start), 2*time.Second)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 }
 
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, always(200, okBody))
+	other := newServer(t, providertest.Always(200, okBody))
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		http.Redirect(w, r, other.URL+"/token", http.StatusMovedPermanently)
 	})
@@ -218,12 +216,12 @@ func TestRedirectNotFollowed(t *testing.T) {
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusMovedPermanently, e.StatusCode)
-	assert.Empty(t, other.requests())
+	assert.Empty(t, other.Requests())
 }
 
 // TestTokenSource: cached, and stored under the default key.
 func TestTokenSource(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	store := auth.NewMemoryStore()
 	src := config(s).TokenSource(auth.WithStore(store, ""))
 	for range 3 {
@@ -231,7 +229,7 @@ func TestTokenSource(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
 	}
-	assert.Len(t, s.requests(), 1)
+	assert.Len(t, s.Requests(), 1)
 	saved, err := store.Load(context.Background(), auth.StoreKey("moneygo", testID, "api"))
 	require.NoError(t, err)
 	require.NotNil(t, saved)
@@ -241,60 +239,21 @@ func TestTokenSource(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(*moneygo.Config)
-		field string
-		is    error
-	}{
-		{"empty ClientID", func(c *moneygo.Config) { c.ClientID = "" }, "moneygo: Config.ClientID: empty", nil},
-		{"empty ClientSecret", func(c *moneygo.Config) { c.ClientSecret = "" }, "moneygo: Config.ClientSecret: empty", nil},
-		{"Scope with a trailing space", func(c *moneygo.Config) { c.Scope = "api " }, "moneygo: Config.Scope:", nil},
-		{"Scope with a double space", func(c *moneygo.Config) { c.Scope = "api  payouts" }, "moneygo: Config.Scope:", nil},
-		{"insecure BaseURL", func(c *moneygo.Config) { c.BaseURL = "http://api.money-go.com" }, "moneygo: Config.BaseURL:", auth.ErrInsecureURL},
-		{"BaseURL not a URL", func(c *moneygo.Config) { c.BaseURL = "://x" }, "moneygo: Config.BaseURL:", nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, okBody))
-			cfg := config(s)
-			tc.edit(cfg)
-			for _, get := range []func() error{
-				func() error { _, err := cfg.Token(context.Background()); return err },
-				func() error { _, err := cfg.TokenSource().Token(); return err },
-				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
-			} {
-				err := get()
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.field)
-				var ce *auth.ConfigError
-				assert.ErrorAs(t, err, &ce)
-				if tc.is != nil {
-					assert.ErrorIs(t, err, tc.is)
-				}
-			}
-			assert.Empty(t, s.requests())
-		})
-	}
+	providertest.ConfigErrors(t, newServer, config, providertest.Always(200, okBody), []providertest.ConfigCase[*moneygo.Config]{
+		{Name: "empty ClientID", Edit: func(c *moneygo.Config) { c.ClientID = "" }, Field: "moneygo: Config.ClientID: empty"},
+		{Name: "empty ClientSecret", Edit: func(c *moneygo.Config) { c.ClientSecret = "" }, Field: "moneygo: Config.ClientSecret: empty"},
+		{Name: "Scope with a trailing space", Edit: func(c *moneygo.Config) { c.Scope = "api " }, Field: "moneygo: Config.Scope:"},
+		{Name: "Scope with a double space", Edit: func(c *moneygo.Config) { c.Scope = "api  payouts" }, Field: "moneygo: Config.Scope:"},
+		{Name: "insecure BaseURL", Edit: func(c *moneygo.Config) { c.BaseURL = "http://api.money-go.com" }, Field: "moneygo: Config.BaseURL:", Is: auth.ErrInsecureURL},
+		{Name: "BaseURL not a URL", Edit: func(c *moneygo.Config) { c.BaseURL = "://x" }, Field: "moneygo: Config.BaseURL:"},
+	})
 }
 
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
 	cfg := moneygo.Config{ClientID: testID, ClientSecret: testSecret, BaseURL: moneygo.SandboxBaseURL}
-	var out bytes.Buffer
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		fmt.Fprintf(&out, verb+"\n", cfg)
-		fmt.Fprintf(&out, verb+"\n", &cfg)
-	}
-	b, err := json.Marshal(cfg)
-	require.NoError(t, err)
-	out.Write(b)
-	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
-	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
-	assertNoSecret(t, out.String())
-	assert.Contains(t, out.String(), "[redacted]")
-	assert.Contains(t, out.String(), testID)
+	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client.
@@ -302,9 +261,9 @@ func TestInterop(t *testing.T) {
 	var apiAuth []string
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 
 	tok, err := cfg.Token(context.Background())
@@ -326,7 +285,7 @@ func TestInterop(t *testing.T) {
 // documented endpoint; SandboxBaseURL to its test host.
 func TestDefaultBaseURL(t *testing.T) {
 	var urls []string
-	cfg := &moneygo.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(200, okBody, &urls)}
+	cfg := &moneygo.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	cfg.BaseURL = moneygo.SandboxBaseURL
@@ -342,43 +301,25 @@ func TestDefaultBaseURL(t *testing.T) {
 func TestEchoedCredentialsScrubbed(t *testing.T) {
 	var s *server
 	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		got := s.requests()[n-1]
+		got := s.Requests()[n-1]
 		w.Header().Set("X-Request-Id", testSecret)
 		body, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
 			"error_uri": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
-		reply(w, 401, string(body))
+		providertest.Reply(w, 401, string(body))
 	})
 	_, err := config(s).Token(context.Background())
 	require.ErrorIs(t, err, auth.ErrInvalidClient)
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
-		assertNoSecret(t, text, url.QueryEscape(testSecret))
+		providertest.AssertNoSecret(t, text, url.QueryEscape(testSecret))
 	}
 	assert.Contains(t, e.Description, `"client_secret":"[redacted]"`)
 	assert.Equal(t, "[redacted]", e.RequestID)
 }
 
 // TestErrorMessageAfterRetries: after its retries, an error names the
-// provider once and says how many attempts it took, from Token as from a
-// TokenSource.
+// provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.Header().Set("X-Request-Id", "req-9")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = io.WriteString(w, "<html>bad gateway</html>")
-	})
-	const want = "moneygo: token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
-	_, err := config(s).Token(context.Background())
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.ErrorIs(t, err, auth.ErrServer)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
-
-	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.Len(t, s.requests(), 6)
+	providertest.ErrorMessageAfterRetries(t, "moneygo", newServer, config)
 }

@@ -1,291 +1,38 @@
 package moneygo_test
 
-// FuzzTokenResponse: Money-Go's token-response decoding through the public API
-// (Config.Token, or a TokenSource with one attempt for the statuses Token
-// would retry) against a loopback server that answers every request with
-// the fuzzed status, headers and body.
-//
-// Invariants: no panic; a token or an error, never both or neither; a token
-// comes from a 2xx, has the body's non-empty access_token, TokenType
-// "Bearer", and expires after now (never, only for a provider whose tokens
-// are permanent); an error keeps the status in an *auth.Error with at most
-// 4 KiB of the body, is ErrMalformedResponse for a 2xx, and its message is
-// one line without the client secret or the body's access_token; exactly
-// one request reached the server.
-//
-//	go test ./moneygo -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
-
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
-	"slices"
-	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneygo"
 )
 
-const (
-	fzID        = "fuzz-client-id"
-	fzSecret    = "fuzz-client-secret-7f3a9c"
-	fzOKStatus  = 200
-	fzPermanent = false
-	fzCode      = "fuzz-auth-code-91b2e4d7"
-)
-
-func fzFetch(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error) {
-	cfg := &moneygo.Config{ClientID: fzID, ClientSecret: auth.Secret(fzSecret), BaseURL: baseURL, HTTPClient: hc}
-	if retryable {
-		return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).TokenContext(ctx)
-	}
-	return cfg.Token(ctx)
-}
-
-var fzSeeds = []string{
-	`{"token_type":"Bearer","expires_in":2592000,"access_token":"mg-0123456789abcdef"}`,
-	`{"token_type":"bearer","expires_in":"2592000","access_token":"mg-0123456789abcdef"}`,
-	`{"error":"invalid_client","error_description":"Invalid client_id or client_secret"}`,
-	`{"error":"invalid_request"}`,
-}
-
-// fzAnswer is what the server says to the current input.
-type fzAnswer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-type fzServer struct {
-	*httptest.Server
-	mu   sync.Mutex
-	cur  fzAnswer
-	reqs int
-}
-
-func (s *fzServer) set(a fzAnswer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cur, s.reqs = a, 0
-}
-
-func (s *fzServer) requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reqs
-}
-
+// FuzzTokenResponse: Money-Go's token-response decoding through the public
+// API (Config.Token, or a TokenSource with one attempt for the statuses
+// Token would retry), with the invariants of providertest.FuzzTokenResponse.
+//
+//	go test ./moneygo -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
 func FuzzTokenResponse(f *testing.F) {
-	for _, b := range fzSeeds {
-		f.Add(fzOKStatus, "application/json", "", []byte(b))
-		f.Add(400, "application/json", "", []byte(b))
-	}
-	for _, s := range []struct {
-		status        int
-		ct, hdr, body string
-	}{
-		{fzOKStatus, "application/json", "", `{"access_token":"","token_type":"Bearer"}`},
-		{fzOKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":-1}`},
-		{fzOKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":"3600"}`},
-		{fzOKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":1e400}`},
-		{fzOKStatus, "application/json", "", `{"access_token":"tok-0123456789","token_type":"mac"}`},
-		{fzOKStatus, "application/x-www-form-urlencoded", "", `access_token=tok-0123456789&token_type=bearer&expires_in=60`},
-		{fzOKStatus, "text/html", "", `<html>captive portal</html>`},
-		{fzOKStatus, "application/json", "", `{"access_token":"tok-0123456789","token_type":`},
-		{201, "application/json", "", `{"access_token":"tok-0123456789","token_type":"bearer","expires_in":3600}`},
-		{204, "", "", ``},
-		{302, "", "Location: https://evil.example/steal", ``},
-		{401, "application/json", "", `{"error_code":"api_error.auth.unauthorized","error_message":"no","documentation_url":"https://docs"}`},
-		{403, "application/json", "X-Request-Id: abc", `{"error":"invalid_grant","error_description":"code used"}`},
-		{415, "application/json", "", `{"error":"unsupported_grant_type"}`},
-		{429, "application/json", "Retry-After: 2", `{"error":"rate_limit_exceeded"}`},
-		{429, "", "X-Retry-In: 1500", ``},
-		{500, "text/html", "", `<html>500</html>`},
-		{503, "application/json", "Retry-After: Wed, 21 Oct 2037 07:28:00 GMT", `{"error":"temporarily_unavailable"}`},
-		{505, "application/json", "", `{"error":"server_error","error_description":"HTTP Version Not Supported"}`},
-	} {
-		f.Add(s.status, s.ct, s.hdr, []byte(s.body))
-	}
-
-	srv := &fzServer{}
-	srv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		srv.mu.Lock()
-		srv.reqs++
-		a := srv.cur
-		srv.mu.Unlock()
-		for k, vs := range a.header {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(a.status)
-		_, _ = w.Write(a.body)
-	}))
-	tr := &http.Transport{}
-	f.Cleanup(func() {
-		tr.CloseIdleConnections()
-		srv.Close()
-	})
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
-
-	f.Fuzz(func(t *testing.T, status int, contentType, headerLines string, body []byte) {
-		if status < 0 {
-			status = -status
-		}
-		status = 200 + status%400 // final statuses only: net/http handles 1xx itself
-		h := http.Header{}
-		for _, line := range strings.Split(headerLines, "\n") {
-			k, v, ok := strings.Cut(line, ":")
-			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if ok && k != "" && fzHeaderName(k) && fzHeaderValue(v) &&
-				!strings.EqualFold(k, "Content-Length") && !strings.EqualFold(k, "Transfer-Encoding") && !strings.EqualFold(k, "Connection") {
-				h.Add(k, v)
+	providertest.FuzzTokenResponse(f, providertest.FuzzTarget{
+		Fetch: func(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error) {
+			cfg := &moneygo.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
+			if retryable {
+				return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).TokenContext(ctx)
 			}
-		}
-		if contentType != "" && fzHeaderValue(contentType) {
-			h.Set("Content-Type", contentType)
-		}
-		if status == 204 || status == 304 {
-			body = nil // no body allowed
-		}
-		srv.set(fzAnswer{status: status, header: h, body: body})
-		retryable := status == 408 || status == 429 || status >= 500 || fzTemporaryCode(status, body)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		start := time.Now()
-		tok, err := fzFetch(ctx, srv.URL, hc, retryable)
-
-		if n := srv.requests(); n != 1 {
-			t.Fatalf("HTTP %d: %d requests reached the server, want 1 (err: %v)", status, n, err)
-		}
-		if (tok == nil) == (err == nil) {
-			t.Fatalf("token %v and error %v", tok, err)
-		}
-		two := status >= 200 && status <= 299
-		access, formAccess := fzAccessTokens(body)
-		if tok != nil {
-			switch {
-			case !two:
-				t.Fatalf("a token from HTTP %d", status)
-			case tok.AccessToken == "" || tok.AccessToken != access && tok.AccessToken != formAccess:
-				t.Fatalf("access token %q, body has %q (as a form %q)", tok.AccessToken, access, formAccess)
-			case tok.TokenType != "Bearer":
-				t.Fatalf("TokenType %q", tok.TokenType)
-			case tok.Expiry.IsZero() && !fzPermanent:
-				t.Fatal("a token without expiry")
-			case !tok.Expiry.IsZero() && !tok.Expiry.After(start):
-				t.Fatalf("expiry %v is not after %v", tok.Expiry, start)
-			}
-			return
-		}
-		var e *auth.Error
-		if !errors.As(err, &e) {
-			t.Fatalf("HTTP %d: %T %v is not an *auth.Error", status, err, err)
-		}
-		if e.StatusCode != status {
-			t.Fatalf("status %d lost: %v", status, err)
-		}
-		if len(e.Body) > auth.MaxErrorBody || !bytes.HasPrefix(fzScrubbed(body), e.Body) {
-			t.Fatalf("Error.Body: %d bytes, not a prefix of the body (with the credentials [redacted])", len(e.Body))
-		}
-		if two && !errors.Is(err, auth.ErrMalformedResponse) {
-			t.Fatalf("a 2xx without a token is not ErrMalformedResponse: %v", err)
-		}
-		msg := err.Error()
-		if strings.ContainsAny(msg, "\r\n") || strings.Contains(msg, "%!") {
-			t.Fatalf("message %q", msg)
-		}
-		if strings.Contains(msg, fzSecret) && !bytes.Contains(body, []byte(fzSecret)) && !strings.Contains(headerLines, fzSecret) {
-			t.Fatalf("message %q holds the client secret", msg)
-		}
-		if strings.Contains(msg, fzCode) {
-			t.Fatalf("message %q holds the authorization code", msg)
-		}
-		if len(access) >= 8 && bytes.Count(body, []byte(access)) == 1 && strings.Contains(msg, access) {
-			t.Fatalf("message %q holds the access token %q", msg, access)
-		}
+			return cfg.Token(ctx)
+		},
+		OKStatus: 200,
+		Secrets:  auth.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody),
+		Seeds: []string{
+			`{"token_type":"Bearer","expires_in":2592000,"access_token":"mg-0123456789abcdef"}`,
+			`{"token_type":"bearer","expires_in":"2592000","access_token":"mg-0123456789abcdef"}`,
+			`{"error":"invalid_client","error_description":"Invalid client_id or client_secret"}`,
+			`{"error":"invalid_request"}`,
+		},
 	})
-}
-
-// fzAccessTokens are the access_token of the body read as JSON and read as
-// a form (the SDK picks by Content-Type).
-func fzAccessTokens(body []byte) (asJSON, asForm string) {
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // as the SDK does: 1e700 elsewhere in the body is no reason to fail
-	if dec.Decode(&m) == nil {
-		asJSON, _ = m["access_token"].(string)
-	}
-	if v, err := url.ParseQuery(string(body)); err == nil {
-		asForm = v.Get("access_token")
-	}
-	return asJSON, asForm
-}
-
-// fzHeaderName reports whether s is a valid header name.
-func fzHeaderName(s string) bool {
-	for _, r := range s {
-		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// fzHeaderValue reports whether net/http's client accepts v as a header
-// value (no control characters): the target fuzzes decoding, not HTTP
-// framing.
-func fzHeaderValue(v string) bool {
-	for _, r := range v {
-		if r < ' ' && r != '\t' || r == 0x7f {
-			return false
-		}
-	}
-	return true
-}
-
-// fzScrubbed is body as an *auth.Error keeps it: each credential the
-// request carried, as sent or URL-encoded, replaced by [redacted] (see
-// auth.Endpoint.Send).
-func fzScrubbed(body []byte) []byte {
-	var olds []string
-	for _, v := range auth.RequestSecrets(fzID, fzSecret, auth.InBody) {
-		olds = append(olds, v, url.QueryEscape(v), url.PathEscape(v))
-	}
-	slices.SortFunc(olds, func(a, b string) int { return len(b) - len(a) })
-	var pairs []string
-	for _, o := range slices.Compact(olds) {
-		pairs = append(pairs, o, "[redacted]")
-	}
-	return []byte(strings.NewReplacer(pairs...).Replace(string(body)))
-}
-
-// fzTemporaryCode reports whether body carries a code that makes an answer
-// with this (non-2xx) status retryable whatever the status says: a rate
-// limit or server error code (auth.Error.Temporary). Either of the two
-// shapes' code fields counts: erring towards retryable only makes the
-// harness use its single-attempt fetch.
-func fzTemporaryCode(status int, body []byte) bool {
-	if status >= 200 && status <= 299 {
-		return false
-	}
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return false
-	}
-	for _, k := range []string{"error", "error_code"} {
-		if code, ok := m[k].(string); ok && auth.NewError("fz", status, nil, nil, code, "", "").Temporary() {
-			return true
-		}
-	}
-	return false
 }

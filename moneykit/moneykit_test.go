@@ -1,12 +1,9 @@
 package moneykit_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,14 +16,15 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneykit"
 )
 
 const okBody = `{"access_token":"52ea3d1b4a7f4f9a53fffb67","token_type":"bearer","expires_in":3600}`
 
 // created answers as MoneyKit documents: 201.
-func created(body string) func(http.ResponseWriter, *http.Request, int) {
-	return always(http.StatusCreated, body)
+func created(body string) providertest.Answer {
+	return providertest.Always(http.StatusCreated, body)
 }
 
 func config(s *server) *moneykit.Config {
@@ -78,7 +76,7 @@ func TestTokenRequest(t *testing.T) {
 			}
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
-			reqs := s.requests()
+			reqs := s.Requests()
 			require.Len(t, reqs, 1)
 			r := reqs[0]
 			assert.Equal(t, http.MethodPost, r.Method)
@@ -97,7 +95,7 @@ func TestBasicHeaderDecodes(t *testing.T) {
 	var user, pass string
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		user, pass, _ = r.BasicAuth()
-		reply(w, 201, okBody)
+		providertest.Reply(w, 201, okBody)
 	})
 	_, err := config(s).Token(context.Background())
 	require.NoError(t, err)
@@ -122,11 +120,11 @@ func TestTokenAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(tc.status, tc.body))
+			s := newServer(t, providertest.Always(tc.status, tc.body))
 			tok, err := config(s).Token(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType)
-			assertExpiry(t, tc.expiry, tok.Expiry)
+			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
 		})
 	}
 	t.Run("documented fields", func(t *testing.T) {
@@ -229,9 +227,9 @@ func TestTokenErrors(t *testing.T) {
 			assert.Equal(t, tc.uri, e.URI)
 			assert.Equal(t, tc.retryAfter, e.RetryAfter)
 			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.requests(), tc.attempts)
+			assert.Len(t, s.Requests(), tc.attempts)
 			assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
-			assertNoSecret(t, err.Error())
+			providertest.AssertNoSecret(t, err.Error())
 		})
 	}
 }
@@ -243,23 +241,23 @@ func TestRetries(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 			if n == 1 {
 				w.Header().Set("Retry-After", time.Now().Add(2*time.Second).UTC().Format(http.TimeFormat))
-				reply(w, 429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
+				providertest.Reply(w, 429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
 				return
 			}
-			reply(w, 201, okBody)
+			providertest.Reply(w, 201, okBody)
 		})
 		tok, err := config(s).Token(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-		reqs := s.requests()
+		reqs := s.Requests()
 		require.Len(t, reqs, 2)
 		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), time.Second)
 	})
 	t.Run("503 three times", func(t *testing.T) {
-		s := newServer(t, always(503, `upstream down`))
+		s := newServer(t, providertest.Always(503, `upstream down`))
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrServer)
-		assert.Len(t, s.requests(), 3)
+		assert.Len(t, s.Requests(), 3)
 		assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
 	})
 	t.Run("api_error.rate_limit_exceeded with a 400, then 201", func(t *testing.T) {
@@ -268,23 +266,23 @@ func TestRetries(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 			if n == 1 {
 				w.Header().Set("Retry-After", "1")
-				reply(w, 400, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
+				providertest.Reply(w, 400, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
 				return
 			}
-			reply(w, 201, okBody)
+			providertest.Reply(w, 201, okBody)
 		})
 		tok, err := config(s).Token(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-		reqs := s.requests()
+		reqs := s.Requests()
 		require.Len(t, reqs, 2)
 		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 900*time.Millisecond)
 	})
 	t.Run("401 once", func(t *testing.T) {
-		s := newServer(t, always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
+		s := newServer(t, providertest.Always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrInvalidClient)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 }
 
@@ -299,14 +297,14 @@ func TestRedirectNotFollowed(t *testing.T) {
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusPermanentRedirect, e.StatusCode)
-	assert.Empty(t, other.requests())
+	assert.Empty(t, other.Requests())
 }
 
 // TestTokenSource: cached, renewed with a new client_credentials request,
 // stored under the default key.
 func TestTokenSource(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
+		providertest.Reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
 	})
 	store := auth.NewMemoryStore()
 	cfg := config(s)
@@ -325,7 +323,7 @@ func TestTokenSource(t *testing.T) {
 	tok, err := src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-2", tok.AccessToken)
-	reqs := s.requests()
+	reqs := s.Requests()
 	require.Len(t, reqs, 2)
 	assert.Equal(t, reqs[0].Body, reqs[1].Body, "a renewal is the same client_credentials request")
 }
@@ -333,43 +331,16 @@ func TestTokenSource(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(*moneykit.Config)
-		field string
-		is    error
-	}{
-		{"empty ClientID", func(c *moneykit.Config) { c.ClientID = "" }, "moneykit: Config.ClientID: empty", nil},
-		{"empty ClientSecret", func(c *moneykit.Config) { c.ClientSecret = "" }, "moneykit: Config.ClientSecret: empty", nil},
-		{"scope with a space inside", func(c *moneykit.Config) { c.Scopes = []string{"accounts:read transactions:read"} }, "moneykit: Config.Scopes[0]:", nil},
-		{"scope with a control character", func(c *moneykit.Config) { c.Scopes = []string{"a", "b\n"} }, "moneykit: Config.Scopes[1]:", nil},
-		{"insecure BaseURL", func(c *moneykit.Config) { c.BaseURL = "http://api.moneykit.com" }, "moneykit: Config.BaseURL:", auth.ErrInsecureURL},
-		{"BaseURL with a query", func(c *moneykit.Config) { c.BaseURL = "https://api.moneykit.com?x=1" }, "moneykit: Config.BaseURL:", nil},
-		{"ftp BaseURL", func(c *moneykit.Config) { c.BaseURL = "ftp://api.moneykit.com" }, "moneykit: Config.BaseURL:", nil},
-		{"unknown AuthStyle", func(c *moneykit.Config) { c.AuthStyle = -1 }, "moneykit: Config.AuthStyle:", nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, created(okBody))
-			cfg := config(s)
-			tc.edit(cfg)
-			for _, get := range []func() error{
-				func() error { _, err := cfg.Token(context.Background()); return err },
-				func() error { _, err := cfg.TokenSource().Token(); return err },
-				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
-			} {
-				err := get()
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.field)
-				var ce *auth.ConfigError
-				assert.ErrorAs(t, err, &ce)
-				if tc.is != nil {
-					assert.ErrorIs(t, err, tc.is)
-				}
-			}
-			assert.Empty(t, s.requests())
-		})
-	}
+	providertest.ConfigErrors(t, newServer, config, created(okBody), []providertest.ConfigCase[*moneykit.Config]{
+		{Name: "empty ClientID", Edit: func(c *moneykit.Config) { c.ClientID = "" }, Field: "moneykit: Config.ClientID: empty"},
+		{Name: "empty ClientSecret", Edit: func(c *moneykit.Config) { c.ClientSecret = "" }, Field: "moneykit: Config.ClientSecret: empty"},
+		{Name: "scope with a space inside", Edit: func(c *moneykit.Config) { c.Scopes = []string{"accounts:read transactions:read"} }, Field: "moneykit: Config.Scopes[0]:"},
+		{Name: "scope with a control character", Edit: func(c *moneykit.Config) { c.Scopes = []string{"a", "b\n"} }, Field: "moneykit: Config.Scopes[1]:"},
+		{Name: "insecure BaseURL", Edit: func(c *moneykit.Config) { c.BaseURL = "http://api.moneykit.com" }, Field: "moneykit: Config.BaseURL:", Is: auth.ErrInsecureURL},
+		{Name: "BaseURL with a query", Edit: func(c *moneykit.Config) { c.BaseURL = "https://api.moneykit.com?x=1" }, Field: "moneykit: Config.BaseURL:"},
+		{Name: "ftp BaseURL", Edit: func(c *moneykit.Config) { c.BaseURL = "ftp://api.moneykit.com" }, Field: "moneykit: Config.BaseURL:"},
+		{Name: "unknown AuthStyle", Edit: func(c *moneykit.Config) { c.AuthStyle = -1 }, Field: "moneykit: Config.AuthStyle:"},
+	})
 	t.Run("all problems at once", func(t *testing.T) {
 		_, err := (&moneykit.Config{BaseURL: "http://example.com"}).Token(context.Background())
 		require.Error(t, err)
@@ -383,19 +354,7 @@ func TestConfigErrors(t *testing.T) {
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
 	cfg := moneykit.Config{ClientID: testID, ClientSecret: testSecret}
-	var out bytes.Buffer
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		fmt.Fprintf(&out, verb+"\n", cfg)
-		fmt.Fprintf(&out, verb+"\n", &cfg)
-	}
-	b, err := json.Marshal(cfg)
-	require.NoError(t, err)
-	out.Write(b)
-	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
-	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
-	assertNoSecret(t, out.String())
-	assert.Contains(t, out.String(), "[redacted]")
-	assert.Contains(t, out.String(), testID)
+	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client, as
@@ -404,7 +363,7 @@ func TestInterop(t *testing.T) {
 	var apiAuth []string
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
 	s := newServer(t, created(okBody))
 	cfg := config(s)
@@ -431,7 +390,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		w.Header().Set("Connection", "close") // leave no idle connection behind (goleak)
 		if n == 1 {
-			reply(w, 201, okBody)
+			providertest.Reply(w, 201, okBody)
 			return
 		}
 		http.Redirect(w, r, other.URL+"/auth/token", http.StatusFound)
@@ -445,7 +404,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusFound, e.StatusCode)
-	assert.Empty(t, other.requests())
+	assert.Empty(t, other.Requests())
 }
 
 // TestUserClientRedirectPolicyIgnored: an HTTPClient that follows
@@ -464,7 +423,7 @@ func TestUserClientRedirectPolicyIgnored(t *testing.T) {
 	_, err := cfg.Token(context.Background())
 	require.Error(t, err)
 	assert.Zero(t, followed)
-	assert.Empty(t, other.requests())
+	assert.Empty(t, other.Requests())
 	assert.NotNil(t, hc.CheckRedirect)
 }
 
@@ -473,7 +432,7 @@ func TestUserClientRedirectPolicyIgnored(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.moneykit.com", moneykit.DefaultBaseURL)
 	var urls []string
-	cfg := &moneykit.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(201, okBody, &urls)}
+	cfg := &moneykit.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(201, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moneykit.com/auth/token"}, urls)
@@ -488,12 +447,12 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 		t.Run(style.String(), func(t *testing.T) {
 			var s *server
 			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				got := s.requests()[n-1]
+				got := s.Requests()[n-1]
 				w.Header().Set("X-Request-Id", testSecret+" "+got.Authorization)
 				body, _ := json.Marshal(map[string]string{"error_code": "api_error.auth.unauthorized",
 					"error_message":     "you sent " + got.Raw + " with " + got.Authorization,
 					"documentation_url": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
-				reply(w, 401, string(body))
+				providertest.Reply(w, 401, string(body))
 			})
 			cfg := config(s)
 			cfg.AuthStyle = style
@@ -503,7 +462,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			basic := strings.TrimPrefix(wantBasic, "Basic ")
 			for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
-				assertNoSecret(t, text, url.QueryEscape(testSecret), basic)
+				providertest.AssertNoSecret(t, text, url.QueryEscape(testSecret), basic)
 			}
 			assert.Contains(t, e.URI, "s=[redacted]")
 		})
@@ -511,25 +470,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 }
 
 // TestErrorMessageAfterRetries: after its retries, an error names the
-// provider once and says how many attempts it took, from Token as from a
-// TokenSource.
+// provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.Header().Set("X-Request-Id", "req-9")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = io.WriteString(w, "<html>bad gateway</html>")
-	})
-	const want = "moneykit: token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
-	_, err := config(s).Token(context.Background())
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.ErrorIs(t, err, auth.ErrServer)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
-
-	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.Len(t, s.requests(), 6)
+	providertest.ErrorMessageAfterRetries(t, "moneykit", newServer, config)
 }

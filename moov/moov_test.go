@@ -1,13 +1,10 @@
 package moov_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -19,6 +16,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moov"
 )
 
@@ -79,7 +77,7 @@ func TestTokenRequest(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, okBody))
+			s := newServer(t, providertest.Always(200, okBody))
 			cfg := config(s)
 			if strings.HasPrefix(tc.path, "/moov/") {
 				cfg.BaseURL = s.URL + "/moov/v1"
@@ -89,7 +87,7 @@ func TestTokenRequest(t *testing.T) {
 			}
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
-			reqs := s.requests()
+			reqs := s.Requests()
 			require.Len(t, reqs, 1)
 			r := reqs[0]
 			assert.Equal(t, http.MethodPost, r.Method)
@@ -107,7 +105,7 @@ func TestBasicHeaderDecodes(t *testing.T) {
 	var user, pass string
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		user, pass, _ = r.BasicAuth()
-		reply(w, 200, okBody)
+		providertest.Reply(w, 200, okBody)
 	})
 	_, err := config(s).Token(context.Background())
 	require.NoError(t, err)
@@ -133,18 +131,18 @@ func TestTokenAnswers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, tc.body))
+			s := newServer(t, providertest.Always(200, tc.body))
 			tok, err := config(s).Token(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType, "Moov's raw token_type must never reach the Authorization header")
 			assert.Equal(t, "Bearer", tok.Type())
 			assert.Equal(t, tc.raw, tok.Extra("token_type"))
-			assertExpiry(t, tc.expiry, tok.Expiry)
+			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
 		})
 	}
 
 	t.Run("documented fields", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		tok, err := config(s).Token(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
@@ -162,7 +160,7 @@ func TestTokenAnswers(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "f1", tok.AccessToken)
 		assert.Equal(t, "Bearer", tok.TokenType)
-		assertExpiry(t, 900*time.Second, tok.Expiry)
+		providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
 	})
 }
 
@@ -204,9 +202,9 @@ func TestTokenErrors(t *testing.T) {
 			assert.Equal(t, tc.status, e.StatusCode)
 			assert.Equal(t, tc.code, e.Code)
 			assert.Equal(t, tc.body, string(e.Body), "the raw body is kept")
-			assert.Len(t, s.requests(), tc.attempts)
+			assert.Len(t, s.Requests(), tc.attempts)
 			assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
-			assertNoSecret(t, err.Error())
+			providertest.AssertNoSecret(t, err.Error())
 		})
 	}
 }
@@ -214,7 +212,7 @@ func TestTokenErrors(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, always(200, okBody))
+	other := newServer(t, providertest.Always(200, okBody))
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		http.Redirect(w, r, other.URL+"/oauth2/token", http.StatusTemporaryRedirect)
 	})
@@ -222,7 +220,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
-	assert.Empty(t, other.requests())
+	assert.Empty(t, other.Requests())
 }
 
 // TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
@@ -245,15 +243,15 @@ func TestRateLimited(t *testing.T) {
 				if n == 1 {
 					k, v := tc.header()
 					w.Header().Set(k, v)
-					reply(w, 429, `{}`)
+					providertest.Reply(w, 429, `{}`)
 					return
 				}
-				reply(w, 200, okBody)
+				providertest.Reply(w, 200, okBody)
 			})
 			tok, err := config(s).Token(context.Background())
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType)
-			reqs := s.requests()
+			reqs := s.Requests()
 			require.Len(t, reqs, 2)
 			assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), tc.min)
 		})
@@ -262,7 +260,7 @@ func TestRateLimited(t *testing.T) {
 	t.Run("the error keeps RetryAfter when retries are spent", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("Retry-After", "120")
-			reply(w, 429, `{}`)
+			providertest.Reply(w, 429, `{}`)
 		})
 		_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
 		assert.ErrorIs(t, err, auth.ErrRateLimited)
@@ -271,19 +269,19 @@ func TestRateLimited(t *testing.T) {
 		assert.Equal(t, 429, e.StatusCode)
 		assert.Equal(t, 120*time.Second, e.RetryAfter)
 		assert.True(t, e.Temporary())
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 
 	t.Run("a wait longer than MaxRetryAfter is not waited", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("Retry-After", "3600")
-			reply(w, 429, `{}`)
+			providertest.Reply(w, 429, `{}`)
 		})
 		start := time.Now()
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrRateLimited)
 		assert.Less(t, time.Since(start), 5*time.Second)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 		assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
 	})
 }
@@ -293,7 +291,7 @@ func TestRateLimited(t *testing.T) {
 func TestRefresh(t *testing.T) {
 	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
 		t.Run(style.String(), func(t *testing.T) {
-			s := newServer(t, always(200, `{"access_token":"new","expires_in":900,"token_type":"opaque"}`))
+			s := newServer(t, providertest.Always(200, `{"access_token":"new","expires_in":900,"token_type":"opaque"}`))
 			cfg := config(s)
 			cfg.AuthStyle = style
 			tok, err := cfg.Refresh(context.Background(), "rt-1")
@@ -301,7 +299,7 @@ func TestRefresh(t *testing.T) {
 			assert.Equal(t, "new", tok.AccessToken)
 			assert.Equal(t, "rt-1", tok.RefreshToken, "no refresh_token in the answer: the old one stays valid")
 			assert.Equal(t, "Bearer", tok.TokenType)
-			reqs := s.requests()
+			reqs := s.Requests()
 			require.Len(t, reqs, 1)
 			want := map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}
 			wantAuth := wantBasic
@@ -316,25 +314,25 @@ func TestRefresh(t *testing.T) {
 	}
 
 	t.Run("a rotated refresh token replaces the old one", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		tok, err := config(s).Refresh(context.Background(), "rt-1")
 		require.NoError(t, err)
 		assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
 	})
 
 	t.Run("empty refresh token", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		_, err := config(s).Refresh(context.Background(), "")
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "moov: Refresh: empty refresh token")
-		assert.Empty(t, s.requests())
+		assert.Empty(t, s.Requests())
 	})
 
 	t.Run("spent refresh token", func(t *testing.T) {
-		s := newServer(t, always(400, `{"error":"invalid_grant"}`))
+		s := newServer(t, providertest.Always(400, `{"error":"invalid_grant"}`))
 		_, err := config(s).Refresh(context.Background(), "rt-1")
 		assert.ErrorIs(t, err, auth.ErrInvalidGrant)
-		assert.Len(t, s.requests(), 1)
+		assert.Len(t, s.Requests(), 1)
 	})
 }
 
@@ -344,7 +342,7 @@ var ccBody = map[string]any{"grant_type": "client_credentials", "scope": "/accou
 // refresh token comes from the refresh_token grant.
 func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
 	src := config(s).TokenSource()
 	tok, err := src.Token()
@@ -362,7 +360,7 @@ func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "at-3", tok.AccessToken)
 
-	reqs := s.requests()
+	reqs := s.Requests()
 	require.Len(t, reqs, 3)
 	assert.Equal(t, ccBody, reqs[0].Body)
 	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
@@ -378,11 +376,11 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		switch n {
 		case 1:
-			reply(w, 200, `{"access_token":"at-1","expires_in":900,"refresh_token":"rt-1","token_type":"opaque"}`)
+			providertest.Reply(w, 200, `{"access_token":"at-1","expires_in":900,"refresh_token":"rt-1","token_type":"opaque"}`)
 		case 2:
-			reply(w, 400, `{"error":"invalid_grant"}`)
+			providertest.Reply(w, 400, `{"error":"invalid_grant"}`)
 		default:
-			reply(w, 200, `{"access_token":"at-3","expires_in":900,"token_type":"jwt"}`)
+			providertest.Reply(w, 200, `{"access_token":"at-3","expires_in":900,"token_type":"jwt"}`)
 		}
 	})
 	cfg := config(s)
@@ -396,7 +394,7 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 	assert.Equal(t, "at-3", tok.AccessToken)
 	assert.Equal(t, "jwt", tok.Extra("token_type"))
 
-	reqs := s.requests()
+	reqs := s.Requests()
 	require.Len(t, reqs, 3)
 	cc := map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"}
 	assert.Equal(t, cc, reqs[0].Body)
@@ -407,7 +405,7 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 	src.Invalidate()
 	_, err = src.Token()
 	require.NoError(t, err)
-	reqs = s.requests()
+	reqs = s.Requests()
 	require.Len(t, reqs, 4)
 	assert.Equal(t, cc, reqs[3].Body)
 }
@@ -416,7 +414,7 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 // out is renewed through its refresh token.
 func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
 	src := config(s).TokenSource(auth.WithSafetyMargin(0), auth.WithRefreshWindow(0))
 	tok, err := src.Token()
@@ -426,7 +424,7 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 	tok, err = src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-2", tok.AccessToken)
-	reqs := s.requests()
+	reqs := s.Requests()
 	require.Len(t, reqs, 2)
 	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
 }
@@ -434,34 +432,34 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 // TestTokenSourceCaches: concurrent callers share one fetch; the token is
 // served from memory afterwards.
 func TestTokenSourceCaches(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	src := config(s).TokenSource()
 	for range 5 {
 		tok, err := src.Token()
 		require.NoError(t, err)
 		assert.Equal(t, "Bearer", tok.TokenType)
 	}
-	assert.Len(t, s.requests(), 1)
+	assert.Len(t, s.Requests(), 1)
 }
 
 // TestTokenSourceConfigIsCopied: changing the Config afterwards does not
 // change what the source sends.
 func TestTokenSourceConfigIsCopied(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 	src := cfg.TokenSource()
 	cfg.Scopes[0] = "/changed"
 	cfg.ClientID = "other"
 	_, err := src.Token()
 	require.NoError(t, err)
-	assert.Equal(t, ccBody, s.requests()[0].Body)
-	assert.Equal(t, wantBasic, s.requests()[0].Authorization)
+	assert.Equal(t, ccBody, s.Requests()[0].Body)
+	assert.Equal(t, wantBasic, s.Requests()[0].Authorization)
 }
 
 // TestDefaultStoreKey: WithStore(store, "") saves under
 // StoreKey("moov", ClientID, Scopes...), which another Source then reads.
 func TestDefaultStoreKey(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	store := auth.NewMemoryStore()
 	cfg := config(s)
 	_, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
@@ -474,7 +472,7 @@ func TestDefaultStoreKey(t *testing.T) {
 	tok, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
 	require.NoError(t, err)
 	assert.Equal(t, saved.AccessToken, tok.AccessToken)
-	assert.Len(t, s.requests(), 1, "the second Source read the store")
+	assert.Len(t, s.Requests(), 1, "the second Source read the store")
 }
 
 // TestConfigErrors: a Config that cannot work fails on first use, naming
@@ -498,7 +496,7 @@ func TestConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, always(200, okBody))
+			s := newServer(t, providertest.Always(200, okBody))
 			cfg := config(s)
 			tc.edit(cfg)
 			check := func(err error) {
@@ -510,7 +508,7 @@ func TestConfigErrors(t *testing.T) {
 				if tc.is != nil {
 					assert.ErrorIs(t, err, tc.is)
 				}
-				assertNoSecret(t, err.Error())
+				providertest.AssertNoSecret(t, err.Error())
 			}
 			_, err := cfg.Token(context.Background())
 			check(err)
@@ -520,7 +518,7 @@ func TestConfigErrors(t *testing.T) {
 			check(err)
 			_, err = cfg.Client().Get(s.URL + "/accounts")
 			check(err)
-			assert.Empty(t, s.requests())
+			assert.Empty(t, s.Requests())
 		})
 	}
 
@@ -536,7 +534,7 @@ func TestConfigErrors(t *testing.T) {
 		assert.Error(t, err)
 	})
 	t.Run("loopback http is allowed, https anywhere", func(t *testing.T) {
-		s := newServer(t, always(200, okBody))
+		s := newServer(t, providertest.Always(200, okBody))
 		for _, u := range []string{s.URL, strings.Replace(s.URL, "127.0.0.1", "localhost", 1)} {
 			cfg := config(s)
 			cfg.BaseURL = u
@@ -550,19 +548,7 @@ func TestConfigErrors(t *testing.T) {
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
 	cfg := moov.Config{ClientID: testID, ClientSecret: testSecret, Scopes: []string{"/accounts.read"}}
-	var out bytes.Buffer
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		fmt.Fprintf(&out, verb+"\n", cfg)
-		fmt.Fprintf(&out, verb+"\n", &cfg)
-	}
-	b, err := json.Marshal(cfg)
-	require.NoError(t, err)
-	out.Write(b)
-	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
-	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", cfg.ClientSecret)
-	assertNoSecret(t, out.String())
-	assert.Contains(t, out.String(), "[redacted]")
-	assert.Contains(t, out.String(), testID)
+	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client,
@@ -571,9 +557,9 @@ func TestInterop(t *testing.T) {
 	var apiAuth []string
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 
 	tok, err := cfg.Token(context.Background())
@@ -596,29 +582,29 @@ func TestInterop(t *testing.T) {
 // sent once more with one renewed through the refresh token.
 func TestClientRenewsAfter401(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
+		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
 	var apiAuth []string
 	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
 		if n == 1 {
-			reply(w, 401, `{}`)
+			providertest.Reply(w, 401, `{}`)
 			return
 		}
-		reply(w, 200, `{}`)
+		providertest.Reply(w, 200, `{}`)
 	})
 	resp, err := config(s).Client().Get(api.URL + "/accounts")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.Equal(t, []string{"Bearer at-1", "Bearer at-2"}, apiAuth)
-	assert.Equal(t, "refresh_token", s.requests()[1].Body["grant_type"])
+	assert.Equal(t, "refresh_token", s.Requests()[1].Body["grant_type"])
 }
 
 // TestNetworkErrorRetried: a server that is not there is a network error,
 // retried, and named after the provider.
 func TestNetworkErrorRetried(t *testing.T) {
-	s := newServer(t, always(200, okBody))
+	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 	s.Close()
 	_, err := cfg.Token(context.Background())
@@ -634,7 +620,7 @@ func TestNetworkErrorRetried(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.moov.io", moov.DefaultBaseURL)
 	var urls []string
-	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: offline(200, okBody, &urls)}
+	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
@@ -649,11 +635,11 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 		t.Run(style.String(), func(t *testing.T) {
 			var s *server
 			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				got := s.requests()[n-1]
+				got := s.Requests()[n-1]
 				w.Header().Set("X-Request-Id", rt+":"+got.Authorization)
 				body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
 					"error_description": "refresh token " + rt + " is spent; you sent " + got.Raw + " with " + got.Authorization})
-				reply(w, 400, string(body))
+				providertest.Reply(w, 400, string(body))
 			})
 			cfg := config(s)
 			cfg.AuthStyle = style
@@ -663,7 +649,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			basic := strings.TrimPrefix(wantBasic, "Basic ")
 			for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
-				assertNoSecret(t, text, rt, basic)
+				providertest.AssertNoSecret(t, text, rt, basic)
 			}
 			assert.Contains(t, e.Description, "refresh token [redacted] is spent")
 		})
@@ -671,25 +657,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 }
 
 // TestErrorMessageAfterRetries: after its retries, an error names the
-// provider once and says how many attempts it took, from Token as from a
-// TokenSource.
+// provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.Header().Set("X-Request-Id", "req-9")
-		w.WriteHeader(http.StatusBadGateway)
-		_, _ = io.WriteString(w, "<html>bad gateway</html>")
-	})
-	const want = "moov: token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
-	_, err := config(s).Token(context.Background())
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.ErrorIs(t, err, auth.ErrServer)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
-
-	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
-	require.Error(t, err)
-	assert.Equal(t, want, err.Error())
-	assert.Len(t, s.requests(), 6)
+	providertest.ErrorMessageAfterRetries(t, "moov", newServer, config)
 }

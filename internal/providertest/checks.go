@@ -1,0 +1,114 @@
+package providertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+)
+
+// ClientCredentials is what the Configs of the client-credentials
+// providers (moneygo, moneykit, moov) have in common.
+type ClientCredentials interface {
+	Token(ctx context.Context) (*oauth2.Token, error)
+	TokenSource(opts ...auth.Option) *auth.Source
+	Client(opts ...auth.Option) *http.Client
+}
+
+// ConfigRedacted checks that a Config prints, marshals and logs without its
+// secret: cfg is the Config, ptr a pointer to it, secret its ClientSecret
+// and id its ClientID (which does show, as does "[redacted]").
+func ConfigRedacted(t *testing.T, cfg, ptr, secret any, id string) {
+	t.Helper()
+	var out bytes.Buffer
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		fmt.Fprintf(&out, verb+"\n", cfg)
+		fmt.Fprintf(&out, verb+"\n", ptr)
+	}
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	out.Write(b)
+	slog.New(slog.NewJSONHandler(&out, nil)).Info("config", "cfg", cfg)
+	slog.New(slog.NewTextHandler(&out, nil)).Info("config", "cfg", cfg, "secret", secret)
+	AssertNoSecret(t, out.String())
+	assert.Contains(t, out.String(), "[redacted]")
+	assert.Contains(t, out.String(), id)
+}
+
+// ConfigCase is a Config that cannot work: Edit breaks it, and the error
+// names Field (and is Is, when not nil).
+type ConfigCase[C any] struct {
+	Name  string
+	Edit  func(C)
+	Field string
+	Is    error
+}
+
+// ConfigErrors checks that each broken Config fails on first use, from
+// Token, TokenSource and Client alike, with an *auth.ConfigError naming
+// the field, and sends nothing. ok answers a request, were one sent.
+func ConfigErrors[B any, C ClientCredentials](t *testing.T, newServer func(*testing.T, Answer) *Server[B],
+	config func(*Server[B]) C, ok Answer, cases []ConfigCase[C],
+) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := newServer(t, ok)
+			cfg := config(s)
+			tc.Edit(cfg)
+			for _, get := range []func() error{
+				func() error { _, err := cfg.Token(context.Background()); return err },
+				func() error { _, err := cfg.TokenSource().Token(); return err },
+				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
+			} {
+				err := get()
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.Field)
+				var ce *auth.ConfigError
+				assert.ErrorAs(t, err, &ce)
+				if tc.Is != nil {
+					assert.ErrorIs(t, err, tc.Is)
+				}
+			}
+			assert.Empty(t, s.Requests())
+		})
+	}
+}
+
+// ErrorMessageAfterRetries checks that after its retries an error names
+// the provider once and says how many attempts it took, from Token as from
+// a TokenSource.
+func ErrorMessageAfterRetries[B any, C ClientCredentials](t *testing.T, provider string,
+	newServer func(*testing.T, Answer) *Server[B], config func(*Server[B]) C,
+) {
+	t.Helper()
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("X-Request-Id", "req-9")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html>bad gateway</html>")
+	})
+	want := provider + ": token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
+	_, err := config(s).Token(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.ErrorIs(t, err, auth.ErrServer)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
+
+	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.Len(t, s.Requests(), 6)
+}

@@ -1,0 +1,291 @@
+package providertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/auth"
+)
+
+// The credentials a FuzzTarget's Fetch sends: the harness checks that
+// error messages keep them out.
+const (
+	FuzzClientID     = "fuzz-client-id"
+	FuzzClientSecret = "fuzz-client-secret-7f3a9c"
+	FuzzCode         = "fuzz-auth-code-91b2e4d7" // the authorization code, for a provider that sends one
+)
+
+// FuzzTarget is one provider's side of FuzzTokenResponse.
+type FuzzTarget struct {
+	// Fetch gets a token through the provider's public API from baseURL
+	// with hc, using FuzzClientID and FuzzClientSecret (and FuzzCode).
+	// retryable says the answer is one Token would retry: Fetch must then
+	// make a single attempt (or never retry anyway).
+	Fetch func(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error)
+	// OKStatus is the provider's documented success status.
+	OKStatus int
+	// Permanent: the provider's tokens may have no expiry.
+	Permanent bool
+	// Secrets are the values the request carries that an *auth.Error
+	// replaces by [redacted] in its Body (auth.RequestSecrets, and the
+	// code for a provider that sends one).
+	Secrets []string
+	// Seeds are bodies in the provider's documented shapes, each added as
+	// the answer of OKStatus and of 400.
+	Seeds []string
+}
+
+// FuzzTokenResponse fuzzes the provider's token-response decoding through
+// its public API (p.Fetch) against a loopback server that answers every
+// request with the fuzzed status, headers and body.
+//
+// Invariants: no panic; a token or an error, never both or neither; a token
+// comes from a 2xx, has the body's non-empty access_token, TokenType
+// "Bearer", and expires after now (never, only for a provider whose tokens
+// are permanent); an error keeps the status in an *auth.Error with at most
+// 4 KiB of the body, is ErrMalformedResponse for a 2xx, and its message is
+// one line without the client secret, the authorization code or the body's
+// access_token; exactly one request reached the server.
+func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
+	for _, b := range p.Seeds {
+		f.Add(p.OKStatus, "application/json", "", []byte(b))
+		f.Add(400, "application/json", "", []byte(b))
+	}
+	for _, s := range []struct {
+		status        int
+		ct, hdr, body string
+	}{
+		{p.OKStatus, "application/json", "", `{"access_token":"","token_type":"Bearer"}`},
+		{p.OKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":-1}`},
+		{p.OKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":"3600"}`},
+		{p.OKStatus, "application/json", "", `{"access_token":"tok-0123456789","expires_in":1e400}`},
+		{p.OKStatus, "application/json", "", `{"access_token":"tok-0123456789","token_type":"mac"}`},
+		{p.OKStatus, "application/x-www-form-urlencoded", "", `access_token=tok-0123456789&token_type=bearer&expires_in=60`},
+		{p.OKStatus, "text/html", "", `<html>captive portal</html>`},
+		{p.OKStatus, "application/json", "", `{"access_token":"tok-0123456789","token_type":`},
+		{201, "application/json", "", `{"access_token":"tok-0123456789","token_type":"bearer","expires_in":3600}`},
+		{204, "", "", ``},
+		{302, "", "Location: https://evil.example/steal", ``},
+		{401, "application/json", "", `{"error_code":"api_error.auth.unauthorized","error_message":"no","documentation_url":"https://docs"}`},
+		{403, "application/json", "X-Request-Id: abc", `{"error":"invalid_grant","error_description":"code used"}`},
+		{415, "application/json", "", `{"error":"unsupported_grant_type"}`},
+		{429, "application/json", "Retry-After: 2", `{"error":"rate_limit_exceeded"}`},
+		{429, "", "X-Retry-In: 1500", ``},
+		{500, "text/html", "", `<html>500</html>`},
+		{503, "application/json", "Retry-After: Wed, 21 Oct 2037 07:28:00 GMT", `{"error":"temporarily_unavailable"}`},
+		{505, "application/json", "", `{"error":"server_error","error_description":"HTTP Version Not Supported"}`},
+	} {
+		f.Add(s.status, s.ct, s.hdr, []byte(s.body))
+	}
+
+	srv := &fuzzServer{}
+	srv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		srv.mu.Lock()
+		srv.reqs++
+		a := srv.cur
+		srv.mu.Unlock()
+		for k, vs := range a.header {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(a.status)
+		_, _ = w.Write(a.body)
+	}))
+	tr := &http.Transport{}
+	f.Cleanup(func() {
+		tr.CloseIdleConnections()
+		srv.Close()
+	})
+	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+
+	f.Fuzz(func(t *testing.T, status int, contentType, headerLines string, body []byte) {
+		if status < 0 {
+			status = -status
+		}
+		status = 200 + status%400 // final statuses only: net/http handles 1xx itself
+		h := http.Header{}
+		for _, line := range strings.Split(headerLines, "\n") {
+			k, v, ok := strings.Cut(line, ":")
+			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+			if ok && k != "" && headerName(k) && headerValue(v) &&
+				!strings.EqualFold(k, "Content-Length") && !strings.EqualFold(k, "Transfer-Encoding") && !strings.EqualFold(k, "Connection") {
+				h.Add(k, v)
+			}
+		}
+		if contentType != "" && headerValue(contentType) {
+			h.Set("Content-Type", contentType)
+		}
+		if status == 204 || status == 304 {
+			body = nil // no body allowed
+		}
+		srv.set(fuzzAnswer{status: status, header: h, body: body})
+		retryable := status == 408 || status == 429 || status >= 500 || temporaryCode(status, body)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		start := time.Now()
+		tok, err := p.Fetch(ctx, srv.URL, hc, retryable)
+
+		if n := srv.requests(); n != 1 {
+			t.Fatalf("HTTP %d: %d requests reached the server, want 1 (err: %v)", status, n, err)
+		}
+		if (tok == nil) == (err == nil) {
+			t.Fatalf("token %v and error %v", tok, err)
+		}
+		two := status >= 200 && status <= 299
+		access, formAccess := accessTokens(body)
+		if tok != nil {
+			switch {
+			case !two:
+				t.Fatalf("a token from HTTP %d", status)
+			case tok.AccessToken == "" || tok.AccessToken != access && tok.AccessToken != formAccess:
+				t.Fatalf("access token %q, body has %q (as a form %q)", tok.AccessToken, access, formAccess)
+			case tok.TokenType != "Bearer":
+				t.Fatalf("TokenType %q", tok.TokenType)
+			case tok.Expiry.IsZero() && !p.Permanent:
+				t.Fatal("a token without expiry")
+			case !tok.Expiry.IsZero() && !tok.Expiry.After(start):
+				t.Fatalf("expiry %v is not after %v", tok.Expiry, start)
+			}
+			return
+		}
+		var e *auth.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("HTTP %d: %T %v is not an *auth.Error", status, err, err)
+		}
+		if e.StatusCode != status {
+			t.Fatalf("status %d lost: %v", status, err)
+		}
+		if len(e.Body) > auth.MaxErrorBody || !bytes.HasPrefix(scrubbed(body, p.Secrets), e.Body) {
+			t.Fatalf("Error.Body: %d bytes, not a prefix of the body (with the credentials [redacted])", len(e.Body))
+		}
+		if two && !errors.Is(err, auth.ErrMalformedResponse) {
+			t.Fatalf("a 2xx without a token is not ErrMalformedResponse: %v", err)
+		}
+		msg := err.Error()
+		if strings.ContainsAny(msg, "\r\n") || strings.Contains(msg, "%!") {
+			t.Fatalf("message %q", msg)
+		}
+		if strings.Contains(msg, FuzzClientSecret) && !bytes.Contains(body, []byte(FuzzClientSecret)) && !strings.Contains(headerLines, FuzzClientSecret) {
+			t.Fatalf("message %q holds the client secret", msg)
+		}
+		if strings.Contains(msg, FuzzCode) {
+			t.Fatalf("message %q holds the authorization code", msg)
+		}
+		if len(access) >= 8 && bytes.Count(body, []byte(access)) == 1 && strings.Contains(msg, access) {
+			t.Fatalf("message %q holds the access token %q", msg, access)
+		}
+	})
+}
+
+// fuzzAnswer is what the server says to the current input.
+type fuzzAnswer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+type fuzzServer struct {
+	*httptest.Server
+	mu   sync.Mutex
+	cur  fuzzAnswer
+	reqs int
+}
+
+func (s *fuzzServer) set(a fuzzAnswer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur, s.reqs = a, 0
+}
+
+func (s *fuzzServer) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reqs
+}
+
+// accessTokens are the access_token of the body read as JSON and read as
+// a form (the SDK picks by Content-Type).
+func accessTokens(body []byte) (asJSON, asForm string) {
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // as the SDK does: 1e700 elsewhere in the body is no reason to fail
+	if dec.Decode(&m) == nil {
+		asJSON, _ = m["access_token"].(string)
+	}
+	if v, err := url.ParseQuery(string(body)); err == nil {
+		asForm = v.Get("access_token")
+	}
+	return asJSON, asForm
+}
+
+// headerName reports whether s is a valid header name.
+func headerName(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// headerValue reports whether net/http's client accepts v as a header
+// value (no control characters): the target fuzzes decoding, not HTTP
+// framing.
+func headerValue(v string) bool {
+	for _, r := range v {
+		if r < ' ' && r != '\t' || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// scrubbed is body as an *auth.Error keeps it: each of secrets (the
+// credentials the request carried), as sent or URL-encoded, replaced by
+// [redacted] (see auth.Endpoint.Send).
+func scrubbed(body []byte, secrets []string) []byte {
+	var olds []string
+	for _, v := range secrets {
+		olds = append(olds, v, url.QueryEscape(v), url.PathEscape(v))
+	}
+	slices.SortFunc(olds, func(a, b string) int { return len(b) - len(a) })
+	var pairs []string
+	for _, o := range slices.Compact(olds) {
+		pairs = append(pairs, o, "[redacted]")
+	}
+	return []byte(strings.NewReplacer(pairs...).Replace(string(body)))
+}
+
+// temporaryCode reports whether body carries a code that makes an answer
+// with this (non-2xx) status retryable whatever the status says: a rate
+// limit or server error code (auth.Error.Temporary). Either of the two
+// shapes' code fields counts: erring towards retryable only makes the
+// harness use its single-attempt fetch.
+func temporaryCode(status int, body []byte) bool {
+	if status >= 200 && status <= 299 {
+		return false
+	}
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return false
+	}
+	for _, k := range []string{"error", "error_code"} {
+		if code, ok := m[k].(string); ok && auth.NewError("fz", status, nil, nil, code, "", "").Temporary() {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,141 @@
+package providertest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestSecret is the client secret of the providers' tests: it has the
+// characters a form encoder would change, and must reach the server exactly
+// as given.
+const TestSecret = "dNC:hg7s%2Vm+22/jc3g="
+
+// BasicAuth is the Authorization header for id and TestSecret, built by
+// hand: base64 of "id:secret" with nothing escaped.
+func BasicAuth(id string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+TestSecret))
+}
+
+// Request is what the fake token endpoint received; Body is the body as
+// the provider's wire format decodes it (nil when the body is empty).
+type Request[B any] struct {
+	Method, Path, ContentType, Authorization string
+	Body                                     B
+	Raw                                      string
+	At                                       time.Time
+}
+
+// Answer answers the n-th (from 1) request a Server received.
+type Answer func(w http.ResponseWriter, r *http.Request, n int)
+
+// Server is a loopback token endpoint that records every request and
+// answers the n-th (from 1) with answer(w, r, n).
+type Server[B any] struct {
+	*httptest.Server
+	mu   sync.Mutex
+	reqs []Request[B]
+}
+
+// NewServer starts a Server, closed when the test ends, that decodes each
+// non-empty request body with decode (JSONBody or FormBody).
+func NewServer[B any](t *testing.T, decode func(raw []byte) B, answer Answer) *Server[B] {
+	t.Helper()
+	s := &Server[B]{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		rec := Request[B]{
+			Method: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"),
+			Authorization: r.Header.Get("Authorization"), Raw: string(raw), At: time.Now(),
+		}
+		if len(raw) > 0 {
+			rec.Body = decode(raw)
+		}
+		s.mu.Lock()
+		s.reqs = append(s.reqs, rec)
+		n := len(s.reqs)
+		s.mu.Unlock()
+		answer(w, r, n)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Requests are the requests received so far, oldest first.
+func (s *Server[B]) Requests() []Request[B] {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request[B](nil), s.reqs...)
+}
+
+// JSONBody decodes a JSON request body (nil if it is not a JSON object).
+func JSONBody(raw []byte) map[string]any {
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	return m
+}
+
+// FormBody decodes a form request body.
+func FormBody(raw []byte) url.Values {
+	v, _ := url.ParseQuery(string(raw))
+	return v
+}
+
+// Reply writes a JSON answer.
+func Reply(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body)
+}
+
+// Always answers every request alike.
+func Always(status int, body string) Answer {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) { Reply(w, status, body) }
+}
+
+// AssertExpiry checks that expiry is about d from now.
+func AssertExpiry(t *testing.T, d time.Duration, expiry time.Time) {
+	t.Helper()
+	require.False(t, expiry.IsZero(), "token has no expiry")
+	assert.WithinDuration(t, time.Now().Add(d), expiry, 5*time.Second)
+}
+
+// AssertNoSecret checks that nothing secret (TestSecret, or any of
+// secrets) leaked into s.
+func AssertNoSecret(t *testing.T, s string, secrets ...string) {
+	t.Helper()
+	for _, x := range append(secrets, TestSecret) {
+		assert.NotContains(t, s, x)
+	}
+}
+
+// Offline is an HTTPClient that answers every request itself, recording the
+// method and URL it was sent to: for checking defaults without network access.
+func Offline(status int, body string, urls *[]string) *http.Client {
+	return &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		*urls = append(*urls, r.Method+" "+r.URL.String())
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return &http.Response{
+			StatusCode: status,
+			Header:     http.Header{"Content-Type": {"application/json"}},
+			Body:       io.NopCloser(strings.NewReader(body)),
+			Request:    r,
+		}, nil
+	})}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
