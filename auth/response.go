@@ -101,22 +101,36 @@ func (ep Endpoint) malformed(resp *http.Response, body []byte, why string, sensi
 // tokenValues digs the access and refresh tokens out of a success body that
 // was rejected, best effort (JSON or form), so they can be scrubbed.
 func tokenValues(body []byte) []string {
-	var j struct {
-		AccessToken  any `json:"access_token"`
-		RefreshToken any `json:"refresh_token"`
-	}
 	var vals []string
-	if json.Unmarshal(body, &j) == nil {
-		for _, v := range []any{j.AccessToken, j.RefreshToken} {
-			if s, ok := v.(string); ok && s != "" {
+	isToken := func(k string) bool {
+		return strings.EqualFold(k, "access_token") || strings.EqualFold(k, "refresh_token")
+	}
+	// Every spelling of the field names, duplicates included: encoding/json
+	// would pick one of several, and the others are in the body too.
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if t, err := dec.Token(); err == nil && t == json.Delim('{') {
+		for dec.More() {
+			k, err := dec.Token()
+			if err != nil {
+				break
+			}
+			var v any
+			if err := dec.Decode(&v); err != nil {
+				break
+			}
+			if s, ok := v.(string); ok && s != "" && isToken(fmt.Sprint(k)) {
 				vals = append(vals, s)
 			}
 		}
 	}
 	if form, err := url.ParseQuery(string(body)); err == nil {
-		for _, k := range []string{"access_token", "refresh_token"} {
-			if s := form.Get(k); s != "" {
-				vals = append(vals, s)
+		for k, vs := range form {
+			if isToken(k) {
+				for _, s := range vs {
+					if s != "" {
+						vals = append(vals, s)
+					}
+				}
 			}
 		}
 	}

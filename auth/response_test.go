@@ -306,3 +306,14 @@ func TestMalformedAnswerKeepsNoTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestMalformedAnswerKeepsNoTokensWhateverTheSpelling(t *testing.T) {
+	body := `{"access_token":"FIRST-SENTINEL-123","ACCESS_TOKEN":"SECOND-SENTINEL-456","Refresh_Token":"THIRD-SENTINEL-789","expires_in":-1}`
+	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
+	_, err := Endpoint{Provider: "p"}.ReadResponse(resp)
+	var e *Error
+	require.ErrorAs(t, err, &e)
+	for _, v := range []string{"FIRST-SENTINEL-123", "SECOND-SENTINEL-456", "THIRD-SENTINEL-789"} {
+		require.NotContains(t, string(e.Body), v)
+	}
+}

@@ -168,8 +168,23 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		if e.StatusCode != status {
 			t.Fatalf("status %d lost: %v", status, err)
 		}
-		if len(e.Body) > auth.MaxErrorBody || !bytes.HasPrefix(scrubbed(body, p.Secrets), e.Body) {
+		switch {
+		case len(e.Body) > auth.MaxErrorBody:
+			t.Fatalf("Error.Body: %d bytes, more than %d", len(e.Body), auth.MaxErrorBody)
+		case !two && !bytes.HasPrefix(scrubbed(body, p.Secrets), e.Body):
 			t.Fatalf("Error.Body: %d bytes, not a prefix of the body (with the credentials [redacted])", len(e.Body))
+		case two && !RedactedFrom(body, e.Body):
+			// A rejected 2xx also loses the tokens it carried (auth scrubs
+			// them in every encoding it knows): what is left between the
+			// [redacted] marks must be the body's own bytes, in order.
+			t.Fatalf("Error.Body: %d bytes, not the body with some values [redacted]", len(e.Body))
+		}
+		if two {
+			for _, v := range answerTokens(body) {
+				if bytes.Contains(e.Body, []byte(v)) || strings.Contains(err.Error(), v) {
+					t.Fatalf("a rejected 2xx's token %q is kept in its error", v)
+				}
+			}
 		}
 		if two && !errors.Is(err, auth.ErrMalformedResponse) {
 			t.Fatalf("a 2xx without a token is not ErrMalformedResponse: %v", err)
@@ -267,6 +282,41 @@ func scrubbed(body []byte, secrets []string) []byte {
 		pairs = append(pairs, o, "[redacted]")
 	}
 	return []byte(strings.NewReplacer(pairs...).Replace(string(body)))
+}
+
+// RedactedFrom reports whether kept is a prefix of body in which some runs
+// were replaced by [redacted]: the pieces between the marks appear in body
+// in order, the first at its start.
+func RedactedFrom(body, kept []byte) bool {
+	pieces := bytes.Split(kept, []byte("[redacted]"))
+	if !bytes.HasPrefix(body, pieces[0]) {
+		return false
+	}
+	rest := body[len(pieces[0]):]
+	for _, piece := range pieces[1:] {
+		i := bytes.Index(rest, piece)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(piece):]
+	}
+	return true
+}
+
+// answerTokens is the access and refresh token a JSON answer carries under
+// their exact field names, when long enough for auth to scrub them.
+func answerTokens(body []byte) []string {
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return nil
+	}
+	var vals []string
+	for _, k := range []string{"access_token", "refresh_token"} {
+		if v, ok := m[k].(string); ok && len(v) >= auth.MinSensitiveLen {
+			vals = append(vals, v)
+		}
+	}
+	return vals
 }
 
 // temporaryCode reports whether body carries a code that makes an answer
