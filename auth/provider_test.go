@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 )
@@ -145,4 +148,31 @@ func TestEndpointSend(t *testing.T) {
 	_, err = ep.Send(context.Background(), func(context.Context) (*http.Response, error) { return nil, netErr })
 	assert.ErrorIs(t, err, netErr)
 	assert.Equal(t, "moov: token request: dial tcp: refused", err.Error())
+}
+
+func TestConfigSource(t *testing.T) {
+	bad := errors.New("p: Config.ClientID: empty")
+	calls := 0
+	fetch := func(context.Context) (*oauth2.Token, error) {
+		calls++
+		return &oauth2.Token{AccessToken: "tok-" + strconv.Itoa(calls), Expiry: time.Now().Add(time.Hour)}, nil
+	}
+
+	_, err := auth.ConfigSource(bad, fetch, "k", nil).Token()
+	require.ErrorIs(t, err, bad)
+	require.Zero(t, calls, "a bad Config must not reach the fetcher")
+
+	store := auth.NewMemoryStore()
+	tok, err := auth.ConfigSource(nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
+	require.NoError(t, err)
+	require.Equal(t, "tok-1", tok.AccessToken)
+	saved, err := store.Load(t.Context(), "default-key")
+	require.NoError(t, err)
+	require.Equal(t, "tok-1", saved.AccessToken, "auth.WithStore(store, \"\") uses the default key")
+
+	_, err = auth.ConfigSource(nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
+	require.NoError(t, err)
+	saved, err = store.Load(t.Context(), "user-key")
+	require.NoError(t, err)
+	require.Equal(t, "tok-2", saved.AccessToken, "the user's key wins")
 }

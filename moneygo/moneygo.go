@@ -84,14 +84,11 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 		cfg = *c
 	}
 	p, err := cfg.prepare()
-	fetch := func(ctx context.Context) (*oauth2.Token, error) {
-		if err != nil {
-			return nil, err
-		}
-		return p.fetch(ctx)
-	}
 	key := auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...)
-	return auth.NewSource(fetch, append([]auth.Option{auth.WithDefaultStoreKey(key)}, opts...)...)
+	if err != nil {
+		return auth.ConfigSource(err, nil, key, opts)
+	}
+	return auth.ConfigSource(nil, p.fetch, key, opts)
 }
 
 // Client returns an *http.Client for Money-Go's API whose requests carry

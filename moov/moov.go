@@ -99,9 +99,6 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 	cfg := c.clone()
 	p, err := cfg.prepare()
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
-		if err != nil {
-			return nil, err
-		}
 		if prev := auth.PreviousToken(ctx); prev != nil && prev.RefreshToken != "" {
 			tok, rerr := p.refresh(ctx, prev.RefreshToken)
 			if rerr == nil || ctx.Err() != nil {
@@ -110,8 +107,7 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 		}
 		return p.clientCredentials(ctx)
 	}
-	key := auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...)
-	return auth.NewSource(fetch, append([]auth.Option{auth.WithDefaultStoreKey(key)}, opts...)...)
+	return auth.ConfigSource(err, fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
 }
 
 // Client returns an *http.Client for Moov's API whose requests carry
