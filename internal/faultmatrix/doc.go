@@ -6,7 +6,7 @@
 //   - TestFaultMatrix: every provider × every fault, the exact outcome (a
 //     token after N upstream requests, or an error kind and N requests),
 //     bounded time, no panic, no empty token. The table is also the source of
-//     README.md's "Failure behaviour" section (TestFailureBehaviourDoc; regenerate with
+//     docs/failure-behaviour.md (TestFailureBehaviourDoc; regenerate with
 //     go test ./internal/faultmatrix -run TestFailureBehaviourDoc -update).
 //   - TestSecretHygiene: sentinel credentials reflected by the hostile
 //     server never appear in errors, formatted values, logs or panics.

@@ -10,18 +10,18 @@ import (
 	"testing"
 )
 
-var update = flag.Bool("update", false, "rewrite README.md's failure-behaviour section from the fault matrix")
+var update = flag.Bool("update", false, "rewrite docs/failure-behaviour.md from the fault matrix from the fault matrix")
 
-// readmePath is the README, from this package's directory; the generated
-// table lives between these two markers in its "Failure behaviour" section.
-var readmePath = filepath.Join("..", "..", "README.md")
+// readmePath is docs/failure-behaviour.md, from this package's directory; the generated
+// table lives between these two markers.
+var readmePath = filepath.Join("..", "..", "docs", "failure-behaviour.md")
 
 const (
 	beginMarker = "<!-- failure-behaviour:start -->\n"
 	endMarker   = "<!-- failure-behaviour:end -->\n"
 )
 
-// TestFailureBehaviourDoc keeps README.md's "Failure behaviour" section equal
+// TestFailureBehaviourDoc keeps docs/failure-behaviour.md equal
 // to what the fault matrix asserts (rows' outcomes are checked by
 // TestFaultMatrix), so the table cannot drift from the SDK:
 //

@@ -198,7 +198,7 @@ func expiryNear(d time.Duration) func(t *testing.T, c *result) {
 var unixExpiry = time.Now().Add(2 * time.Hour).Truncate(time.Second)
 
 // rows is the fault matrix. Its outcomes are also the table in
-// README.md's "Failure behaviour" section.
+// docs/failure-behaviour.md.
 var rows = []row{
 	{
 		id: "429-retry-after-seconds", fault: "429, `Retry-After: 1` (seconds)", times: 1,
