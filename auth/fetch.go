@@ -106,7 +106,7 @@ func (s *Source) fetchResult(ctx context.Context, background bool, unlock func()
 
 // doFetch is one fetch under the retry policy, reported to the observer.
 func (s *Source) doFetch(ctx context.Context, background bool) (tok *oauth2.Token, err error) {
-	s.emit(ctx, Event{Kind: EventFetchStart, Background: background})
+	ctx = s.startFetch(ctx, background)
 	start := s.clock.Now()
 	env := retryEnv{clk: s.clock, rnd: s.rnd}
 	if s.obs != nil || s.log != nil {

@@ -63,6 +63,9 @@ func (k EventKind) String() string {
 // secret: only times, counts and errors (which never hold credentials).
 type Event struct {
 	Kind EventKind
+	// Provider names the Source's provider ("moov"; see WithProvider), or
+	// is empty.
+	Provider string
 	// Background is true when no caller waits for the work (a refresh
 	// ahead of expiry).
 	Background bool
@@ -92,8 +95,37 @@ type Event struct {
 // use. ctx is the caller's context for caller-driven work and a detached
 // one for background work. For EventCacheHit from Token it is
 // context.Background.
+//
+// An Observer may also have either of these methods, which the Source looks
+// for by type assertion:
+//
+//	StartFetch(ctx context.Context, ev Event) context.Context
+//
+// is called for EventFetchStart instead of Observe, and the fetch runs under
+// the context it returns (nil means ctx): its attempts, so the Fetcher's
+// requests, and the EventRetry, EventFetchDone and EventFetchFailed it
+// reports. A tracer starts the fetch's span there and ends it on
+// EventFetchDone or EventFetchFailed, and the token request's own HTTP spans
+// become the fetch span's children.
+//
+//	CacheHits() bool
+//
+// returning false, when the Source is built, says the Observer ignores
+// EventCacheHit: the Source then does not report cache hits, and its cached
+// path costs what it costs without an Observer.
 type Observer interface {
 	Observe(ctx context.Context, ev Event)
+}
+
+// fetchStarter is an Observer's optional StartFetch method.
+type fetchStarter interface {
+	StartFetch(ctx context.Context, ev Event) context.Context
+}
+
+// wantsCacheHits reports whether o is to be told about cache hits.
+func wantsCacheHits(o Observer) bool {
+	h, ok := o.(interface{ CacheHits() bool })
+	return o != nil && (!ok || h.CacheHits())
 }
 
 // ObserverFunc adapts a function to an Observer.
@@ -104,12 +136,30 @@ func (f ObserverFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
 
 // emit reports ev to the observer and the logger, whichever are set.
 func (s *Source) emit(ctx context.Context, ev Event) {
+	ev.Provider = s.provider
 	if s.obs != nil {
 		s.obs.Observe(ctx, ev)
 	}
 	if s.log != nil && ev.Kind != EventCacheHit {
 		s.logEvent(ctx, ev)
 	}
+}
+
+// startFetch reports EventFetchStart and returns the context the fetch runs
+// under: the one the Observer's StartFetch gives, if it has that method.
+func (s *Source) startFetch(ctx context.Context, background bool) context.Context {
+	ev := Event{Kind: EventFetchStart, Provider: s.provider, Background: background}
+	if st, ok := s.obs.(fetchStarter); ok {
+		if c := st.StartFetch(ctx, ev); c != nil {
+			ctx = c
+		}
+		if s.log != nil {
+			s.logEvent(ctx, ev)
+		}
+		return ctx
+	}
+	s.emit(ctx, ev)
+	return ctx
 }
 
 func (s *Source) logEvent(ctx context.Context, ev Event) {
@@ -123,8 +173,11 @@ func (s *Source) logEvent(ctx context.Context, ev Event) {
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 8)
+	attrs := make([]slog.Attr, 0, 9)
 	attrs = append(attrs, slog.String("event", ev.Kind.String()))
+	if ev.Provider != "" {
+		attrs = append(attrs, slog.String("provider", ev.Provider))
+	}
 	if s.key != "" {
 		attrs = append(attrs, slog.String("store_key", s.key))
 	}

@@ -86,3 +86,56 @@ func TestLoggerRespectsLevel(t *testing.T) {
 	require.Contains(t, buf.String(), `level=WARN msg="auth: fetch_failed"`)
 	require.NotContains(t, buf.String(), "fetch_start")
 }
+
+// fetchObserver has both optional methods: StartFetch puts a value in the
+// fetch's context, which the Fetcher and the closing event must see.
+type fetchObserver struct {
+	events
+	hits bool
+}
+
+type fetchMark struct{}
+
+func (o *fetchObserver) StartFetch(ctx context.Context, ev Event) context.Context {
+	o.Observe(ctx, ev)
+	return context.WithValue(ctx, fetchMark{}, "in-fetch")
+}
+
+func (o *fetchObserver) CacheHits() bool { return o.hits }
+
+func TestObserverStartFetchAndCacheHits(t *testing.T) {
+	for _, hits := range []bool{false, true} {
+		obs := &fetchObserver{hits: hits}
+		var seen []any
+		var marks []any
+		obs.events.hook = func(ctx context.Context, ev Event) { marks = append(marks, ctx.Value(fetchMark{})) }
+		fetch := func(ctx context.Context) (*oauth2.Token, error) {
+			seen = append(seen, ctx.Value(fetchMark{}))
+			return &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(time.Hour)}, nil
+		}
+		s := NewSource(fetch, WithObserver(obs), WithProvider("moov"))
+		tok := mustToken(t, s)
+		s.waitIdle()
+		for range 3 {
+			require.Same(t, tok, mustToken(t, s))
+		}
+		require.Equal(t, []any{"in-fetch"}, seen, "the Fetcher runs under StartFetch's context")
+		require.Equal(t, []EventKind{EventFetchStart, EventFetchDone}, obs.kinds())
+		require.Equal(t, []any{nil, "in-fetch"}, marks[:2], "FetchStart gets the caller's context, FetchDone the fetch's")
+		obs.mu.Lock()
+		n := 0
+		for _, ev := range obs.evs {
+			require.Equal(t, "moov", ev.Provider, ev.Kind.String())
+			if ev.Kind == EventCacheHit {
+				n++
+			}
+		}
+		obs.mu.Unlock()
+		if hits {
+			require.Equal(t, 3, n, "CacheHits() true: every hit is reported")
+		} else {
+			require.Zero(t, n, "CacheHits() false: no hit is reported")
+			require.Zero(t, testing.AllocsPerRun(100, func() { _, _ = s.Token() }))
+		}
+	}
+}

@@ -20,6 +20,7 @@ type config struct {
 	key, defaultKey      string
 	log                  *slog.Logger
 	obs                  Observer
+	provider             string
 	initial              *oauth2.Token
 	fetchTimeout         time.Duration
 	clock                clock
@@ -87,6 +88,13 @@ func WithLogger(l *slog.Logger) Option {
 // WithObserver reports the Source's events to o (see Observer).
 func WithObserver(o Observer) Option {
 	return func(c *config) { c.obs = o }
+}
+
+// WithProvider names the Source's provider ("moov"): it is the Provider of
+// every Event and of the logger's records. The provider packages set it; a
+// Source over a Fetcher of your own may name its provider with it.
+func WithProvider(name string) Option {
+	return func(c *config) { c.provider = name }
 }
 
 // WithInitialToken seeds the Source with tok, served (and refreshed ahead of

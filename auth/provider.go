@@ -191,14 +191,14 @@ func PrefixError(provider string, err error) error {
 	return fmt.Errorf("%s: %w", provider, err)
 }
 
-// ConfigSource is a provider Config's TokenSource: a Source over fetch
-// whose Store key, for WithStore(store, ""), is defaultKey; opts follow, so
-// the user's options win. When the Config was bad (configErr != nil) every
-// fetch fails with configErr instead, so the error naming the field comes
-// on first use, as from Config.Token.
-func ConfigSource(configErr error, fetch Fetcher, defaultKey string, opts []Option) *Source {
+// ConfigSource is a provider Config's TokenSource: a Source of provider
+// (WithProvider) over fetch whose Store key, for WithStore(store, ""), is
+// defaultKey; opts follow, so the user's options win. When the Config was
+// bad (configErr != nil) every fetch fails with configErr instead, so the
+// error naming the field comes on first use, as from Config.Token.
+func ConfigSource(provider string, configErr error, fetch Fetcher, defaultKey string, opts []Option) *Source {
 	if configErr != nil {
 		fetch = func(context.Context) (*oauth2.Token, error) { return nil, configErr }
 	}
-	return NewSource(fetch, append([]Option{WithDefaultStoreKey(defaultKey)}, opts...)...)
+	return NewSource(fetch, append([]Option{WithProvider(provider), WithDefaultStoreKey(defaultKey)}, opts...)...)
 }

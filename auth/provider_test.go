@@ -158,19 +158,19 @@ func TestConfigSource(t *testing.T) {
 		return &oauth2.Token{AccessToken: "tok-" + strconv.Itoa(calls), Expiry: time.Now().Add(time.Hour)}, nil
 	}
 
-	_, err := auth.ConfigSource(bad, fetch, "k", nil).Token()
+	_, err := auth.ConfigSource("p", bad, fetch, "k", nil).Token()
 	require.ErrorIs(t, err, bad)
 	require.Zero(t, calls, "a bad Config must not reach the fetcher")
 
 	store := auth.NewMemoryStore()
-	tok, err := auth.ConfigSource(nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
+	tok, err := auth.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
 	require.NoError(t, err)
 	require.Equal(t, "tok-1", tok.AccessToken)
 	saved, err := store.Load(t.Context(), "default-key")
 	require.NoError(t, err)
 	require.Equal(t, "tok-1", saved.AccessToken, "auth.WithStore(store, \"\") uses the default key")
 
-	_, err = auth.ConfigSource(nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
+	_, err = auth.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
 	require.NoError(t, err)
 	saved, err = store.Load(t.Context(), "user-key")
 	require.NoError(t, err)

@@ -26,9 +26,9 @@ const (
 	stateStale                     // served; the caller starts a background refresh
 	stateExpired                   // not served: callers wait for a fetch
 
-	// observedBit is or-ed into every state of a Source with an Observer,
-	// so that its cache hits take the (non-inlined) path that reports them
-	// and a Source without one pays nothing for the feature.
+	// observedBit is or-ed into every state of a Source whose Observer
+	// wants cache hits, so that they take the (non-inlined) path that
+	// reports them and a Source without one pays nothing for the feature.
 	observedBit uint32 = 8
 )
 
@@ -146,10 +146,12 @@ type Source struct {
 	cur atomic.Pointer[entry]
 	obs Observer
 
+	provider     string
 	fetch        Fetcher
 	policy       RetryPolicy
 	window       time.Duration
 	windowSet    bool
+	hits         bool // obs wants EventCacheHit
 	margin       time.Duration
 	store        Store
 	locker       Locker
@@ -203,6 +205,8 @@ func NewSource(fetch Fetcher, opts ...Option) *Source {
 	c := newConfig(opts)
 	s := &Source{
 		obs:          c.obs,
+		hits:         wantsCacheHits(c.obs),
+		provider:     c.provider,
 		fetch:        fetch,
 		policy:       c.retry,
 		window:       c.window,
@@ -271,11 +275,11 @@ func (s *Source) token(ctx context.Context) (*oauth2.Token, error) {
 			e.markUsed()
 			fallthrough
 		case stateFresh, stateStaleBusy:
-			if s.obs != nil {
+			if s.hits {
 				if ctx == nil {
 					ctx = context.Background()
 				}
-				s.obs.Observe(ctx, Event{Kind: EventCacheHit, Expiry: e.tok.Expiry})
+				s.obs.Observe(ctx, Event{Kind: EventCacheHit, Provider: s.provider, Expiry: e.tok.Expiry})
 			}
 			return e.tok, nil
 		}
@@ -416,7 +420,7 @@ func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token
 // WithInitialToken rather than a fetch.
 func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now time.Time, used, adopted bool) {
 	e := s.newEntry(tok, now)
-	if s.obs != nil {
+	if s.hits {
 		e.bit = observedBit
 	}
 	switch e.phase(now) {

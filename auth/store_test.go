@@ -15,13 +15,17 @@ import (
 
 // events records what an Observer saw.
 type events struct {
-	mu  sync.Mutex
-	evs []Event
+	mu   sync.Mutex
+	evs  []Event
+	hook func(context.Context, Event) // called under mu, when set
 }
 
-func (r *events) Observe(_ context.Context, ev Event) {
+func (r *events) Observe(ctx context.Context, ev Event) {
 	r.mu.Lock()
 	r.evs = append(r.evs, ev)
+	if r.hook != nil {
+		r.hook(ctx, ev)
+	}
 	r.mu.Unlock()
 }
 

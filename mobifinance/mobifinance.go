@@ -117,7 +117,7 @@ func (c *Config) TokenSource(tok *oauth2.Token, opts ...auth.Option) *auth.Sourc
 			return nil, fmt.Errorf("mobifinance: the access token is no longer usable (rejected by the API, or about to expire): %w", ErrReauthorize)
 		}
 	}
-	return auth.NewSource(fetch, append([]auth.Option{auth.WithInitialToken(tok)}, opts...)...)
+	return auth.NewSource(fetch, append([]auth.Option{auth.WithProvider(provider), auth.WithInitialToken(tok)}, opts...)...)
 }
 
 // Client returns an *http.Client for the MonPay API whose requests carry

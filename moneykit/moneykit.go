@@ -99,9 +99,9 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 	p, err := cfg.prepare()
 	key := auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...)
 	if err != nil {
-		return auth.ConfigSource(err, nil, key, opts)
+		return auth.ConfigSource(provider, err, nil, key, opts)
 	}
-	return auth.ConfigSource(nil, p.fetch, key, opts)
+	return auth.ConfigSource(provider, nil, p.fetch, key, opts)
 }
 
 // Client returns an *http.Client for MoneyKit's API whose requests carry

@@ -107,7 +107,7 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 		}
 		return p.clientCredentials(ctx)
 	}
-	return auth.ConfigSource(err, fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
+	return auth.ConfigSource(provider, err, fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
 }
 
 // Client returns an *http.Client for Moov's API whose requests carry
