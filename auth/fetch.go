@@ -51,15 +51,17 @@ func (s *Source) fetchUnderLock(ctx context.Context, background bool, unlock fun
 	return s.fetchResult(ctx, background, unlock)
 }
 
-// awaitWinner polls the Store while another process holds the lock, for at
-// most the lock's TTL; it takes the lock itself if it comes free, and
-// fetches without it when the winner delivers nothing in time.
+// awaitWinner polls the Store while another process holds the lock. It
+// takes the lock itself when it comes free (its holder released it, or
+// died and let the lease lapse), and fetches without it when the wait
+// reaches waitBound: a holder that is alive but slow does not hold up a
+// process that needs a token.
 func (s *Source) awaitWinner(ctx context.Context, background bool) result {
 	s.emit(ctx, Event{Kind: EventLockWait, Background: background})
-	deadline := s.clock.Now().Add(s.lockTTL)
+	deadline := s.waitBound(ctx, background)
 	interval := s.pollMin
 	for {
-		if err := sleep(ctx, s.clock, interval); err != nil {
+		if err := sleep(ctx, s.clock, min(interval, max(deadline.Sub(s.clock.Now()), 0))); err != nil {
 			return result{err: fmt.Errorf("auth: waiting for another process's token: %w", err)}
 		}
 		if tok := s.loadUsable(ctx, background); tok != nil {
@@ -79,6 +81,29 @@ func (s *Source) awaitWinner(ctx context.Context, background bool) result {
 		interval = min(interval*2, s.pollMax)
 	}
 	return s.fetchResult(ctx, background, nil)
+}
+
+// waitBound is when a flight stops waiting for another process's fetch and
+// fetches itself. The waiter's own need sets it: a flight for callers who
+// have no usable token waits one lease (as long as a dead holder's lock
+// takes to lapse); a background refresh, whose callers are still served,
+// waits until the token it replaces expires, and at least one lease, so
+// callers who arrive after the expiry wait less than a lease too. Either
+// way the wait leaves at least half of the flight's budget (its context's
+// deadline, WithFetchTimeout) to the fetch, so a flight never dies inside
+// the wait.
+func (s *Source) waitBound(ctx context.Context, background bool) time.Time {
+	now := s.clock.Now()
+	bound := now.Add(s.lockTTL)
+	if e := s.cur.Load(); background && e != nil && e.expireAt.After(bound) {
+		bound = e.expireAt
+	}
+	if dl, ok := ctx.Deadline(); ok { // on the real clock, whatever s.clock is
+		if half := now.Add(time.Until(dl) / 2); half.Before(bound) {
+			bound = half
+		}
+	}
+	return bound
 }
 
 // fetchResult runs the Fetcher; on success the result's after func saves

@@ -21,19 +21,13 @@ import (
 type MemoryStore struct {
 	mu    sync.Mutex
 	toks  map[string]*oauth2.Token
-	locks map[string]memLock
+	locks map[string]uint64 // lock name → holder id
 	seq   uint64
-	now   func() time.Time
-}
-
-type memLock struct {
-	id    uint64
-	until time.Time
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{toks: map[string]*oauth2.Token{}, locks: map[string]memLock{}, now: time.Now}
+	return &MemoryStore{toks: map[string]*oauth2.Token{}, locks: map[string]uint64{}}
 }
 
 // Load returns the token saved under key, or (nil, nil).
@@ -55,21 +49,22 @@ func (m *MemoryStore) Save(_ context.Context, key string, tok *oauth2.Token) err
 	return nil
 }
 
-// Lock takes the lock named key for at most ttl, or fails with ErrLockHeld.
-func (m *MemoryStore) Lock(_ context.Context, key string, ttl time.Duration) (func(), error) {
+// Lock takes the lock named key, or fails with ErrLockHeld. Its holder is
+// in this process, so it cannot die and leave the lock behind: the lease is
+// in effect renewed until unlock, and ttl is not needed.
+func (m *MemoryStore) Lock(_ context.Context, key string, _ time.Duration) (func(), error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	if l, ok := m.locks[key]; ok && now.Before(l.until) {
+	if _, held := m.locks[key]; held {
 		return nil, ErrLockHeld
 	}
 	m.seq++
 	id := m.seq
-	m.locks[key] = memLock{id: id, until: now.Add(ttl)}
+	m.locks[key] = id
 	return func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		if l, ok := m.locks[key]; ok && l.id == id {
+		if m.locks[key] == id {
 			delete(m.locks, key)
 		}
 	}, nil

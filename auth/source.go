@@ -46,14 +46,16 @@ const (
 // token can be served past its stale or expiry point after a suspend.
 var maxTimerStep = 30 * time.Second
 
-// Locker defaults: how long the cross-process fetch lock is held at most
-// (never less than the fetch timeout, so a slow fetch under retries cannot
-// outlive its lock and let a second process fetch too), and how often a
-// process that did not get it polls the Store.
+// Locker defaults. The cross-process fetch lock is a lease of lockLease,
+// which the Locker renews while its holder's fetch runs (see Locker): a
+// holder that dies, hangs or loses the Store loses the lock within one
+// lease. A process that did not get it polls the Store, first after
+// pollMin, then at growing intervals up to pollMax, short enough next to
+// the lease that a lapsed lock is taken soon after it lapses.
 const (
-	defaultLockTTL = 30 * time.Second
+	lockLease      = 5 * time.Second
 	defaultPollMin = 50 * time.Millisecond
-	defaultPollMax = time.Second
+	defaultPollMax = 250 * time.Millisecond
 )
 
 // entry is one published token. Everything but the two atomics is
@@ -216,7 +218,7 @@ func NewSource(fetch Fetcher, opts ...Option) *Source {
 		fetchTimeout: c.fetchTimeout,
 		clock:        c.clock,
 		rnd:          c.rnd,
-		lockTTL:      max(defaultLockTTL, c.fetchTimeout),
+		lockTTL:      lockLease,
 		pollMin:      defaultPollMin,
 		pollMax:      defaultPollMax,
 		timers:       &timers{},

@@ -268,22 +268,21 @@ func TestInvalidateSkipsStoredCopy(t *testing.T) {
 func TestMemoryStoreLock(t *testing.T) {
 	ctx := context.Background()
 	st := NewMemoryStore()
-	now := t0
-	st.now = func() time.Time { return now }
-	u1, err := st.Lock(ctx, "k", 30*time.Second)
+	u1, err := st.Lock(ctx, "k", time.Millisecond)
 	require.NoError(t, err)
-	_, err = st.Lock(ctx, "k", 30*time.Second)
-	require.ErrorIs(t, err, ErrLockHeld)
-	_, err = st.Lock(ctx, "other", 30*time.Second)
+	time.Sleep(5 * time.Millisecond)
+	_, err = st.Lock(ctx, "k", time.Millisecond)
+	require.ErrorIs(t, err, ErrLockHeld, "held until unlock: an in-process holder cannot die without the store")
+	_, err = st.Lock(ctx, "other", time.Millisecond)
 	require.NoError(t, err)
-	now = now.Add(30 * time.Second) // expired
-	u2, err := st.Lock(ctx, "k", 30*time.Second)
+	u1()
+	u2, err := st.Lock(ctx, "k", time.Millisecond)
 	require.NoError(t, err)
 	u1() // stale unlock: must not release u2's lock
-	_, err = st.Lock(ctx, "k", 30*time.Second)
+	_, err = st.Lock(ctx, "k", time.Millisecond)
 	require.ErrorIs(t, err, ErrLockHeld)
 	u2()
-	_, err = st.Lock(ctx, "k", 30*time.Second)
+	_, err = st.Lock(ctx, "k", time.Millisecond)
 	require.NoError(t, err)
 
 	require.NoError(t, st.Save(ctx, "t", &oauth2.Token{AccessToken: "a"}))
@@ -293,11 +292,55 @@ func TestMemoryStoreLock(t *testing.T) {
 	require.Nil(t, tok)
 }
 
-// The cross-process lock must outlast the fetch it guards: a fetch that runs
-// into its retries past the lock's TTL would let a second process fetch too.
-func TestLockTTLCoversFetchTimeout(t *testing.T) {
+// The lock is a short lease whatever the fetch timeout: the Locker renews
+// it while the fetch runs, so it need not cover the fetch.
+func TestLockIsALease(t *testing.T) {
 	fetch := func(context.Context) (*oauth2.Token, error) { return nil, errors.New("unused") }
-	require.Equal(t, defaultLockTTL, NewSource(fetch, WithFetchTimeout(5*time.Second)).lockTTL)
-	require.Equal(t, DefaultFetchTimeout, NewSource(fetch).lockTTL)
-	require.Equal(t, 3*time.Minute, NewSource(fetch, WithFetchTimeout(3*time.Minute)).lockTTL)
+	for _, s := range []*Source{NewSource(fetch), NewSource(fetch, WithFetchTimeout(3*time.Minute)), NewSource(fetch, WithFetchTimeout(time.Second))} {
+		require.Equal(t, 5*time.Second, s.lockTTL)
+	}
+}
+
+// A flight never dies inside the wait: with a holder that keeps the lock
+// (alive, renewing, never delivering) and a fetch timeout shorter than the
+// lease, the flight stops waiting with half its budget left and fetches
+// itself. (It used to wait until its context ended, fail, and leave the
+// next flight to wait again.)
+func TestLockWaitLeavesFetchBudget(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	_, err := st.Lock(ctx, "k", time.Hour) // held for good
+	require.NoError(t, err)
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	s := NewSource(f.fetch, WithStore(st, "k"), WithFetchTimeout(400*time.Millisecond))
+	s.setLockTiming(time.Hour, 5*time.Millisecond, 20*time.Millisecond)
+	start := time.Now()
+	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
+	waited := time.Since(start)
+	require.GreaterOrEqual(t, waited, 200*time.Millisecond, "waited half the fetch budget")
+	require.Less(t, waited, 390*time.Millisecond, "and fetched within the budget")
+	s.waitIdle()
+	require.EqualValues(t, 1, f.calls.Load())
+}
+
+// A background refresh waits for another process's fetch until the token it
+// replaces expires (its callers are served meanwhile), not just one lease,
+// and then fetches itself.
+func TestLockWaitBackgroundUntilExpiry(t *testing.T) {
+	ctx := context.Background()
+	st := NewMemoryStore()
+	_, err := st.Lock(ctx, "k", time.Hour)
+	require.NoError(t, err)
+	f := &fetcher{clk: realClock{}, life: time.Hour}
+	old := &oauth2.Token{AccessToken: "old", Expiry: time.Now().Add(time.Second)}
+	rec := &events{}
+	s := NewSource(f.fetch, WithStore(st, "k"), WithInitialToken(old), WithObserver(rec),
+		WithRefreshWindow(time.Second), WithSafetyMargin(500*time.Millisecond))
+	s.setLockTiming(50*time.Millisecond, 5*time.Millisecond, 20*time.Millisecond)
+	start := time.Now()
+	require.Equal(t, "old", mustToken(t, s).AccessToken, "stale: served, refresh in the background")
+	s.waitIdle()
+	require.GreaterOrEqual(t, time.Since(start), 450*time.Millisecond, "the refresh waited until the old token's expiry point")
+	require.EqualValues(t, 1, f.calls.Load())
+	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
 }
