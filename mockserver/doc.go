@@ -18,7 +18,8 @@
 //
 //	POST /token              Money-Go      JSON body, credentials in the body, 200
 //	POST /auth/token         MoneyKit      form body, Basic or body credentials, 201
-//	POST /oauth2/token       Moov          JSON or form (the answer mirrors it), Basic or body, 200
+//	POST /oauth2/token       Moov          JSON or form (the answer mirrors it, unless Accept
+//	                                       prefers JSON), Basic or body, 200
 //	POST /v2/oauth/token     MobiFinance   form body with an authorization code, 200
 //	     /protected          any method: 200 for Authorization: Bearer <a token the mock issued>
 //	     /_mock/...          the control API (see ControlPrefix)
@@ -32,8 +33,11 @@
 // unsupported_grant_type for a grant_type other than authorization_code), never a Go error
 // string. A token path asked with any other method than POST (HEAD and OPTIONS included)
 // gets 405 with Allow: POST and that same documented error body. Every token answer, faults
-// included, carries Cache-Control: no-store and Pragma: no-cache. A path the mock does not
-// serve gets a JSON 404 {"error":"not_found", …}.
+// included, carries Cache-Control: no-store and Pragma: no-cache. A parameter sent twice is
+// refused with the documented 400 (RFC 6749 §3.2), a body over 64 KiB with 413 Content Too
+// Large and the same body (RFC 9110 §15.5.14), and every 401 carries WWW-Authenticate: Basic
+// realm="<provider>" (RFC 9110 §11.6.1). A path the mock does not serve gets a JSON 404
+// {"error":"not_found", …}.
 //
 // # Behaviour
 //
@@ -44,12 +48,12 @@
 //
 // Wrong credentials: Money-Go 401 {"error":"invalid_client"} (Money-Go documents no error
 // body; the mock answers RFC 6749's), MoneyKit 401 {error_code:"api_error.auth.unauthorized",
-// …}, MobiFinance 401 unauthorized_client, Moov 400 {"error":"invalid_client"} (Moov documents
-// only 400 and 429). Basic credentials are accepted as sent and also form-decoded (RFC 6749
+// …}, MobiFinance 401 unauthorized_client, Moov {"error":"invalid_client"}: 401 for a Basic
+// header (RFC 6749 §5.2 requires it), else 400, the status Moov documents. Basic credentials are accepted as sent and also form-decoded (RFC 6749
 // §2.3.1); credentials in both the header and the body must agree.
 //
 // Lifetimes are the documented ones (Money-Go 30 days, MoneyKit 1 hour, Moov 15 minutes,
-// MobiFinance permanent: expires_in 0) unless [WithTokenLifetime] says otherwise.
+// MobiFinance permanent: no expires_in, since RFC 6749 clients read 0 as "expired") unless [WithTokenLifetime] says otherwise.
 //
 // Moov answers token_type "opaque" and a refresh token; the refresh_token grant returns a new
 // access token and a new refresh token, and by default spends the old refresh token

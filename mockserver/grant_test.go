@@ -70,7 +70,8 @@ func TestMobiFinanceCodes(t *testing.T) {
 	})
 	t.Run("tokens are permanent by default", func(t *testing.T) {
 		a := send(t, c, srv, mobiReq(id, secret, srv.MustIssueCode(id, redirect), redirect), true)
-		assert.Equal(t, "0", a.json(t)["expires_in"].(interface{ String() string }).String())
+		_, has := a.json(t)["expires_in"]
+		assert.False(t, has, "no expires_in for a permanent token (RFC 6749 §5.1: 0 reads as expired): %s", a.Body)
 		srv.ExpireTokens(mockserver.MoneyGo) // other providers' expiry leaves it alone
 		st, _, ans := callProtected(t, c, srv.ProtectedURL(), "Bearer "+a.str(t, "access_token"))
 		assert.Equal(t, 200, st)

@@ -189,3 +189,19 @@ func callProtected(t *testing.T, c *http.Client, url, authorization string) (int
 func basicHeader(id, secret string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
 }
+
+// demoCreds is every provider's demo client and one fresh MobiFinance code: the setup of
+// most table tests.
+type demoCreds struct {
+	gid, gsec, kid, ksec, vid, vsec, fid, fsec, code string
+}
+
+func demoSetup(srv *mockserver.Server) demoCreds {
+	var d demoCreds
+	d.gid, d.gsec = demo(mockserver.MoneyGo)
+	d.kid, d.ksec = demo(mockserver.MoneyKit)
+	d.vid, d.vsec = demo(mockserver.Moov)
+	d.fid, d.fsec = demo(mockserver.MobiFinance)
+	d.code = srv.MustIssueCode(d.fid, mockserver.DemoRedirectURI)
+	return d
+}

@@ -58,7 +58,7 @@ func WithoutDemoClients() Option { return func(c *config) { c.noDemo = true } }
 // WithTokenLifetime sets the lifetime of the provider's access tokens, sent as expires_in.
 // It is rounded up to whole seconds, since expires_in is a number of seconds and 0 means
 // "the provider's default" to clients. Give 0 for MobiFinance to restore its permanent tokens
-// (expires_in 0, never expire); a zero or negative lifetime for any other provider panics.
+// (no expires_in, never expire); a zero or negative lifetime for any other provider panics.
 func WithTokenLifetime(p Provider, d time.Duration) Option {
 	mustProvider(p)
 	if d <= 0 && p != MobiFinance {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +27,7 @@ const maxRequestBody = 64 << 10
 type reqInfo struct {
 	basicID, basicSecret string
 	hasBasic             bool
-	form                 bool // the body was form-encoded (Moov mirrors it in the answer)
+	formAnswer           bool // answer in a form body: Moov mirrors a form request unless Accept prefers JSON
 	outcome              *outcome
 }
 
@@ -45,8 +47,9 @@ func info(ctx context.Context) *reqInfo {
 // against the embedded spec and answers the provider's documented 400 when it fails.
 func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			s.st.count(p, func(c *Counts) { c.TokenRequests++ })
+			w := &challenger{ResponseWriter: rw, realm: string(p)}
 			h := w.Header()
 			tokenHeaders(h)
 
@@ -66,12 +69,21 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					s.answer(w, p, invalidRequest(p, "request body too large"))
+					// RFC 9110 §15.5.14: 413 Content Too Large, with the provider's error body.
+					s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+					s.answer(&reStatus{ResponseWriter: w, status: http.StatusRequestEntityTooLarge}, p,
+						invalidRequest(p, fmt.Sprintf("request body larger than %d bytes", maxRequestBody)))
 				}
 				return // else the client went away mid-body
 			}
 			ct := r.Header.Get("Content-Type")
-			ri := &reqInfo{form: strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded"), outcome: &outcome{}}
+			if name := repeatedParam(ct, body); name != "" {
+				s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+				s.answer(w, p, invalidRequest(p, "parameter "+strconv.Quote(truncate(name, 40))+" is repeated (RFC 6749 section 3.2)"))
+				return
+			}
+			isForm := strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded")
+			ri := &reqInfo{formAnswer: isForm && !prefersJSON(r.Header.Get("Accept")), outcome: &outcome{}}
 			ri.basicID, ri.basicSecret, ri.hasBasic = basicCreds(r)
 
 			route, err := Route(p)
@@ -206,8 +218,9 @@ func moovError(code string) genmoov.CreateTokenResponseObject {
 	return genmoov.CreateToken400JSONResponse{Error: code}
 }
 
-// CreateToken answers Moov's two grants. Moov documents only 400 {"error": …} and 429, so
-// wrong credentials get 400 invalid_client (not 401), a bad refresh token 400 invalid_grant.
+// CreateToken answers Moov's two grants. Wrong credentials get invalid_client: 401 when they
+// came in a Basic header (RFC 6749 §5.2 requires it), else 400, the status Moov documents; a
+// bad refresh token 400 invalid_grant.
 // The answer mirrors the request: form in, form out.
 func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequestObject) (genmoov.CreateTokenResponseObject, error) {
 	ri := info(ctx)
@@ -223,6 +236,11 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 		return moovError("invalid_request"), nil
 	}
 	cid, ok := m.s.st.checkClient(Moov, id, secret, basic)
+	if !ok && basic {
+		// RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401
+		// (the WWW-Authenticate challenge is added for every 401 on the way out).
+		return genmoov.CreateToken401JSONResponse{Error: "invalid_client"}, nil
+	}
 	if !ok {
 		return moovError("invalid_client"), nil
 	}
@@ -252,7 +270,7 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 	if scope != "" {
 		resp.Scope = &scope
 	}
-	if ri.form {
+	if ri.formAnswer {
 		return genmoov.CreateToken200FormdataResponse(resp), nil
 	}
 	return genmoov.CreateToken200JSONResponse(resp), nil
@@ -293,5 +311,11 @@ func (m mobifinanceServer) CreateToken(ctx context.Context, req genmobifinance.C
 	m.s.st.bindCodeToken(code, tok)
 	rt := randomToken()
 	ri.outcome.issued = true
-	return genmobifinance.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", RefreshToken: &rt, ExpiresIn: ptr(seconds(life))}, nil
+	resp := genmobifinance.CreateToken200JSONResponse{AccessToken: tok, TokenType: "Bearer", RefreshToken: &rt}
+	// A permanent token has no expires_in rather than 0, which RFC 6749 §5.1 clients read as
+	// "expired now" (oauthlib, simple-oauth2, openid-client all do); the spec makes it optional.
+	if life > 0 {
+		resp.ExpiresIn = ptr(seconds(life))
+	}
+	return resp, nil
 }

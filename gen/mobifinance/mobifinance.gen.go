@@ -387,6 +387,18 @@ type CreateTokenResponse struct {
 		// Example: Invalid code
 		ErrorDescription *string `json:"error_description,omitempty"`
 	}
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_request
+		Error string `json:"error"`
+
+		// ErrorDescription What went wrong.
+		//
+		// Example: request body larger than 65536 bytes
+		ErrorDescription *string `json:"error_description,omitempty"`
+	}
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *struct {
 		// Error The error message.
@@ -461,6 +473,21 @@ func (r CreateTokenResponse) GetJSON403() *struct {
 	ErrorDescription *string `json:"error_description,omitempty"`
 } {
 	return r.JSON403
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateTokenResponse) GetJSON413() *struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_request
+	Error string `json:"error"`
+
+	// ErrorDescription What went wrong.
+	//
+	// Example: request body larger than 65536 bytes
+	ErrorDescription *string `json:"error_description,omitempty"`
+} {
+	return r.JSON413
 }
 
 // GetJSON415 returns the response for an HTTP 415 `application/json` response
@@ -627,6 +654,23 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			return nil, err
 		}
 		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest struct {
+			// Error The OAuth2 error code (RFC 6749 section 5.2).
+			//
+			// Example: invalid_request
+			Error string `json:"error"`
+
+			// ErrorDescription What went wrong.
+			//
+			// Example: request body larger than 65536 bytes
+			ErrorDescription *string `json:"error_description,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest struct {
@@ -912,6 +956,30 @@ func (response CreateToken403JSONResponse) VisitCreateTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(403)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken413JSONResponse struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_request
+	Error string `json:"error"`
+
+	// ErrorDescription What went wrong.
+	//
+	// Example: request body larger than 65536 bytes
+	ErrorDescription *string `json:"error_description,omitempty"`
+}
+
+func (response CreateToken413JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

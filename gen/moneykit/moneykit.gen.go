@@ -376,6 +376,23 @@ type CreateTokenResponse struct {
 		// Example: Accounts access not permitted
 		ErrorMessage string `json:"error_message"`
 	}
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *struct {
+		// DocumentationURL A link to the documentation of this error.
+		//
+		// Example: https://docs.moneykit.com/
+		DocumentationURL *string `json:"documentation_url,omitempty"`
+
+		// ErrorCode api_error.auth.unauthorized, as for a 400.
+		//
+		// Example: api_error.auth.unauthorized
+		ErrorCode string `json:"error_code"`
+
+		// ErrorMessage Error message
+		//
+		// Example: request body larger than 65536 bytes
+		ErrorMessage string `json:"error_message"`
+	}
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -425,6 +442,26 @@ func (r CreateTokenResponse) GetJSON401() *struct {
 	ErrorMessage string `json:"error_message"`
 } {
 	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateTokenResponse) GetJSON413() *struct {
+	// DocumentationURL A link to the documentation of this error.
+	//
+	// Example: https://docs.moneykit.com/
+	DocumentationURL *string `json:"documentation_url,omitempty"`
+
+	// ErrorCode api_error.auth.unauthorized, as for a 400.
+	//
+	// Example: api_error.auth.unauthorized
+	ErrorCode string `json:"error_code"`
+
+	// ErrorMessage Error message
+	//
+	// Example: request body larger than 65536 bytes
+	ErrorMessage string `json:"error_message"`
+} {
+	return r.JSON413
 }
 
 // GetBody returns the raw response body bytes
@@ -558,6 +595,28 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest struct {
+			// DocumentationURL A link to the documentation of this error.
+			//
+			// Example: https://docs.moneykit.com/
+			DocumentationURL *string `json:"documentation_url,omitempty"`
+
+			// ErrorCode api_error.auth.unauthorized, as for a 400.
+			//
+			// Example: api_error.auth.unauthorized
+			ErrorCode string `json:"error_code"`
+
+			// ErrorMessage Error message
+			//
+			// Example: request body larger than 65536 bytes
+			ErrorMessage string `json:"error_message"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	}
 
@@ -799,6 +858,35 @@ func (response CreateToken401JSONResponse) VisitCreateTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken413JSONResponse struct {
+	// DocumentationURL A link to the documentation of this error.
+	//
+	// Example: https://docs.moneykit.com/
+	DocumentationURL *string `json:"documentation_url,omitempty"`
+
+	// ErrorCode api_error.auth.unauthorized, as for a 400.
+	//
+	// Example: api_error.auth.unauthorized
+	ErrorCode string `json:"error_code"`
+
+	// ErrorMessage Error message
+	//
+	// Example: request body larger than 65536 bytes
+	ErrorMessage string `json:"error_message"`
+}
+
+func (response CreateToken413JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -476,6 +476,20 @@ type CreateTokenResponse struct {
 		// Example: invalid_request
 		Error string `json:"error"`
 	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_client
+		Error string `json:"error"`
+	}
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_request
+		Error string `json:"error"`
+	}
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *map[string]interface{}
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -495,6 +509,26 @@ func (r CreateTokenResponse) GetJSON400() *struct {
 	Error string `json:"error"`
 } {
 	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateTokenResponse) GetJSON401() *struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_client
+	Error string `json:"error"`
+} {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateTokenResponse) GetJSON413() *struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_request
+	Error string `json:"error"`
+} {
+	return r.JSON413
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -623,6 +657,30 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			return nil, err
 		}
 		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest struct {
+			// Error The OAuth2 error code (RFC 6749 section 5.2).
+			//
+			// Example: invalid_client
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest struct {
+			// Error The OAuth2 error code (RFC 6749 section 5.2).
+			//
+			// Example: invalid_request
+			Error string `json:"error"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest map[string]interface{}
@@ -866,6 +924,44 @@ func (response CreateToken400JSONResponse) VisitCreateTokenResponse(w http.Respo
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken401JSONResponse struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_client
+	Error string `json:"error"`
+}
+
+func (response CreateToken401JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken413JSONResponse struct {
+	// Error The OAuth2 error code (RFC 6749 section 5.2).
+	//
+	// Example: invalid_request
+	Error string `json:"error"`
+}
+
+func (response CreateToken413JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(413)
 	_, err := buf.WriteTo(w)
 	return err
 }

@@ -1,0 +1,214 @@
+package mockserver_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/mockserver"
+)
+
+// The deviations from RFC 6749 and RFC 9110 that generic OAuth2 clients in other languages
+// and Prism found (the interop step of .ci/run), each pinned to its exact answer.
+
+// RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
+func TestRepeatedParameters(t *testing.T) {
+	srv, c := newServer(t)
+	mg, mk, mv, mf := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance
+	d := demoSetup(srv)
+	const desc = `parameter \"grant_type\" is repeated (RFC 6749 section 3.2)`
+	cases := []struct {
+		name string
+		req  tokenReq
+		want string
+	}{
+		{"moneygo json member twice",
+			tokenReq{p: mg, contentType: ctJSON, body: `{"grant_type":"client_credentials","grant_type":"client_credentials","client_id":"` + d.gid + `","client_secret":"` + d.gsec + `","scope":"api"}`},
+			`{"error":"invalid_request","error_description":"` + desc + `"}`},
+		{"moneykit form field twice",
+			tokenReq{p: mk, contentType: ctForm, body: "grant_type=client_credentials&grant_type=client_credentials", basic: [2]string{d.kid, d.ksec}},
+			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"` + desc + `"}`},
+		{"moov form field twice",
+			tokenReq{p: mv, contentType: ctForm, body: "grant_type=client_credentials&scope=%2Faccounts.read&grant_type=refresh_token", basic: [2]string{d.vid, d.vsec}},
+			`{"error":"invalid_request"}`},
+		{"moov json member twice",
+			tokenReq{p: mv, contentType: ctJSON, body: `{"grant_type":"client_credentials","grant_type":"client_credentials"}`, basic: [2]string{d.vid, d.vsec}},
+			`{"error":"invalid_request"}`},
+		{"mobifinance form field twice",
+			tokenReq{p: mf, contentType: ctForm, body: "grant_type=authorization_code&grant_type=authorization_code&" + form("client_id", d.fid, "client_secret", d.fsec, "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)},
+			`{"error":"invalid_request","error_description":"` + desc + `"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := send(t, c, srv, tc.req, true)
+			require.Equal(t, 400, a.Status, "%s", a.Body)
+			assert.Equal(t, ctJSON, a.Header.Get("Content-Type"))
+			assert.JSONEq(t, tc.want, string(a.Body))
+		})
+	}
+	t.Run("an encoded name counts as the same name", func(t *testing.T) {
+		a := send(t, c, srv, tokenReq{p: mk, contentType: ctForm, body: "grant_type=client_credentials&grant%5Ftype=client_credentials", basic: [2]string{d.kid, d.ksec}}, true)
+		require.Equal(t, 400, a.Status, "%s", a.Body)
+		assert.Equal(t, `parameter "grant_type" is repeated (RFC 6749 section 3.2)`, a.str(t, "error_message"))
+	})
+	t.Run("a refused request does not spend the code", func(t *testing.T) {
+		a := send(t, c, srv, mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), true)
+		assert.Equal(t, 200, a.Status, "%s", a.Body)
+	})
+	t.Run("distinct parameters pass", func(t *testing.T) {
+		a := send(t, c, srv, tokenReq{p: mv, contentType: ctForm, body: "grant_type=client_credentials&scope=%2Faccounts.read&", basic: [2]string{d.vid, d.vsec}}, true)
+		assert.Equal(t, 200, a.Status, "%s", a.Body)
+	})
+	assert.Equal(t, 1, srv.Counts(mg).TokenErrors, "a refused request is counted as one")
+}
+
+// RFC 9110 §11.6.1, §15.5.2: a 401 MUST carry WWW-Authenticate. RFC 6749 §5.2: a client that
+// authenticated with the Authorization header gets 401 invalid_client, never 400.
+func TestUnauthorizedChallenge(t *testing.T) {
+	srv, c := newServer(t)
+	mg, mk, mv := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov
+	d := demoSetup(srv)
+	cases := []struct {
+		name      string
+		req       tokenReq
+		status    int
+		challenge string // "" : none
+		want      string
+	}{
+		{"moneygo body credentials", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.gid, "client_secret", "wrong", "scope", "api")},
+			401, `Basic realm="moneygo", charset="UTF-8"`, `{"error":"invalid_client","error_description":"Invalid client_id or client_secret"}`},
+		{"moneykit basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{d.kid, "wrong"}},
+			401, `Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`},
+		{"moneykit no credentials", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials")},
+			401, `Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`},
+		{"moov basic is 401", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{d.vid, "wrong"}},
+			401, `Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`},
+		{"moov form basic is 401", tokenReq{p: mv, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{d.vid, "wrong"}},
+			401, `Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`},
+		{"moov body credentials stay 400", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.vid, "client_secret", "wrong")},
+			400, "", `{"error":"invalid_client"}`},
+		{"mobifinance", mobiReq(d.fid, "wrong", d.code, mockserver.DemoRedirectURI),
+			401, `Basic realm="mobifinance", charset="UTF-8"`, `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`},
+		{"mobifinance right secret", mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), 200, "", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := send(t, c, srv, tc.req, true)
+			require.Equal(t, tc.status, a.Status, "%s", a.Body)
+			assert.Equal(t, tc.challenge, a.Header.Get("WWW-Authenticate"))
+			if tc.want != "" {
+				assert.JSONEq(t, tc.want, string(a.Body))
+			}
+		})
+	}
+	t.Run("an injected 401 gets the challenge too", func(t *testing.T) {
+		srv.InjectFault(mv, mockserver.Fault{Status: 401, Times: 1})
+		a := sendRaw(t, c, srv, validReq(t, srv, mv))
+		require.Equal(t, 401, a.Status)
+		assert.Equal(t, `Basic realm="moov", charset="UTF-8"`, a.Header.Get("WWW-Authenticate"))
+	})
+}
+
+// Moov mirrors a form request with a form answer, but a client whose Accept prefers JSON gets
+// JSON (RFC 9110 §12.5.1): generic clients post a form and read only JSON, and the spec
+// allows either answer.
+func TestMoovAnswerFollowsAccept(t *testing.T) {
+	srv, c := newServer(t)
+	vid, vsec := demo(mockserver.Moov)
+	for _, tc := range []struct {
+		accept string
+		want   string
+	}{
+		{"", ctForm},
+		{"*/*", ctForm},
+		{"application/json", ctJSON},
+		{"application/json, */*;q=0.1", ctJSON},
+		{"application/*", ctForm},
+		{"application/x-www-form-urlencoded", ctForm},
+		{"application/json;q=0.5, application/x-www-form-urlencoded", ctForm},
+		{"application/x-www-form-urlencoded;q=0.2, application/json;q=0.9", ctJSON},
+		{"application/json;q=0", ctForm},
+		{"text/html", ctForm},
+	} {
+		t.Run(tc.accept, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, srv.TokenURL(mockserver.Moov), strings.NewReader(form("grant_type", "client_credentials")))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", ctForm)
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			req.SetBasicAuth(vid, vsec)
+			resp, err := c.Do(req)
+			require.NoError(t, err)
+			a := readAnswer(t, resp)
+			validateAnswer(t, tokenReq{p: mockserver.Moov, contentType: ctForm, body: form("grant_type", "client_credentials")}, a, true)
+			require.Equal(t, 200, a.Status, "%s", a.Body)
+			require.Equal(t, tc.want, a.Header.Get("Content-Type"))
+			tok := ""
+			if tc.want == ctJSON {
+				tok = a.str(t, "access_token")
+				assert.Equal(t, "opaque", a.str(t, "token_type"))
+			} else {
+				v, err := url.ParseQuery(string(a.Body))
+				require.NoError(t, err)
+				tok = v.Get("access_token")
+			}
+			st, _, _ := callProtected(t, c, srv.ProtectedURL(), "Bearer "+tok)
+			assert.Equal(t, 200, st)
+		})
+	}
+	t.Run("a JSON request is answered in JSON whatever Accept says", func(t *testing.T) {
+		req, err := http.NewRequest(http.MethodPost, srv.TokenURL(mockserver.Moov), strings.NewReader(`{"grant_type":"client_credentials"}`))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", ctJSON)
+		req.Header.Set("Accept", ctForm)
+		req.SetBasicAuth(vid, vsec)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		a := readAnswer(t, resp)
+		require.Equal(t, 200, a.Status, "%s", a.Body)
+		assert.Equal(t, ctJSON, a.Header.Get("Content-Type"))
+	})
+}
+
+// RFC 9110 §15.5.14: a body larger than the server takes is 413 Content Too Large, with the
+// provider's error body; the request is counted as refused.
+func TestOversizedRequestBody(t *testing.T) {
+	srv, c := newServer(t)
+	huge := strings.Repeat("a", 64<<10+1)
+	want := map[mockserver.Provider]string{
+		mockserver.MoneyGo:     `{"error":"invalid_request","error_description":"request body larger than 65536 bytes"}`,
+		mockserver.MoneyKit:    `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"request body larger than 65536 bytes"}`,
+		mockserver.Moov:        `{"error":"invalid_request"}`,
+		mockserver.MobiFinance: `{"error":"invalid_request","error_description":"request body larger than 65536 bytes"}`,
+	}
+	for _, p := range mockserver.Providers() {
+		t.Run(string(p), func(t *testing.T) {
+			ct, body := ctForm, "grant_type=client_credentials&scope="+huge
+			if p == mockserver.MoneyGo {
+				ct, body = ctJSON, `{"grant_type":"client_credentials","scope":"`+huge+`"}`
+			}
+			a := send(t, c, srv, tokenReq{p: p, contentType: ct, body: body}, true)
+			require.Equal(t, http.StatusRequestEntityTooLarge, a.Status, "%.200s", a.Body)
+			assert.Equal(t, ctJSON, a.Header.Get("Content-Type"))
+			assert.JSONEq(t, want[p], string(a.Body))
+			n := srv.Counts(p)
+			assert.Equal(t, 1, n.TokenRequests)
+			assert.Equal(t, 1, n.TokenErrors)
+		})
+	}
+}
+
+func readAnswer(t *testing.T, resp *http.Response) answer {
+	t.Helper()
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, err := io.Copy(&b, resp.Body)
+	require.NoError(t, err)
+	return answer{Status: resp.StatusCode, Header: resp.Header, Body: []byte(b.String())}
+}
