@@ -24,6 +24,7 @@ import (
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
 	"github.com/paytoken/paytoken/internal/redistest"
+	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/moov"
 )
 
@@ -157,18 +158,12 @@ func (f *fleet) wait(t *testing.T) {
 	}
 }
 
-func fleetShort(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fleet test: starts 8 processes and runs for several seconds; skipped with -short")
-	}
-}
-
 // TestFleetRefresh: 8 processes × 100 goroutines share one token. Startup
 // costs one upstream request, and when the token reaches its refresh point
 // exactly one more request is made across the whole fleet; every caller
 // gets a valid token throughout.
 func TestFleetRefresh(t *testing.T) {
-	fleetShort(t)
+	testenv.Long(t) // 8 processes for several seconds
 	srv := redistest.Start(t)
 	const lifetime = 6 * time.Second
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
@@ -204,7 +199,7 @@ func TestFleetRefresh(t *testing.T) {
 	rdb := srv.Client(t)
 	keys, err := rdb.Keys(context.Background(), "*").Result()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"paytoken:" + auth.StoreKey("moov", "client-1", "/accounts.read")}, keys)
+	assert.Equal(t, []string{"paytoken:{" + auth.StoreKey("moov", "client-1", "/accounts.read") + "}"}, keys)
 }
 
 // TestFleetRedisOutage: Redis dies before the refresh point. Every process
@@ -212,7 +207,7 @@ func TestFleetRefresh(t *testing.T) {
 // timeout), callers keep getting valid tokens, and once a new Redis is up
 // the fleet is back to one request per refresh.
 func TestFleetRedisOutage(t *testing.T) {
-	fleetShort(t)
+	testenv.Long(t) // 8 processes for several seconds
 	srv := redistest.Start(t)
 	const lifetime = 8 * time.Second
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)

@@ -66,29 +66,34 @@ func TestLockContention(t *testing.T) {
 	}
 }
 
+// A holder that loses its lock (Redis lost it in a failover, or it lapsed
+// while Redis was unreachable) and whose place another process took: its
+// renewal must not extend the other's lock, and its late unlock must not
+// drop it.
 func TestUnlockLeavesAnotherHoldersLock(t *testing.T) {
-	e := newEnv(t)
+	e, a, b := twoStores(t)
 	ctx := context.Background()
-	a := e.store(t, redisstore.Plaintext())
-	b := e.store(t, redisstore.Plaintext())
 
-	unlockA, err := a.Lock(ctx, "k", 100*time.Millisecond)
+	unlockA, err := a.Lock(ctx, "k", 90*time.Millisecond)
 	require.NoError(t, err)
 	pttl, err := e.rdb.PTTL(ctx, a.LockKey("k")).Result()
 	require.NoError(t, err)
-	assert.InDelta(t, 100, pttl.Milliseconds(), 20, "lock TTL in ms (PX)")
+	assert.InDelta(t, 90, pttl.Milliseconds(), 20, "lease in ms (PX)")
 
 	_, err = b.Lock(ctx, "k", time.Minute)
 	require.ErrorIs(t, err, auth.ErrLockHeld)
 
-	// A's lock expires while A still works; B takes it.
-	var unlockB func()
-	require.Eventually(t, func() bool {
-		unlockB, err = b.Lock(ctx, "k", time.Minute)
-		return err == nil
-	}, 2*time.Second, 10*time.Millisecond)
+	// Redis forgets A's lock; B takes it with a long lease.
+	require.NoError(t, e.rdb.Del(ctx, a.LockKey("k")).Err())
+	unlockB, err := b.Lock(ctx, "k", time.Minute)
+	require.NoError(t, err)
 	bValue, err := e.rdb.Get(ctx, a.LockKey("k")).Result()
 	require.NoError(t, err)
+
+	time.Sleep(150 * time.Millisecond) // A's renewal ran (every 30ms) and found the lock not its own
+	pttl, err = e.rdb.PTTL(ctx, a.LockKey("k")).Result()
+	require.NoError(t, err)
+	assert.Greater(t, pttl, 50*time.Second, "A's renewal left B's lease alone")
 
 	// A finishes late and unlocks: B's lock must survive.
 	unlockA()
@@ -112,6 +117,66 @@ func TestUnlockLeavesAnotherHoldersLock(t *testing.T) {
 	_, err = b.Lock(ctx, "k", time.Minute)
 	require.ErrorIs(t, err, auth.ErrLockHeld)
 	unlockA2()
+}
+
+// The holder renews its lease while it holds the lock: a fetch may outlast
+// many leases without another process taking over.
+func TestLeaseRenewedWhileHeld(t *testing.T) {
+	e, a, b := twoStores(t)
+	ctx := context.Background()
+	unlock, err := a.Lock(ctx, "k", 60*time.Millisecond)
+	require.NoError(t, err)
+	for range 10 { // 10 × 30ms = 5 leases
+		time.Sleep(30 * time.Millisecond)
+		_, err := b.Lock(ctx, "k", time.Minute)
+		require.ErrorIs(t, err, auth.ErrLockHeld, "renewed lease still held")
+		pttl, err := e.rdb.PTTL(ctx, a.LockKey("k")).Result()
+		require.NoError(t, err)
+		require.LessOrEqual(t, pttl, 60*time.Millisecond, "renewed to one lease, no more")
+	}
+	unlock()
+	n, err := e.rdb.Exists(ctx, a.LockKey("k")).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n, "released at unlock")
+}
+
+// A holder that stops renewing (here: its context ended, as when its fetch
+// ran out of time; in the crash test: the process died) leaves a lock that
+// lapses within one lease, without unlock.
+func TestLeaseLapsesWhenRenewalStops(t *testing.T) {
+	_, a, b := twoStores(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	unlock, err := a.Lock(ctx, "k", 80*time.Millisecond)
+	require.NoError(t, err)
+	defer unlock()
+	time.Sleep(100 * time.Millisecond) // renewed at least once
+	cancel()
+	stopped := time.Now()
+	var unlockB func()
+	require.Eventually(t, func() bool {
+		unlockB, err = b.Lock(context.Background(), "k", time.Minute)
+		return err == nil
+	}, 2*time.Second, 5*time.Millisecond)
+	defer unlockB()
+	assert.Less(t, time.Since(stopped), 80*time.Millisecond+50*time.Millisecond, "lapsed within one lease (plus polling)")
+}
+
+// Renewal survives a Redis that is briefly unreachable: a renewal that
+// fails is tried again at the next third of the lease.
+func TestLeaseRenewalRetriesAfterFailure(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := e.store(t, redisstore.Plaintext(), redisstore.WithTimeout(30*time.Millisecond))
+	unlock, err := a.Lock(ctx, "k", 300*time.Millisecond)
+	require.NoError(t, err)
+	defer unlock()
+	e.srv.Pause() // the renewal at 100ms times out
+	time.Sleep(150 * time.Millisecond)
+	e.srv.Resume()
+	time.Sleep(200 * time.Millisecond) // past the first lease: only a renewal after the pause keeps it
+	v, err := e.rdb.Exists(ctx, a.LockKey("k")).Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, v, "the lease was renewed once Redis answered again")
 }
 
 func TestLockAndTokenKeysAreSeparate(t *testing.T) {
@@ -142,4 +207,10 @@ func TestUnlockAfterContextCancelled(t *testing.T) {
 	n, err := e.rdb.Exists(context.Background(), s.LockKey("k")).Result()
 	require.NoError(t, err)
 	assert.Zero(t, n, "unlock works after the caller's context is gone")
+}
+
+// twoStores are two Stores on one Redis, as two processes have.
+func twoStores(t *testing.T) (e *env, a, b *redisstore.Store) {
+	e = newEnv(t)
+	return e, e.store(t, redisstore.Plaintext()), e.store(t, redisstore.Plaintext())
 }

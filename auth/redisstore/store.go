@@ -6,7 +6,7 @@
 // A *Store implements [auth.Store] and [auth.Locker]; pass it to a Source
 // with auth.WithStore:
 //
-//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 //	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key)) // key: 32 bytes
 //	if err != nil { ... }
 //	src := cfg.TokenSource(auth.WithStore(store, ""))
@@ -28,12 +28,29 @@
 //
 // # Layout
 //
-// A token saved under key k lives at <prefix>k (default prefix "paytoken:"),
-// with a TTL that ends at the token's expiry; a token without an expiry
-// (MobiFinance documents its tokens as permanent) has no TTL. Locks live at
-// <prefix>lock:k, so keys passed to Load and Save may not begin with "lock:".
-// Keys never need to contain a secret: auth builds them from the provider,
-// the client id and the scopes.
+// A token saved under key k lives at <prefix>{k} (default prefix
+// "paytoken:"), with a TTL that ends at the token's expiry; a token without
+// an expiry (MobiFinance documents its tokens as permanent) has no TTL. Its
+// fetch lock lives at <prefix>{k}:lock. The braces are a Redis Cluster hash
+// tag: a token and its lock always hash to the same slot, so they live on
+// one master and fail over together. A prefix may therefore not contain
+// braces itself (New refuses one that does), and keys passed to Load and
+// Save may not begin with "lock:" (reserved by the earlier layout).
+//
+// Earlier versions of this package kept tokens at <prefix>k and locks at
+// <prefix>lock:k. Load still reads a token from there when the new key holds
+// none, so stored tokens (MobiFinance user tokens above all) survive the
+// upgrade; Save writes only the new key, and Delete removes both. During a
+// rolling upgrade, processes of the two versions do not share a lock or a
+// freshly fetched token: each version fetches once per refresh until the
+// old processes are gone.
+//
+// # The fetch lock
+//
+// The lock auth takes around a fetch is a lease (5 s) with a random owner
+// token, renewed every third of the lease while the fetch runs and released
+// with a compare-and-delete; see [Store.Lock]. A holder that dies, hangs or
+// loses Redis leaves a lock that lapses within one lease.
 //
 // # Timeouts
 //
@@ -41,9 +58,28 @@
 // caller's context, so a Redis outage turns into a prompt error, which auth
 // answers with a direct fetch. go-redis applies a context's deadline to
 // socket reads and writes only when the client's ContextTimeoutEnabled
-// option is set; set it (or keep ReadTimeout/WriteTimeout short): without
-// it, a Redis that hangs costs each operation seconds (5 s with go-redis's
-// defaults), not the Store's timeout.
+// option is set; without it a Redis that hangs costs each operation the
+// client's ReadTimeout (3 s by default) times its retries, not the Store's
+// timeout. New therefore turns ContextTimeoutEnabled on in the options of a
+// *redis.Client (plain or from redis.NewFailoverClient), *redis.ClusterClient
+// or *redis.Ring it is given when it is off. Call New before the client is
+// in use by other goroutines, or set the option yourself (then New writes
+// nothing). A ClusterClient copies the option into each node's client when
+// it first connects to that node, so nodes it connected to before New keep
+// their setting.
+//
+// # Redis Cluster and Sentinel
+//
+// Any redis.UniversalClient works without further settings: redis.NewClient,
+// redis.NewFailoverClient (Sentinel), redis.NewClusterClient and
+// redis.NewUniversalClient. A ClusterClient reloads its slot map only every
+// ClusterStateReloadInterval (60 s by default) or on MOVED/READONLY answers,
+// so after a master dies it would keep sending that master's slots to the
+// dead address; the Store calls ClusterClient.ReloadState after every failed
+// operation (connection errors, CLUSTERDOWN, TRYAGAIN, timeouts), so a
+// failed-over slot is found again as soon as the cluster has promoted a
+// replica. A failover client needs nothing: it asks Sentinel for the master
+// on every new connection and drops a connection that answers READONLY.
 package redisstore
 
 import (
@@ -71,8 +107,12 @@ const DefaultTimeout = 500 * time.Millisecond
 // KeySize is the length of an encryption key: AES-256.
 const KeySize = 32
 
-// lockNamespace separates lock keys from token keys under the prefix.
+// lockNamespace is the reserved start of keys: the earlier layout kept locks
+// at <prefix>lock:k, next to tokens at <prefix>k.
 const lockNamespace = "lock:"
+
+// lockSuffix follows a token's Redis key to make its lock's key.
+const lockSuffix = ":lock"
 
 // ErrCorrupt is returned (wrapped, with the reason) by Load when an entry
 // cannot be turned back into a token: it was sealed with a key this Store
@@ -173,6 +213,9 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		errs = append(errs, errors.New("client is nil"))
 	}
+	if strings.ContainsAny(o.prefix, "{}") {
+		errs = append(errs, fmt.Errorf("WithPrefix: %q contains a brace; the Store adds its own {…} hash tag so a token and its lock share a Redis Cluster slot", o.prefix))
+	}
 	if o.timeout < 0 {
 		errs = append(errs, fmt.Errorf("WithTimeout: %s is negative", o.timeout))
 	}
@@ -217,6 +260,7 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("redisstore.New: %w", errors.Join(errs...))
 	}
+	enableContextTimeouts(client)
 	return s, nil
 }
 
@@ -243,11 +287,58 @@ func newSealKey(key []byte) (*sealKey, error) {
 // Encrypted reports whether the Store seals its entries.
 func (s *Store) Encrypted() bool { return s.sealer != nil }
 
-// RedisKey returns the Redis key a token saved under key lives at.
-func (s *Store) RedisKey(key string) string { return s.prefix + key }
+// RedisKey returns the Redis key a token saved under key lives at:
+// <prefix>{key}.
+func (s *Store) RedisKey(key string) string { return s.prefix + "{" + key + "}" }
 
-// LockKey returns the Redis key of the lock named key.
-func (s *Store) LockKey(key string) string { return s.prefix + lockNamespace + key }
+// LockKey returns the Redis key of the lock named key: <prefix>{key}:lock,
+// in the same Cluster slot as RedisKey(key).
+func (s *Store) LockKey(key string) string { return s.RedisKey(key) + lockSuffix }
+
+// legacyKey is where versions before the hash-tagged layout kept the token.
+func (s *Store) legacyKey(key string) string { return s.prefix + key }
+
+// enableContextTimeouts turns on ContextTimeoutEnabled in the options of
+// the go-redis clients that have it (see the package doc), writing only
+// when it is off.
+func enableContextTimeouts(c redis.UniversalClient) {
+	switch c := c.(type) {
+	case *redis.Client:
+		if o := c.Options(); !o.ContextTimeoutEnabled {
+			o.ContextTimeoutEnabled = true
+		}
+	case *redis.ClusterClient:
+		if o := c.Options(); !o.ContextTimeoutEnabled {
+			o.ContextTimeoutEnabled = true
+		}
+	case *redis.Ring:
+		if o := c.Options(); !o.ContextTimeoutEnabled {
+			o.ContextTimeoutEnabled = true
+		}
+	}
+}
+
+// noteError is told of every failed Redis operation. A ClusterClient's slot
+// map may be stale (the slot's master died and a replica took over, or the
+// slot moved): ask it to reload. ReloadState is asynchronous and coalesced
+// by go-redis (at most one reload at a time, 200 ms apart), so a burst of
+// failures costs a few CLUSTER SLOTS calls, not one per failure.
+func (s *Store) noteError(err error) {
+	if err == nil || errors.Is(err, redis.Nil) {
+		return
+	}
+	if c, ok := s.rdb.(*redis.ClusterClient); ok {
+		c.ReloadState(context.Background())
+	}
+}
+
+// timeoutOr is the Store's timeout, or d when it has none.
+func (s *Store) timeoutOr(d time.Duration) time.Duration {
+	if s.timeout > 0 {
+		return s.timeout
+	}
+	return d
+}
 
 func (s *Store) checkKey(op, key string) error {
 	switch {
@@ -274,14 +365,20 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 	if err := s.checkKey("load", key); err != nil {
 		return nil, err
 	}
-	rk := s.RedisKey(key)
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
+	rk := s.RedisKey(key)
 	b, err := s.rdb.Get(ctx, rk).Bytes()
+	if errors.Is(err, redis.Nil) {
+		// Not in the current layout: perhaps saved by an earlier version.
+		rk = s.legacyKey(key)
+		b, err = s.rdb.Get(ctx, rk).Bytes()
+	}
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
+		s.noteError(err)
 		return nil, fmt.Errorf("redisstore: load %q: %w", rk, err)
 	}
 	tok, err := s.decode(rk, b)
@@ -301,7 +398,7 @@ func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 		return err
 	}
 	if tok == nil {
-		return s.del(ctx, "save (nil token)", s.RedisKey(key))
+		return s.del(ctx, "save (nil token)", key)
 	}
 	if tok.AccessToken == "" {
 		return errors.New("redisstore: save: token has no access token")
@@ -311,7 +408,7 @@ func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 	if !tok.Expiry.IsZero() {
 		ttl = time.Until(tok.Expiry).Truncate(time.Millisecond)
 		if ttl <= 0 {
-			return s.del(ctx, "save (expired token)", rk)
+			return s.del(ctx, "save (expired token)", key)
 		}
 	}
 	b, err := s.encode(rk, tok)
@@ -321,25 +418,32 @@ func (s *Store) Save(ctx context.Context, key string, tok *oauth2.Token) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
 	if err := s.rdb.Set(ctx, rk, b, ttl).Err(); err != nil {
+		s.noteError(err)
 		return fmt.Errorf("redisstore: save %q: %w", rk, err)
 	}
 	return nil
 }
 
-// Delete removes the token saved under key, if any: after a user revokes
+// Delete removes the token saved under key (in both layouts), if any: after a user revokes
 // access, for instance, or logs out.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.checkKey("delete", key); err != nil {
 		return err
 	}
-	return s.del(ctx, "delete", s.RedisKey(key))
+	return s.del(ctx, "delete", key)
 }
 
-func (s *Store) del(ctx context.Context, op, rk string) error {
+// del deletes the token saved under key, in the current layout and the
+// earlier one (which Load still reads).
+func (s *Store) del(ctx context.Context, op, key string) error {
 	ctx, cancel := s.bound(ctx)
 	defer cancel()
-	if err := s.rdb.Del(ctx, rk).Err(); err != nil {
-		return fmt.Errorf("redisstore: %s %q: %w", op, rk, err)
+	for _, rk := range []string{s.RedisKey(key), s.legacyKey(key)} {
+		// One DEL per key: in a Cluster the two live in different slots.
+		if err := s.rdb.Del(ctx, rk).Err(); err != nil {
+			s.noteError(err)
+			return fmt.Errorf("redisstore: %s %q: %w", op, rk, err)
+		}
 	}
 	return nil
 }

@@ -38,6 +38,7 @@ func TestNewRejectsMisuse(t *testing.T) {
 		{"bad previous key", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.WithPreviousKeys(newKey(t), key[:5])}, []string{"WithPreviousKeys: key 1", "5 bytes"}},
 		{"previous repeats current", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.WithPreviousKeys(key)}, []string{"WithPreviousKeys: key 0 repeats"}},
 		{"previous with plaintext", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithPreviousKeys(key)}, []string{"WithPreviousKeys given with Plaintext"}},
+		{"brace in prefix", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithPrefix("app{1}:")}, []string{"WithPrefix", "brace", "hash tag"}},
 		{"negative timeout", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithTimeout(-time.Second)}, []string{"WithTimeout"}},
 	}
 	for _, tc := range cases {
@@ -58,8 +59,8 @@ func TestNewRejectsMisuse(t *testing.T) {
 	s, err = redisstore.New(rdb, redisstore.Plaintext(), nil)
 	require.NoError(t, err)
 	assert.False(t, s.Encrypted())
-	assert.Equal(t, "paytoken:moov:id", s.RedisKey("moov:id"))
-	assert.Equal(t, "paytoken:lock:moov:id", s.LockKey("moov:id"))
+	assert.Equal(t, "paytoken:{moov:id}", s.RedisKey("moov:id"))
+	assert.Equal(t, "paytoken:{moov:id}:lock", s.LockKey("moov:id"), "same {…} hash tag: same Cluster slot")
 }
 
 func TestNewCopiesKey(t *testing.T) {
@@ -252,7 +253,7 @@ func TestSaveAndKeyArguments(t *testing.T) {
 	_, err = s.Lock(ctx, "", time.Second)
 	require.ErrorContains(t, err, "empty key")
 	_, err = s.Lock(ctx, "k", 0)
-	require.ErrorContains(t, err, "ttl")
+	require.ErrorContains(t, err, "lease 0s is below 3ms")
 }
 
 func TestPrefix(t *testing.T) {
@@ -264,14 +265,14 @@ func TestPrefix(t *testing.T) {
 	require.NoError(t, a.Save(ctx, "moneykit:id", tok))
 	keys, err := e.rdb.Keys(ctx, "*").Result()
 	require.NoError(t, err)
-	assert.Equal(t, []string{"svc-a:moneykit:id"}, keys)
+	assert.Equal(t, []string{"svc-a:{moneykit:id}"}, keys)
 	got, err := b.Load(ctx, "moneykit:id")
 	require.NoError(t, err)
 	assert.Nil(t, got, "another prefix is another namespace")
 
 	d := e.store(t, redisstore.Plaintext())
 	require.NoError(t, d.Save(ctx, "k", tok))
-	n, err := e.rdb.Exists(ctx, "paytoken:k").Result()
+	n, err := e.rdb.Exists(ctx, "paytoken:{k}").Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n, "default prefix is paytoken:")
 }
@@ -311,7 +312,7 @@ func TestWrongKey(t *testing.T) {
 	require.Nil(t, got)
 	require.ErrorIs(t, err, redisstore.ErrCorrupt)
 	assert.Contains(t, err.Error(), "does not hold")
-	assert.Contains(t, err.Error(), `"paytoken:k"`)
+	assert.Contains(t, err.Error(), `"paytoken:{k}"`)
 	requireNoLeak(t, err.Error(), tok)
 
 	// Saving with the right key over it makes it readable again.
@@ -462,5 +463,5 @@ func TestErrorsAreNotCorruptWhenRedisFails(t *testing.T) {
 	_, err = s.Load(context.Background(), "k")
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, redisstore.ErrCorrupt))
-	assert.Contains(t, err.Error(), `redisstore: load "paytoken:k"`)
+	assert.Contains(t, err.Error(), `redisstore: load "paytoken:{k}"`)
 }

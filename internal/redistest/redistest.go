@@ -38,6 +38,9 @@ type Server struct {
 
 	tb   testing.TB
 	path string
+	// args returns the command line for a server on port (nil: plain
+	// redis-server, see defaultArgs).
+	args func(port int) []string
 
 	mu   sync.Mutex
 	proc *proc
@@ -69,8 +72,20 @@ func Require(tb testing.TB) string {
 // answers PING. The process is killed when the test (or benchmark) ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	return start(tb, nil)
+}
+
+// StartArgs is Start with extra redis-server arguments after the defaults
+// (later arguments win): "--replicaof", "127.0.0.1 6379", for instance.
+func StartArgs(tb testing.TB, extra ...string) *Server {
+	tb.Helper()
+	return start(tb, func(port int) []string { return append(defaultArgs(port), extra...) })
+}
+
+func start(tb testing.TB, args func(port int) []string) *Server {
+	tb.Helper()
 	path := Require(tb)
-	s := &Server{tb: tb, path: path}
+	s := &Server{tb: tb, path: path, args: args}
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
 		port, err := freePort()
@@ -168,9 +183,10 @@ func ClientOptions(addr string) *redis.Options {
 	}
 }
 
-func (s *Server) start() error {
-	args := []string{
-		"--port", strconv.Itoa(s.Port),
+// defaultArgs are the arguments of a plain, throwaway server on port.
+func defaultArgs(port int) []string {
+	return []string{
+		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
 		"--save", "",
 		"--appendonly", "no",
@@ -178,6 +194,13 @@ func (s *Server) start() error {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 		"--dir", os.TempDir(),
+	}
+}
+
+func (s *Server) start() error {
+	args := defaultArgs(s.Port)
+	if s.args != nil {
+		args = s.args(s.Port)
 	}
 	cmd := exec.Command(s.path, args...)
 	logs := &syncBuffer{}
