@@ -43,18 +43,19 @@
 // the message never quotes the body, and a server that echoes the
 // credentials a request carried (in its error body, a header, a malformed
 // answer) finds them replaced with "[redacted]" in the *Error's fields and
-// Body and in the message of a failed request (see Endpoint.Send; values
-// shorter than MinSensitiveLen are left alone).
+// Body and in the message of a failed request (values shorter than four
+// bytes are left alone).
 //
-// # For provider packages
+// # A provider of your own
 //
-// A provider package builds its Fetcher from Endpoint.ReadResponse (or
-// Endpoint.Send, given the request's RequestSecrets and any code or refresh
-// token it sends), TokenClient or TokenHTTPClient, BasicAuth and CheckURL;
-// Config.Token is Retry(ctx, DefaultRetryPolicy, fetch); Config.TokenSource
-// is NewSource(fetch, WithDefaultStoreKey(StoreKey(provider, id, scopes...)),
-// userOpts...); Config.Client is NewClient(src, hc). A Fetcher that renews
-// with a refresh token finds the token it replaces with PreviousToken(ctx).
-// A Source over a stored token and a Fetcher that cannot make a new one
-// (MobiFinance) is NewSource(failingFetch, WithInitialToken(tok), ...).
+// The provider packages are built on this package's public API alone, and
+// so can a fifth one be: a Fetcher that makes one token request and
+// returns an *Error (its exported fields are enough; errors.Is classifies
+// it by Code and StatusCode) when the provider answers without a token;
+// Config.Token is Retry(ctx, RetryPolicy{}, fetch); Config.TokenSource is
+// NewSource(fetch, opts...), with WithStore(store, StoreKey(provider, id,
+// scopes...)) to share tokens; Config.Client is NewClient(src, hc). A
+// Fetcher that renews with a refresh token finds the token it replaces with
+// PreviousToken(ctx). A grant whose request must never be sent twice (a
+// single-use authorization code) goes through RetryUnsent.
 package auth

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/paytoken/paytoken/internal/authhook"
 )
 
 // Sentinel errors. An *Error matches them with errors.Is according to its
@@ -31,8 +33,8 @@ var (
 	ErrInsecureURL = errors.New("insecure URL: credentials are only sent over https (plain http only to loopback)")
 )
 
-// MaxErrorBody is how much of a response body an Error keeps.
-const MaxErrorBody = 4 << 10
+// maxErrorBody is how much of a response body an Error keeps.
+const maxErrorBody = authhook.MaxErrorBody
 
 // Error is a failed token request: the provider answered, but not with a token.
 // Status, provider code and (a bounded copy of) the raw body are always kept,
@@ -45,23 +47,23 @@ type Error struct {
 	URI         string        // documentation_url where given
 	RetryAfter  time.Duration // from Retry-After or X-Retry-In; 0 when absent
 	RequestID   string        // X-Request-ID where given
-	Body        []byte        // at most MaxErrorBody bytes of the raw body
+	Body        []byte        // at most maxErrorBody bytes of the raw body
 
 	// Code, Description, URI, RequestID and Body are as the server sent
-	// them, except that Endpoint.Send and ReadResponse replace the
+	// them, except that endpoint.Send and ReadResponse replace the
 	// credentials the request carried with "[redacted]".
 
-	// kind is the sentinel this error matches; set by NewError, or derived
+	// kind is the sentinel this error matches; set by newError, or derived
 	// from Code and StatusCode when an Error is built by hand.
 	kind error
 }
 
-// NewError builds an Error from a token endpoint's non-success answer. code,
+// newError builds an Error from a token endpoint's non-success answer. code,
 // description and uri are what the provider's error body said (any may be
-// empty). The body is truncated to MaxErrorBody bytes and copied.
-func NewError(provider string, status int, header http.Header, body []byte, code, description, uri string) *Error {
-	if len(body) > MaxErrorBody {
-		body = body[:MaxErrorBody]
+// empty). The body is truncated to maxErrorBody bytes and copied.
+func newError(provider string, status int, header http.Header, body []byte, code, description, uri string) *Error {
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
 	}
 	e := &Error{
 		Provider:    provider,
@@ -72,7 +74,7 @@ func NewError(provider string, status int, header http.Header, body []byte, code
 		Body:        append([]byte(nil), body...),
 	}
 	if header != nil {
-		e.RetryAfter = ParseRetryAfter(header, time.Now())
+		e.RetryAfter = parseRetryAfter(header, time.Now())
 		e.RequestID = header.Get("X-Request-Id")
 	}
 	e.kind = classify(status, code)
@@ -120,7 +122,7 @@ func (e *Error) detail() string {
 }
 
 // requestFailure is the error of one token request made through an
-// Endpoint (an *Error, or a *sendError when no usable answer came): it
+// endpoint (an *Error, or a *sendError when no usable answer came): it
 // names its provider and can say what failed without naming it again, so
 // that Retry's summary after several attempts names the provider once:
 // "moov: token request failed after 3 attempts: HTTP 502 Bad Gateway".

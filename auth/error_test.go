@@ -56,7 +56,7 @@ func TestErrorMapping(t *testing.T) {
 		{400, "something_else", ErrInvalidRequest, false},
 	} {
 		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
-			e := NewError("p", tc.status, nil, nil, tc.code, "", "")
+			e := newError("p", tc.status, nil, nil, tc.code, "", "")
 			for _, s := range sentinels {
 				require.Equal(t, s == tc.want, errors.Is(e, s), "errors.Is(%v)", s)
 			}
@@ -109,7 +109,7 @@ func TestErrorTemporary(t *testing.T) {
 		{200, "", false},
 	} {
 		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
-			e := NewError("p", tc.status, nil, nil, tc.code, "", "")
+			e := newError("p", tc.status, nil, nil, tc.code, "", "")
 			require.Equal(t, tc.temporary, e.Temporary())
 			hand := &Error{StatusCode: tc.status, Code: tc.code}
 			require.Equal(t, tc.temporary, hand.Temporary(), "a hand-built Error")
@@ -124,7 +124,7 @@ func TestErrorTemporary(t *testing.T) {
 	// body's code says.
 	r := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"error":"temporarily_unavailable"}`))}
-	_, err := Endpoint{Provider: "p"}.ReadResponse(r)
+	_, err := endpoint{Provider: "p"}.ReadResponse(r)
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	require.ErrorIs(t, err, ErrMalformedResponse)
@@ -132,10 +132,10 @@ func TestErrorTemporary(t *testing.T) {
 }
 
 func TestNewError(t *testing.T) {
-	body := bytes.Repeat([]byte("x"), MaxErrorBody+100)
+	body := bytes.Repeat([]byte("x"), maxErrorBody+100)
 	h := http.Header{"Retry-After": {"3"}, "X-Request-Id": {"req-1"}}
-	e := NewError("moov", 429, h, body, "rate_limited", "slow\ndown", "https://docs")
-	require.Len(t, e.Body, MaxErrorBody)
+	e := newError("moov", 429, h, body, "rate_limited", "slow\ndown", "https://docs")
+	require.Len(t, e.Body, maxErrorBody)
 	body[0] = 'y'
 	require.Equal(t, byte('x'), e.Body[0], "the body is copied")
 	require.Equal(t, 3*time.Second, e.RetryAfter)
@@ -144,7 +144,7 @@ func TestNewError(t *testing.T) {
 	require.Equal(t, "moov: token request failed: HTTP 429 Too Many Requests: rate_limited: slow down (retry after 3s) [request id req-1]", e.Error())
 	require.NotContains(t, e.Error(), "xxxx", "the body is never in the message")
 
-	long := NewError("", 400, nil, nil, strings.Repeat("c", 150), strings.Repeat("d", 250), "")
+	long := newError("", 400, nil, nil, strings.Repeat("c", 150), strings.Repeat("d", 250), "")
 	require.Equal(t, "token request failed: HTTP 400 Bad Request: "+strings.Repeat("c", 100)+"…: "+strings.Repeat("d", 200)+"…", long.Error())
-	require.Equal(t, "token request failed: HTTP 999", NewError("", 999, nil, nil, "", "", "").Error())
+	require.Equal(t, "token request failed: HTTP 999", newError("", 999, nil, nil, "", "", "").Error())
 }

@@ -212,3 +212,8 @@ func (instantClock) Now() time.Time { return time.Now() }
 func (instantClock) AfterFunc(_ time.Duration, f func()) timer {
 	return time.AfterFunc(0, f)
 }
+
+// observerFunc adapts a function to an Observer.
+type observerFunc func(ctx context.Context, ev Event)
+
+func (f observerFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }

@@ -42,7 +42,7 @@ func TestAbandonedSourceWithRetryTimerIsCollected(t *testing.T) {
 		s := NewSource(func(context.Context) (*oauth2.Token, error) {
 			n++
 			if n > 1 {
-				return nil, NewError("p", 503, nil, nil, "", "", "")
+				return nil, newError("p", 503, nil, nil, "", "", "")
 			}
 			return &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(time.Hour)}, nil
 		}, WithRefreshWindow(time.Hour-100*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 1}))

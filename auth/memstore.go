@@ -16,18 +16,13 @@ import (
 // WithStore(sharedStore, "") and those with the same default key (same
 // provider, client and scopes) fetch once between them. It keeps the token
 // pointers it is given, which must not be modified afterwards (a Source
-// never modifies a token it has published). The zero value is not usable;
-// call NewMemoryStore.
+// never modifies a token it has published). The zero value is an empty
+// store, ready to use; a MemoryStore must not be copied after first use.
 type MemoryStore struct {
 	mu    sync.Mutex
 	toks  map[string]*oauth2.Token
 	locks map[string]uint64 // lock name → holder id
 	seq   uint64
-}
-
-// NewMemoryStore returns an empty MemoryStore.
-func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{toks: map[string]*oauth2.Token{}, locks: map[string]uint64{}}
 }
 
 // Load returns the token saved under key, or (nil, nil).
@@ -45,6 +40,9 @@ func (m *MemoryStore) Save(_ context.Context, key string, tok *oauth2.Token) err
 		delete(m.toks, key)
 		return nil
 	}
+	if m.toks == nil {
+		m.toks = map[string]*oauth2.Token{}
+	}
 	m.toks[key] = tok
 	return nil
 }
@@ -60,6 +58,9 @@ func (m *MemoryStore) Lock(_ context.Context, key string, _ time.Duration) (func
 	}
 	m.seq++
 	id := m.seq
+	if m.locks == nil {
+		m.locks = map[string]uint64{}
+	}
 	m.locks[key] = id
 	return func() {
 		m.mu.Lock()
@@ -71,7 +72,7 @@ func (m *MemoryStore) Lock(_ context.Context, key string, _ time.Duration) (func
 }
 
 // StoreKey builds the Store key provider packages pass to
-// WithDefaultStoreKey: provider, client id and the sorted, de-duplicated
+// withDefaultStoreKey: provider, client id and the sorted, de-duplicated
 // scopes — never a secret. Each part is escaped, so different inputs never
 // share a key: StoreKey("moov", "cid", "/b", "/a") ==
 // "v1:moov:cid:%2Fa+%2Fb".

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 var quickRetry = auth.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Microsecond, MaxBackoff: time.Microsecond}
@@ -27,7 +28,7 @@ var quickRetry = auth.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Microsecond, 
 // provider's Config.Token (then PrefixError) or under a Source; errors.As
 // and errors.Is still reach the last error.
 func TestRetryMessageNamesProviderOnce(t *testing.T) {
-	ep := auth.Endpoint{Provider: "moov"}
+	ep := providerkit.Endpoint{Provider: "moov"}
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
 	for _, tc := range []struct {
 		name  string
@@ -86,7 +87,7 @@ func TestRetryMessageNamesProviderOnce(t *testing.T) {
 			require.Error(t, err)
 			assert.Equal(t, tc.want, err.Error(), "Retry")
 			tc.check(t, err)
-			prefixed := auth.PrefixError("moov", err)
+			prefixed := providerkit.PrefixError("moov", err)
 			assert.Same(t, err, prefixed, "PrefixError leaves it as it is")
 
 			_, err = auth.NewSource(fetch, auth.WithRetry(quickRetry)).Token()

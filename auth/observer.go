@@ -128,12 +128,6 @@ func wantsCacheHits(o Observer) bool {
 	return o != nil && (!ok || h.CacheHits())
 }
 
-// ObserverFunc adapts a function to an Observer.
-type ObserverFunc func(ctx context.Context, ev Event)
-
-// Observe calls f(ctx, ev).
-func (f ObserverFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
-
 // emit reports ev to the observer and the logger, whichever are set.
 func (s *Source) emit(ctx context.Context, ev Event) {
 	ev.Provider = s.provider

@@ -19,7 +19,7 @@ func TestObserverEvents(t *testing.T) {
 	fetch := func(context.Context) (*oauth2.Token, error) {
 		n++
 		if n == 1 {
-			return nil, NewError("p", 503, nil, nil, "", "", "")
+			return nil, newError("p", 503, nil, nil, "", "", "")
 		}
 		return &oauth2.Token{AccessToken: "secret-access-token-value", Expiry: clk.Now().Add(time.Hour)}, nil
 	}
@@ -78,7 +78,7 @@ func TestLoggerRespectsLevel(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := NewSource(func(context.Context) (*oauth2.Token, error) {
-		return nil, NewError("p", http.StatusUnauthorized, nil, nil, "invalid_client", "", "")
+		return nil, newError("p", http.StatusUnauthorized, nil, nil, "invalid_client", "", "")
 	}, WithLogger(log))
 	_, err := s.Token()
 	require.ErrorIs(t, err, ErrInvalidClient)

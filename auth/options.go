@@ -29,12 +29,12 @@ type config struct {
 
 // Defaults of the refresh window and safety margin (see NewSource).
 const (
-	DefaultSafetyMargin     = 10 * time.Second
-	DefaultMinRefreshWindow = 10 * time.Second
-	DefaultMaxRefreshWindow = 5 * time.Minute
-	// DefaultFetchTimeout bounds one shared fetch, retries and Store
+	defaultSafetyMargin     = 10 * time.Second
+	defaultMinRefreshWindow = 10 * time.Second
+	defaultMaxRefreshWindow = 5 * time.Minute
+	// defaultFetchTimeout bounds one shared fetch, retries and Store
 	// round trips included, whoever waits for it.
-	DefaultFetchTimeout = time.Minute
+	defaultFetchTimeout = time.Minute
 )
 
 // WithRefreshWindow sets how long before its expiry a token turns stale and
@@ -53,28 +53,30 @@ func WithSafetyMargin(d time.Duration) Option {
 	return func(c *config) { c.margin, c.marginSet = max(d, 0), true }
 }
 
-// WithRetry sets the policy every fetch of the Source runs under (default
-// DefaultRetryPolicy).
+// WithRetry sets the policy every fetch of the Source runs under (default:
+// the zero RetryPolicy, 3 attempts).
 func WithRetry(p RetryPolicy) Option {
 	return func(c *config) { c.retry = p }
 }
 
 // WithStore makes the Source read tokens through store before fetching and
 // save what it fetches, under key. An empty key means the provider
-// package's default key (see WithDefaultStoreKey and StoreKey); with no key
-// at all the store is not used, and the logger says so. Without WithStore a
-// Source keeps its token in its own memory only; pass NewMemoryStore() to
+// package's default key, StoreKey(provider, client id, scopes...); with no
+// key at all (a Source of your own Fetcher given "") the store is not used,
+// and the logger says so. Without WithStore a Source keeps its token in its
+// own memory only; pass a new(MemoryStore) to
 // share tokens between Sources of one process, auth/redisstore to share
 // them across a fleet.
 func WithStore(store Store, key string) Option {
 	return func(c *config) { c.store, c.key, c.storeSet = store, key, true }
 }
 
-// WithDefaultStoreKey is for provider packages: the key WithStore(store, "")
+// withDefaultStoreKey is for provider packages (through internal/authhook):
+// the key WithStore(store, "")
 // uses, built with StoreKey from the provider, client id and scopes (never
 // the secret). Options apply in order; this one may come before or after
 // the user's WithStore.
-func WithDefaultStoreKey(key string) Option {
+func withDefaultStoreKey(key string) Option {
 	return func(c *config) { c.defaultKey = key }
 }
 
@@ -97,18 +99,19 @@ func WithProvider(name string) Option {
 	return func(c *config) { c.provider = name }
 }
 
-// WithInitialToken seeds the Source with tok, served (and refreshed ahead of
+// withInitialToken (lent to the provider packages through
+// internal/authhook) seeds the Source with tok, served (and refreshed ahead of
 // expiry, through the Fetcher) like a fetched one. A tok with a zero Expiry
 // never expires. MobiFinance's TokenSource(tok) uses it with a Fetcher that
 // fails with "a new authorization code is needed". tok is not modified; do
 // not modify it afterwards. A nil tok or one without an access token is
 // ignored.
-func WithInitialToken(tok *oauth2.Token) Option {
+func withInitialToken(tok *oauth2.Token) Option {
 	return func(c *config) { c.initial = tok }
 }
 
 // WithFetchTimeout bounds each shared fetch (retries and Store round trips
-// included), default DefaultFetchTimeout. The fetch runs detached from the
+// included), default one minute. The fetch runs detached from the
 // callers' contexts so that one caller giving up does not fail the others;
 // this is what stops it.
 func WithFetchTimeout(d time.Duration) Option {
@@ -121,9 +124,9 @@ func WithFetchTimeout(d time.Duration) Option {
 
 func newConfig(opts []Option) config {
 	c := config{
-		retry:        DefaultRetryPolicy,
-		margin:       DefaultSafetyMargin,
-		fetchTimeout: DefaultFetchTimeout,
+		retry:        defaultRetryPolicy,
+		margin:       defaultSafetyMargin,
+		fetchTimeout: defaultFetchTimeout,
 		clock:        realClock{},
 		rnd:          rand.Int64N,
 	}

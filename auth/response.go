@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/internal/authhook"
 )
 
-// MaxResponseBody is the most a token endpoint's answer may hold; a longer
+// maxResponseBody is the most a token endpoint's answer may hold; a longer
 // answer is never buffered whole.
-const MaxResponseBody = 1 << 20
+const maxResponseBody = authhook.MaxResponseBody
 
 // unixTimeThreshold: an expires_in above this (2020-01-01T00:00:00Z) is an
 // absolute Unix time, as in some of Moov's examples, not a lifetime.
@@ -28,46 +30,36 @@ const unixTimeThreshold = 1577836800
 // maxUnixTime is 9999-12-31T23:59:59Z; anything later overflows.
 const maxUnixTime = 253402300799
 
-// Endpoint describes how one provider's token endpoint answers, so one piece
+// endpoint describes how one provider's token endpoint answers, so one piece
 // of code can read all four.
-type Endpoint struct {
-	// Provider names the provider in errors ("moov").
-	Provider string
-	// DefaultLifetime applies when expires_in is absent or 0. Zero means
-	// the provider documents tokens as permanent: the token has no expiry.
-	DefaultLifetime time.Duration
-	// DecodeError reads the provider's documented error body. It returns
-	// ok=false when body is not in that shape; the generic OAuth2 shape
-	// ({error, error_description, error_uri}) is tried next.
-	DecodeError func(body []byte) (code, description, uri string, ok bool)
-}
+type endpoint authhook.Endpoint
 
 // ReadResponse turns a token endpoint's answer into a token or an *Error,
 // and closes its body. Any 2xx carrying a non-empty access_token is success
 // (MoneyKit answers 201); every other answer, a 2xx without a usable token
 // included, is an *Error that keeps the status, the provider's code and up
-// to MaxErrorBody bytes of the raw body. The body is read through a
-// MaxResponseBody limit.
+// to maxErrorBody bytes of the raw body. The body is read through a
+// maxResponseBody limit.
 //
-// sensitive are the credentials the request carried (see Endpoint.Send and
+// sensitive are the credentials the request carried (see endpoint.Send and
 // RequestSecrets): a server that echoes them finds each replaced with
 // "[redacted]" in the *Error's Code, Description, URI, RequestID and Body.
-func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oauth2.Token, error) {
+func (ep endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oauth2.Token, error) {
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBody+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
 		sc := newScrubber(sensitive)
-		e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
+		e := newError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
 		sc.scrubError(e, body)
 		return nil, &sendError{provider: ep.Provider, answer: e, err: sc.scrubCause(err)}
 	}
-	tooLong := len(body) > MaxResponseBody
+	tooLong := len(body) > maxResponseBody
 	status := resp.StatusCode
 
 	switch {
 	case status >= 200 && status <= 299:
 		if tooLong {
-			return nil, ep.malformed(resp, body, fmt.Sprintf("response body exceeds %d bytes", MaxResponseBody), sensitive)
+			return nil, ep.malformed(resp, body, fmt.Sprintf("response body exceeds %d bytes", maxResponseBody), sensitive)
 		}
 		tok, why := ep.decodeToken(resp.Header.Get("Content-Type"), body, time.Now(), sensitive)
 		if why != "" {
@@ -77,7 +69,7 @@ func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 		}
 		return tok, nil
 	case status >= 300 && status <= 399:
-		e := NewError(ep.Provider, status, resp.Header, body, "", "", "")
+		e := newError(ep.Provider, status, resp.Header, body, "", "", "")
 		e.Description = "redirect not followed: token requests never follow redirects"
 		if loc, err := url.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" {
 			e.Description += " (to " + loc.Scheme + "://" + loc.Host + ")"
@@ -86,13 +78,13 @@ func (ep Endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 		return nil, e
 	}
 	code, desc, uri := ep.decodeErrorBody(body)
-	e := NewError(ep.Provider, status, resp.Header, body, code, desc, uri)
+	e := newError(ep.Provider, status, resp.Header, body, code, desc, uri)
 	newScrubber(sensitive).scrubError(e, body)
 	return nil, e
 }
 
-func (ep Endpoint) malformed(resp *http.Response, body []byte, why string, sensitive []string) *Error {
-	e := NewError(ep.Provider, resp.StatusCode, resp.Header, body, "", why, "")
+func (ep endpoint) malformed(resp *http.Response, body []byte, why string, sensitive []string) *Error {
+	e := newError(ep.Provider, resp.StatusCode, resp.Header, body, "", why, "")
 	e.kind = ErrMalformedResponse
 	newScrubber(sensitive).scrubError(e, body)
 	return e
@@ -137,7 +129,7 @@ func tokenValues(body []byte) []string {
 	return vals
 }
 
-func (ep Endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
+func (ep endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
 	if ep.DecodeError != nil {
 		if code, desc, uri, ok := ep.DecodeError(body); ok {
 			return code, desc, uri
@@ -159,7 +151,7 @@ func (ep Endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
 // reason that quotes the body has sensitive values scrubbed before the
 // quote is cut short (scrubbing after the cut would miss a value cut in
 // half); the scrubbing happens only on the way to a reason.
-func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time, sensitive []string) (*oauth2.Token, string) {
+func (ep endpoint) decodeToken(contentType string, body []byte, now time.Time, sensitive []string) (*oauth2.Token, string) {
 	raw := map[string]any{}
 	mediaType, _, _ := mime.ParseMediaType(contentType)
 	if mediaType == "application/x-www-form-urlencoded" || mediaType == "text/plain" && !looksLikeJSON(body) {
@@ -201,10 +193,10 @@ func (ep Endpoint) decodeToken(contentType string, body []byte, now time.Time, s
 		}
 	}
 
-	expiry, why := ParseExpiresIn(raw["expires_in"], now, ep.DefaultLifetime)
+	expiry, why := parseExpiresIn(raw["expires_in"], now, ep.DefaultLifetime)
 	if why != "" {
 		if s, ok := raw["expires_in"].(string); ok && len(sensitive) > 0 {
-			_, why = ParseExpiresIn(newScrubber(sensitive).clean(s), now, ep.DefaultLifetime)
+			_, why = parseExpiresIn(newScrubber(sensitive).clean(s), now, ep.DefaultLifetime)
 		}
 		return nil, why
 	}
@@ -227,7 +219,7 @@ func lifetimeSeconds(expiry, now time.Time) int64 {
 	return int64(expiry.Sub(now) / time.Second)
 }
 
-// ParseExpiresIn turns an expires_in value, as decoded from JSON (with
+// parseExpiresIn turns an expires_in value, as decoded from JSON (with
 // UseNumber) or form data, into an expiry time:
 //   - a number or a numeric string of seconds: now + that many seconds;
 //   - above 1577836800: an absolute Unix time (some Moov examples);
@@ -237,7 +229,7 @@ func lifetimeSeconds(expiry, now time.Time) int64 {
 //     already past: a non-empty reason, and no time.
 //
 // Fractions of a second are dropped.
-func ParseExpiresIn(v any, now time.Time, defaultLifetime time.Duration) (time.Time, string) {
+func parseExpiresIn(v any, now time.Time, defaultLifetime time.Duration) (time.Time, string) {
 	var s string
 	switch x := v.(type) {
 	case nil:

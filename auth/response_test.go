@@ -33,12 +33,12 @@ func resp(status int, ctype, body string) (*http.Response, *trackBody) {
 	return &http.Response{StatusCode: status, Header: h, Body: b}, b
 }
 
-var moov = Endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
+var moov = endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
 
 func TestReadResponseSuccess(t *testing.T) {
 	r, body := resp(201, "application/json", `{"access_token":"mk-token","token_type":"bearer","expires_in":3600}`)
 	start := time.Now()
-	tok, err := Endpoint{Provider: "moneykit", DefaultLifetime: time.Hour}.ReadResponse(r)
+	tok, err := endpoint{Provider: "moneykit", DefaultLifetime: time.Hour}.ReadResponse(r)
 	require.NoError(t, err, "201 is success")
 	require.True(t, body.closed)
 	require.Equal(t, "mk-token", tok.AccessToken)
@@ -123,7 +123,7 @@ func TestReadResponseExpiresIn(t *testing.T) {
 
 	// MobiFinance documents permanent tokens: no default lifetime, no expiry.
 	r, _ := resp(200, "application/json", `{"access_token":"m","token_type":"Bearer","refresh_token":"r"}`)
-	tok, err := Endpoint{Provider: "mobifinance"}.ReadResponse(r)
+	tok, err := endpoint{Provider: "mobifinance"}.ReadResponse(r)
 	require.NoError(t, err)
 	require.True(t, tok.Expiry.IsZero())
 	require.Zero(t, tok.ExpiresIn)
@@ -180,7 +180,7 @@ func TestReadResponseErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidRequest)
 
 	// A provider's own shape (MoneyKit) via DecodeError.
-	mk := Endpoint{Provider: "moneykit", DecodeError: func(b []byte) (string, string, string, bool) {
+	mk := endpoint{Provider: "moneykit", DecodeError: func(b []byte) (string, string, string, bool) {
 		var v struct{ ErrorCode, ErrorMessage, DocumentationURL string }
 		if json.Unmarshal(b, &v) != nil || v.ErrorCode == "" {
 			return "", "", "", false
@@ -203,7 +203,7 @@ func TestReadResponseErrors(t *testing.T) {
 }
 
 func TestReadResponseSizeLimit(t *testing.T) {
-	big := `{"access_token":"` + strings.Repeat("a", MaxResponseBody) + `"}`
+	big := `{"access_token":"` + strings.Repeat("a", maxResponseBody) + `"}`
 	r, body := resp(200, "application/json", big)
 	_, err := moov.ReadResponse(r)
 	require.ErrorIs(t, err, ErrMalformedResponse)
@@ -211,11 +211,11 @@ func TestReadResponseSizeLimit(t *testing.T) {
 	require.True(t, body.closed)
 	var e *Error
 	require.ErrorAs(t, err, &e)
-	require.Len(t, e.Body, MaxErrorBody)
+	require.Len(t, e.Body, maxErrorBody)
 
 	// Exactly at the limit is read whole.
-	exact := `{"access_token":"` + strings.Repeat("a", MaxResponseBody-19) + `"}`
-	require.Len(t, exact, MaxResponseBody)
+	exact := `{"access_token":"` + strings.Repeat("a", maxResponseBody-19) + `"}`
+	require.Len(t, exact, maxResponseBody)
 	r, _ = resp(200, "application/json", exact)
 	_, err = moov.ReadResponse(r)
 	require.NoError(t, err)
@@ -225,7 +225,7 @@ func TestReadResponseSizeLimit(t *testing.T) {
 	endless := io.NopCloser(&countingReader{n: &n})
 	_, err = moov.ReadResponse(&http.Response{StatusCode: 500, Header: http.Header{}, Body: endless})
 	require.ErrorIs(t, err, ErrServer)
-	require.LessOrEqual(t, n.Load(), int64(MaxResponseBody+1+32<<10))
+	require.LessOrEqual(t, n.Load(), int64(maxResponseBody+1+32<<10))
 }
 
 type countingReader struct{ n *atomic.Int64 }
@@ -259,7 +259,9 @@ func TestReadResponseRedirectNotFollowed(t *testing.T) {
 	}))
 	defer src.Close()
 
-	for _, c := range []*http.Client{TokenHTTPClient(nil), TokenHTTPClient(src.Client()), DefaultHTTPClient()} {
+	given := src.Client()
+	given.CheckRedirect = refuseRedirect
+	for _, c := range []*http.Client{given, defaultHTTPClient()} {
 		req, _ := http.NewRequest("POST", src.URL+"/token", bytes.NewReader([]byte("client_secret=s")))
 		req.SetBasicAuth("id", "secret")
 		res, err := c.Do(req)
@@ -274,12 +276,6 @@ func TestReadResponseRedirectNotFollowed(t *testing.T) {
 		c.CloseIdleConnections()
 	}
 	require.Zero(t, hit.Load())
-
-	// TokenHTTPClient leaves its argument alone.
-	orig := src.Client()
-	require.Nil(t, orig.CheckRedirect)
-	_ = TokenHTTPClient(orig)
-	require.Nil(t, orig.CheckRedirect)
 }
 
 // A 2xx rejected as malformed may still carry live tokens; the Error keeps
@@ -293,7 +289,7 @@ func TestMalformedAnswerKeepsNoTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {tc.ctype}}, Body: io.NopCloser(strings.NewReader(tc.body))}
-			_, err := Endpoint{Provider: "p"}.ReadResponse(resp)
+			_, err := endpoint{Provider: "p"}.ReadResponse(resp)
 			require.ErrorIs(t, err, ErrMalformedResponse)
 			var e *Error
 			require.ErrorAs(t, err, &e)
@@ -310,7 +306,7 @@ func TestMalformedAnswerKeepsNoTokens(t *testing.T) {
 func TestMalformedAnswerKeepsNoTokensWhateverTheSpelling(t *testing.T) {
 	body := `{"access_token":"FIRST-SENTINEL-123","ACCESS_TOKEN":"SECOND-SENTINEL-456","Refresh_Token":"THIRD-SENTINEL-789","expires_in":-1}`
 	resp := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body))}
-	_, err := Endpoint{Provider: "p"}.ReadResponse(resp)
+	_, err := endpoint{Provider: "p"}.ReadResponse(resp)
 	var e *Error
 	require.ErrorAs(t, err, &e)
 	for _, v := range []string{"FIRST-SENTINEL-123", "SECOND-SENTINEL-456", "THIRD-SENTINEL-789"} {

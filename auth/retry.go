@@ -20,8 +20,10 @@ import (
 type Fetcher func(ctx context.Context) (*oauth2.Token, error)
 
 // RetryPolicy says how often and how patiently a token request is retried.
-// A zero field takes DefaultRetryPolicy's value, so RetryPolicy{MaxAttempts: 5}
-// keeps the default backoffs; RetryPolicy{MaxAttempts: 1} disables retries.
+// A zero field takes its default (given beside each field), so the zero
+// RetryPolicy is the default policy, that of a provider's Config.Token and
+// of a Source without WithRetry; RetryPolicy{MaxAttempts: 5} keeps the
+// default backoffs; RetryPolicy{MaxAttempts: 1} disables retries.
 //
 // Retried: network errors (not the caller's own context ending) and *Error
 // with Temporary(): 408, 429, 5xx (MobiFinance's 505 included), and any
@@ -46,9 +48,9 @@ type RetryPolicy struct {
 	MaxRetryAfter time.Duration // longest server-requested wait honoured; default 30s
 }
 
-// DefaultRetryPolicy is the policy of a provider's Config.Token and of a
-// Source without WithRetry.
-var DefaultRetryPolicy = RetryPolicy{
+// defaultRetryPolicy holds the defaults a zero RetryPolicy field takes.
+// Never modified.
+var defaultRetryPolicy = RetryPolicy{
 	MaxAttempts:   3,
 	MinBackoff:    200 * time.Millisecond,
 	MaxBackoff:    5 * time.Second,
@@ -57,19 +59,19 @@ var DefaultRetryPolicy = RetryPolicy{
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = DefaultRetryPolicy.MaxAttempts
+		p.MaxAttempts = defaultRetryPolicy.MaxAttempts
 	}
 	if p.MinBackoff <= 0 {
-		p.MinBackoff = DefaultRetryPolicy.MinBackoff
+		p.MinBackoff = defaultRetryPolicy.MinBackoff
 	}
 	if p.MaxBackoff <= 0 {
-		p.MaxBackoff = DefaultRetryPolicy.MaxBackoff
+		p.MaxBackoff = defaultRetryPolicy.MaxBackoff
 	}
 	if p.MaxBackoff < p.MinBackoff {
 		p.MaxBackoff = p.MinBackoff
 	}
 	if p.MaxRetryAfter <= 0 {
-		p.MaxRetryAfter = DefaultRetryPolicy.MaxRetryAfter
+		p.MaxRetryAfter = defaultRetryPolicy.MaxRetryAfter
 	}
 	return p
 }
@@ -85,12 +87,12 @@ func (p RetryPolicy) ceiling(n int) time.Duration {
 
 // Retry makes one token request under policy p: fetch, and again after a
 // retryable failure (see RetryPolicy). A provider's Config.Token is Retry
-// with DefaultRetryPolicy. When it gives up after more than one attempt the
+// with the zero (default) RetryPolicy. When it gives up after more than one attempt the
 // error says how many attempts were made and wraps the last one, so
 // errors.As(err, &*Error) and errors.Is(err, ErrServer) still work; its
 // message names the provider once ("moov: token request failed after 3
 // attempts: HTTP 502 Bad Gateway") when the last error came from
-// Endpoint.Send. A single final failure is returned as the Fetcher gave it.
+// endpoint.Send. A single final failure is returned as the Fetcher gave it.
 func Retry(ctx context.Context, p RetryPolicy, fetch Fetcher) (*oauth2.Token, error) {
 	tok, _, err := retryLoop(ctx, p, fetch, retryable, defaultRetryEnv)
 	return tok, err
@@ -170,7 +172,7 @@ func giveUp(attempts int, reason string, last, ctxErr error) error {
 // a reason of its own. Its message names the provider once, as the last
 // error did, and goes on with what that error said after it:
 // "moov: token request failed after 3 attempts: HTTP 502 Bad Gateway: …".
-// When the last error did not come from an Endpoint (a Source's own
+// When the last error did not come from an endpoint (a Source's own
 // Fetcher) it starts "auth: " and quotes that error whole.
 type retryError struct {
 	attempts int

@@ -29,7 +29,7 @@ func seq(calls *atomic.Int32, errs ...error) Fetcher {
 }
 
 func statusErr(status int, header http.Header) *Error {
-	return NewError("test", status, header, nil, "", "", "")
+	return newError("test", status, header, nil, "", "", "")
 }
 
 func TestRetryWhichStatuses(t *testing.T) {
@@ -44,7 +44,7 @@ func TestRetryWhichStatuses(t *testing.T) {
 			var calls atomic.Int32
 			e := statusErr(tc.status, nil)
 			fetch := func(context.Context) (*oauth2.Token, error) { calls.Add(1); return nil, e }
-			_, n, err := retryForTest(context.Background(), DefaultRetryPolicy, fetch, false, instantClock{}, maxJitter, nil)
+			_, n, err := retryForTest(context.Background(), defaultRetryPolicy, fetch, false, instantClock{}, maxJitter, nil)
 			require.Equal(t, tc.attempts, n)
 			require.EqualValues(t, tc.attempts, calls.Load())
 			var got *Error
@@ -76,9 +76,9 @@ func TestRetryByKind(t *testing.T) {
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			var calls atomic.Int32
-			e := NewError("moneykit", tc.status, http.Header{"Retry-After": {"1"}}, nil, tc.code, "", "")
+			e := newError("moneykit", tc.status, http.Header{"Retry-After": {"1"}}, nil, tc.code, "", "")
 			var waits []time.Duration
-			tok, n, err := retryForTest(context.Background(), DefaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
+			tok, n, err := retryForTest(context.Background(), defaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
 			require.Equal(t, tc.attempts, n)
 			if tc.attempts == 1 {
 				require.Same(t, e, err)
@@ -94,7 +94,7 @@ func TestRetryByKind(t *testing.T) {
 func TestRetryKeepsLastErrorAndSucceeds(t *testing.T) {
 	var calls atomic.Int32
 	fetch := seq(&calls, statusErr(500, nil), statusErr(502, nil), statusErr(503, nil))
-	_, n, err := retryForTest(context.Background(), DefaultRetryPolicy, fetch, false, instantClock{}, maxJitter, nil)
+	_, n, err := retryForTest(context.Background(), defaultRetryPolicy, fetch, false, instantClock{}, maxJitter, nil)
 	require.Equal(t, 3, n)
 	var e *Error
 	require.ErrorAs(t, err, &e)
@@ -121,12 +121,12 @@ func TestRetryBackoffExponentialFullJitter(t *testing.T) {
 	var args []int64
 	waits = nil
 	rnd := func(n int64) int64 { args = append(args, n); return 0 }
-	_, _, _ = retryForTest(context.Background(), DefaultRetryPolicy, always, false, instantClock{}, rnd, &waits)
+	_, _, _ = retryForTest(context.Background(), defaultRetryPolicy, always, false, instantClock{}, rnd, &waits)
 	require.Equal(t, []int64{int64(200*time.Millisecond) + 1, int64(400*time.Millisecond) + 1}, args)
 	require.Equal(t, []time.Duration{0, 0}, waits)
 
 	// Zero fields take the defaults.
-	require.Equal(t, DefaultRetryPolicy, RetryPolicy{}.withDefaults())
+	require.Equal(t, defaultRetryPolicy, RetryPolicy{}.withDefaults())
 	require.Equal(t, RetryPolicy{MaxAttempts: 1, MinBackoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 30 * time.Second}, RetryPolicy{MaxAttempts: 1}.withDefaults())
 	require.Equal(t, 7*time.Second, RetryPolicy{MinBackoff: 7 * time.Second}.withDefaults().MaxBackoff, "MaxBackoff never below MinBackoff")
 }
@@ -152,7 +152,7 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 				want = e.RetryAfter
 			}
 			var waits []time.Duration
-			tok, n, err := retryForTest(context.Background(), DefaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
+			tok, n, err := retryForTest(context.Background(), defaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
 			require.NoError(t, err)
 			require.NotNil(t, tok)
 			require.Equal(t, 2, n)
@@ -166,7 +166,7 @@ func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 	var calls atomic.Int32
 	e := statusErr(429, http.Header{"Retry-After": {"31"}})
 	start := time.Now()
-	_, n, err := retryForTest(context.Background(), DefaultRetryPolicy, seq(&calls, e, e), false, realClock{}, maxJitter, nil)
+	_, n, err := retryForTest(context.Background(), defaultRetryPolicy, seq(&calls, e, e), false, realClock{}, maxJitter, nil)
 	require.Less(t, time.Since(start), time.Second)
 	require.Equal(t, 1, n)
 	require.ErrorIs(t, err, ErrRateLimited)
@@ -192,7 +192,7 @@ func TestRetryRespectsDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := Retry(ctx, DefaultRetryPolicy, seq(&calls, e, e, e))
+	_, err := Retry(ctx, defaultRetryPolicy, seq(&calls, e, e, e))
 	require.Less(t, time.Since(start), 250*time.Millisecond, "returned at once, not at the deadline")
 	require.EqualValues(t, 1, calls.Load())
 	require.ErrorIs(t, err, ErrServer)
@@ -204,7 +204,7 @@ func TestRetryRespectsDeadline(t *testing.T) {
 	e5 := statusErr(503, http.Header{"Retry-After": {"5"}})
 	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
 	start = time.Now()
-	_, err = Retry(ctx, DefaultRetryPolicy, seq(&calls, e5, e5))
+	_, err = Retry(ctx, defaultRetryPolicy, seq(&calls, e5, e5))
 	require.Less(t, time.Since(start), 2*time.Second)
 	require.ErrorIs(t, err, ErrServer)
 	require.ErrorIs(t, err, context.Canceled)
@@ -267,7 +267,7 @@ func TestRetryStopsOnCallerCancel(t *testing.T) {
 		cancel()
 		return nil, &net.OpError{Op: "read", Err: syscall.ECONNRESET}
 	}
-	_, err := Retry(ctx, DefaultRetryPolicy, fetch)
+	_, err := Retry(ctx, defaultRetryPolicy, fetch)
 	require.EqualValues(t, 1, calls.Load())
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, syscall.ECONNRESET)
@@ -315,6 +315,6 @@ func TestRetryUnsent(t *testing.T) {
 }
 
 func TestRetryNilFetcher(t *testing.T) {
-	_, err := Retry(context.Background(), DefaultRetryPolicy, nil)
+	_, err := Retry(context.Background(), defaultRetryPolicy, nil)
 	require.ErrorContains(t, err, "auth: nil Fetcher")
 }

@@ -11,11 +11,11 @@ import (
 // so an absurd value cannot overflow a Duration.
 const maxRetryAfterHeader = 24 * time.Hour
 
-// ParseRetryAfter reads how long the server asked us to wait: Retry-After as
+// parseRetryAfter reads how long the server asked us to wait: Retry-After as
 // delay-seconds or an HTTP-date (RFC 9110 §10.2.3), else X-Retry-In in
 // milliseconds (Moov's older documents). A date in the past, a negative or
 // unparseable value means no wait: 0.
-func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
+func parseRetryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		return parseRetryAfterValue(v, now)
 	}

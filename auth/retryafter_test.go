@@ -34,7 +34,7 @@ func TestParseRetryAfter(t *testing.T) {
 		{"Retry-After wins", http.Header{"Retry-After": {"1"}, "X-Retry-In": {"5000"}}, time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Equal(t, tc.want, ParseRetryAfter(tc.h, now))
+			require.Equal(t, tc.want, parseRetryAfter(tc.h, now))
 		})
 	}
 }

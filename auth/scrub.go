@@ -2,37 +2,24 @@ package auth
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/paytoken/paytoken/internal/authhook"
 )
 
-// MinSensitiveLen is the shortest value Endpoint.Send and
-// Endpoint.ReadResponse scrub from errors. Shorter values are left alone:
+// minSensitiveLen is the shortest value endpoint.Send and
+// endpoint.ReadResponse scrub from errors. Shorter values are left alone:
 // replacing every "ab" or "x1" in a message would make it unreadable
 // without protecting anything a guesser could not find anyway. Real client
 // secrets, authorization codes and refresh tokens are far longer; the
 // provider packages accept any non-empty secret, so a secret shorter than
 // this can show in an error that quotes it.
-const MinSensitiveLen = 4
-
-// RequestSecrets returns the sensitive values a token request carrying these
-// client credentials puts on the wire, for Endpoint.Send: the secret and,
-// with InHeader, the base64 credentials of the Basic Authorization header
-// (id:secret), which give the secret away as surely as the secret itself.
-// Provider packages compute it once per Config and add the request's grant
-// (an authorization code, a refresh token) when they send.
-func RequestSecrets(id string, secret Secret, style AuthStyle) []string {
-	s := secret.Reveal()
-	if style == InHeader {
-		return []string{s, base64.StdEncoding.EncodeToString([]byte(id + ":" + s))}
-	}
-	return []string{s}
-}
+const minSensitiveLen = authhook.MinSensitiveLen
 
 // scrubber replaces a request's sensitive values, in every form a server
 // could echo them, with "[redacted]". It is built only when there is
@@ -76,7 +63,7 @@ func (s *scrubber) build() {
 	s.built = true
 	var olds []string
 	for _, v := range s.values {
-		if len(v) < MinSensitiveLen {
+		if len(v) < minSensitiveLen {
 			continue
 		}
 		olds = append(olds, forms(v)...)
@@ -113,7 +100,7 @@ func (s *scrubber) clean(str string) string {
 
 // scrubError cleans the fields of e that a server fills in (Code,
 // Description, URI, RequestID) and its Body, which is rebuilt from the whole
-// body (not from the MaxErrorBody bytes kept) so that a value straddling
+// body (not from the maxErrorBody bytes kept) so that a value straddling
 // the cut is replaced too, not left half visible.
 func (s *scrubber) scrubError(e *Error, body []byte) {
 	if s == nil || len(s.values) == 0 {
@@ -127,7 +114,7 @@ func (s *scrubber) scrubError(e *Error, body []byte) {
 	e.Description = s.r.Replace(e.Description)
 	e.URI = s.r.Replace(e.URI)
 	e.RequestID = s.r.Replace(e.RequestID)
-	if b, changed := s.prefix(body, MaxErrorBody); changed {
+	if b, changed := s.prefix(body, maxErrorBody); changed {
 		e.Body = b
 	}
 }

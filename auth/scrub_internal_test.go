@@ -48,7 +48,7 @@ func TestScrubberForms(t *testing.T) {
 	// Nothing to scrub: no replacer, no work.
 	s := newScrubber([]string{"abc", "", "x"})
 	if s.clean("abc x") != "abc x" || s.r != nil {
-		t.Fatal("values shorter than MinSensitiveLen are scrubbed")
+		t.Fatal("values shorter than minSensitiveLen are scrubbed")
 	}
 	var none *scrubber
 	if none.clean("a") != "a" {

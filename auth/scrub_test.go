@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 // Credentials with the characters that URL, form and JSON encodings change,
@@ -45,7 +46,7 @@ func allForms() []string {
 }
 
 func sensitive() []string {
-	return append(auth.RequestSecrets(scrubID, auth.Secret(scrubSecret), auth.InHeader), scrubCode, scrubRefresh)
+	return append(providerkit.RequestSecrets(scrubID, auth.Secret(scrubSecret), auth.InHeader), scrubCode, scrubRefresh)
 }
 
 // assertScrubbed checks that no form of any credential is in text.
@@ -68,8 +69,8 @@ func answer(status int, header http.Header, body string) func(context.Context) (
 
 func TestRequestSecrets(t *testing.T) {
 	basic := base64.StdEncoding.EncodeToString([]byte("id:secret"))
-	assert.Equal(t, []string{"secret", basic}, auth.RequestSecrets("id", "secret", auth.InHeader))
-	assert.Equal(t, []string{"secret"}, auth.RequestSecrets("id", "secret", auth.InBody))
+	assert.Equal(t, []string{"secret", basic}, providerkit.RequestSecrets("id", "secret", auth.InHeader))
+	assert.Equal(t, []string{"secret"}, providerkit.RequestSecrets("id", "secret", auth.InBody))
 }
 
 // TestSendScrubsEchoedCredentials: a server that echoes the credentials it
@@ -84,7 +85,7 @@ func TestSendScrubsEchoedCredentials(t *testing.T) {
 	})
 	require.NoError(t, err)
 	h := http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {scrubSecret + ":" + scrubCode}}
-	ep := auth.Endpoint{Provider: "moov"}
+	ep := providerkit.Endpoint{Provider: "moov"}
 
 	_, err = ep.Send(context.Background(), answer(400, h, string(body)), sensitive()...)
 	var e *auth.Error
@@ -114,11 +115,11 @@ func TestSendScrubsEchoedCredentials(t *testing.T) {
 // half visible at the end of Body.
 func TestSendScrubsAcrossTheBodyCut(t *testing.T) {
 	for shift := range len(scrubRefresh) + 1 {
-		pad := strings.Repeat("x", auth.MaxErrorBody-len(scrubRefresh)+shift)
-		_, err := auth.Endpoint{Provider: "p"}.Send(context.Background(), answer(500, nil, pad+scrubRefresh+" tail"), sensitive()...)
+		pad := strings.Repeat("x", providerkit.MaxErrorBody-len(scrubRefresh)+shift)
+		_, err := providerkit.Endpoint{Provider: "p"}.Send(context.Background(), answer(500, nil, pad+scrubRefresh+" tail"), sensitive()...)
 		var e *auth.Error
 		require.ErrorAs(t, err, &e)
-		require.LessOrEqual(t, len(e.Body), auth.MaxErrorBody)
+		require.LessOrEqual(t, len(e.Body), providerkit.MaxErrorBody)
 		for i := 4; i <= len(scrubRefresh); i++ {
 			require.False(t, strings.HasSuffix(string(e.Body), scrubRefresh[:i]), "shift %d: Body ends with %q", shift, scrubRefresh[:i])
 		}
@@ -128,7 +129,7 @@ func TestSendScrubsAcrossTheBodyCut(t *testing.T) {
 // Values shorter than MinSensitiveLen are not scrubbed: "abc" would
 // otherwise be cut out of every word that holds it.
 func TestSendScrubsOnlyLongEnoughValues(t *testing.T) {
-	ep := auth.Endpoint{Provider: "p"}
+	ep := providerkit.Endpoint{Provider: "p"}
 	_, err := ep.Send(context.Background(), answer(401, nil, `{"error":"invalid_client","error_description":"abcd is not abc"}`), "abc", "abcd", "")
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
@@ -141,7 +142,7 @@ func TestSendScrubsOnlyLongEnoughValues(t *testing.T) {
 // long secret is left either.
 func TestReadResponseScrubsQuotedValues(t *testing.T) {
 	long := "LONGSECRET-" + strings.Repeat("0123456789", 6)
-	ep := auth.Endpoint{Provider: "p", DefaultLifetime: 1}
+	ep := providerkit.Endpoint{Provider: "p", DefaultLifetime: 1}
 	for _, body := range []string{
 		`{"access_token":"a","token_type":"` + long + `"}`,
 		`{"access_token":"a","expires_in":"` + long + `"}`,
@@ -185,7 +186,7 @@ func TestSendScrubsFailedRequests(t *testing.T) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+ln.Addr().String()+"/token", nil)
 		return hc.Do(req)
 	}
-	ep := auth.Endpoint{Provider: "moov"}
+	ep := providerkit.Endpoint{Provider: "moov"}
 
 	_, raw := ep.Send(context.Background(), send)
 	require.Error(t, raw)
@@ -219,7 +220,7 @@ func TestSendScrubsFailedRequests(t *testing.T) {
 // The token path pays nothing for the sensitive values: a successful Send
 // allocates exactly as much with them as without.
 func TestSendSuccessDoesNotScrub(t *testing.T) {
-	ep := auth.Endpoint{Provider: "p", DefaultLifetime: 3600e9}
+	ep := providerkit.Endpoint{Provider: "p", DefaultLifetime: 3600e9}
 	body := `{"access_token":"` + scrubSecret[:4] + `-tok","token_type":"Bearer","expires_in":"3600"}`
 	h := http.Header{"Content-Type": {"application/json"}}
 	sens := sensitive()
@@ -247,10 +248,10 @@ func TestSendScrubsEchoedBasicHeader(t *testing.T) {
 	defer srv.Close()
 	send := func(ctx context.Context) (*http.Response, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL, nil)
-		_ = auth.BasicAuth(scrubID, scrubSecret)(ctx, req)
+		_ = providerkit.BasicAuth(scrubID, scrubSecret)(ctx, req)
 		return srv.Client().Do(req)
 	}
-	_, err := auth.Endpoint{Provider: "moneykit"}.Send(context.Background(), send, auth.RequestSecrets(scrubID, scrubSecret, auth.InHeader)...)
+	_, err := providerkit.Endpoint{Provider: "moneykit"}.Send(context.Background(), send, providerkit.RequestSecrets(scrubID, scrubSecret, auth.InHeader)...)
 	var e *auth.Error
 	require.ErrorAs(t, err, &e)
 	assert.Equal(t, "Basic [redacted]", e.RequestID)

@@ -47,16 +47,3 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `
 
 // LogValue implements slog.LogValuer.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
-
-// Redact shortens a token-like value for logs and errors: enough of its start
-// to tell two apart, never enough to use it.
-func Redact(s string) string {
-	switch {
-	case s == "":
-		return ""
-	case len(s) < 16:
-		return redacted
-	default:
-		return s[:4] + "…" + redacted
-	}
-}

@@ -202,7 +202,7 @@ func (t *timers) stop() {
 var errNilFetcher = errors.New("auth: NewSource was given a nil Fetcher")
 
 // NewSource returns a Source that gets its tokens from fetch, under
-// DefaultRetryPolicy unless WithRetry says otherwise.
+// defaultRetryPolicy unless WithRetry says otherwise.
 func NewSource(fetch Fetcher, opts ...Option) *Source {
 	c := newConfig(opts)
 	s := &Source{
@@ -419,7 +419,7 @@ func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token
 
 // publishLocked makes tok the cached token. used says whether callers
 // already have it; adopted whether it came from the Store or
-// WithInitialToken rather than a fetch.
+// withInitialToken rather than a fetch.
 func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now time.Time, used, adopted bool) {
 	e := s.newEntry(tok, now)
 	if s.hits {
@@ -468,7 +468,7 @@ func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
 		if tok.ExpiresIn > 0 && tok.ExpiresIn < int64(365*24*time.Hour/time.Second) {
 			life = time.Duration(tok.ExpiresIn) * time.Second
 		}
-		window = min(max(life/5, DefaultMinRefreshWindow), DefaultMaxRefreshWindow)
+		window = min(max(life/5, defaultMinRefreshWindow), defaultMaxRefreshWindow)
 	}
 	e.staleAt = exp.Add(-window)
 	e.expireAt = exp.Add(-s.margin)
@@ -604,7 +604,7 @@ type prevTokenKey struct{}
 
 // PreviousToken returns, inside a Fetcher called by a Source, the token the
 // fetch replaces — stale, expired or invalidated; from a fetch, the Store
-// or WithInitialToken — or nil when there was none. Moov's TokenSource
+// or withInitialToken — or nil when there was none. Moov's TokenSource
 // uses it to renew with the refresh_token grant. Do not modify it.
 func PreviousToken(ctx context.Context) *oauth2.Token {
 	tok, _ := ctx.Value(prevTokenKey{}).(*oauth2.Token)

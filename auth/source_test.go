@@ -109,7 +109,7 @@ func TestStateBoundaries(t *testing.T) {
 			clk := newFakeClock(t0)
 			f := &fetcher{clk: clk, life: time.Hour}
 			seed := &oauth2.Token{AccessToken: "seed", TokenType: "Bearer", Expiry: t0.Add(tc.life)}
-			s := NewSource(f.fetch, append([]Option{withClock(clk), WithInitialToken(seed)}, tc.opts...)...)
+			s := NewSource(f.fetch, append([]Option{withClock(clk), withInitialToken(seed)}, tc.opts...)...)
 			exp := seed.Expiry
 			staleAt, expireAt := exp.Add(-tc.window), exp.Add(-tc.margn)
 			require.Equal(t, "fresh", s.stateName())
@@ -135,7 +135,7 @@ func TestStateBoundaries(t *testing.T) {
 func TestZeroExpiryNeverExpires(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), WithInitialToken(&oauth2.Token{AccessToken: "forever"}))
+	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "forever"}))
 	require.Zero(t, clk.Pending(), "no timer for a token that never expires")
 	clk.Advance(10 * 365 * 24 * time.Hour)
 	require.Equal(t, "forever", mustToken(t, s).AccessToken)
@@ -200,7 +200,7 @@ func TestStaleRefreshOnceCallersNeverWait(t *testing.T) {
 func TestUnusedStaleRefreshedOnFirstCall(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), WithInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
+	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
 	advanceTo(clk, s, t0.Add(56*time.Minute))
 	require.Equal(t, "stale", s.stateName())
 	require.EqualValues(t, 0, f.calls.Load())
@@ -247,7 +247,7 @@ func TestSharedFetch(t *testing.T) {
 			f := &fetcher{clk: clk, life: time.Hour, gate: make(chan struct{})}
 			var opts []Option
 			if background {
-				opts = append(opts, WithInitialToken(&oauth2.Token{AccessToken: "old", Expiry: t0.Add(5 * time.Second)}))
+				opts = append(opts, withInitialToken(&oauth2.Token{AccessToken: "old", Expiry: t0.Add(5 * time.Second)}))
 			}
 			s := NewSource(f.fetch, append(opts, withClock(clk))...)
 			const n = 200
@@ -337,7 +337,7 @@ func TestFetchTimeoutBoundsSharedFetch(t *testing.T) {
 // error of their own fetch.
 func TestBackgroundFailureBacksOff(t *testing.T) {
 	clk := newFakeClock(t0)
-	fail503 := NewError("test", http.StatusServiceUnavailable, nil, nil, "", "", "")
+	fail503 := newError("test", http.StatusServiceUnavailable, nil, nil, "", "", "")
 	f := &fetcher{clk: clk, life: time.Hour, fail: func(n int32) error {
 		if n == 1 {
 			return nil
@@ -349,7 +349,7 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 		attempts []time.Duration // when, after the stale point
 	)
 	staleAt := t0.Add(55 * time.Minute)
-	obs := ObserverFunc(func(_ context.Context, ev Event) {
+	obs := observerFunc(func(_ context.Context, ev Event) {
 		if ev.Kind == EventFetchFailed && ev.Background {
 			mu.Lock()
 			attempts = append(attempts, clk.Now().Sub(staleAt))
@@ -376,7 +376,7 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 // The backoff honours a Retry-After longer than itself.
 func TestBackgroundFailureHonoursRetryAfter(t *testing.T) {
 	clk := newFakeClock(t0)
-	rl := NewError("test", http.StatusTooManyRequests, http.Header{"Retry-After": {"100"}}, nil, "", "", "")
+	rl := newError("test", http.StatusTooManyRequests, http.Header{"Retry-After": {"100"}}, nil, "", "", "")
 	f := &fetcher{clk: clk, life: time.Hour, fail: func(n int32) error {
 		if n == 2 {
 			return rl
@@ -414,7 +414,7 @@ func TestStaleOnArrivalDoesNotLoop(t *testing.T) {
 func TestWallClockRecheck(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), WithInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
+	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
 	// Move the wall clock past expiry without firing timers, then mark the
 	// state stale the way a late timer would leave it.
 	clk.mu.Lock()
@@ -434,7 +434,7 @@ func TestInvalidate(t *testing.T) {
 	f := &fetcher{clk: clk, life: time.Hour}
 	var events []EventKind
 	var mu sync.Mutex
-	s := NewSource(f.fetch, withClock(clk), WithObserver(ObserverFunc(func(_ context.Context, ev Event) {
+	s := NewSource(f.fetch, withClock(clk), WithObserver(observerFunc(func(_ context.Context, ev Event) {
 		mu.Lock()
 		events = append(events, ev.Kind)
 		mu.Unlock()
@@ -487,7 +487,7 @@ func TestSeededTokenWithFailingFetcher(t *testing.T) {
 	var calls atomic.Int32
 	fetch := func(context.Context) (*oauth2.Token, error) { calls.Add(1); return nil, needCode }
 	clk := newFakeClock(t0)
-	s := NewSource(fetch, withClock(clk), WithInitialToken(&oauth2.Token{AccessToken: "stored", Expiry: t0.Add(time.Hour)}))
+	s := NewSource(fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "stored", Expiry: t0.Add(time.Hour)}))
 	require.Equal(t, "stored", mustToken(t, s).AccessToken)
 	advanceTo(clk, s, t0.Add(time.Hour))
 	_, err := s.Token()
@@ -535,7 +535,7 @@ func TestFailingEndpointSharedRetries(t *testing.T) {
 	fetch := func(context.Context) (*oauth2.Token, error) {
 		calls.Add(1)
 		time.Sleep(5 * time.Millisecond)
-		return nil, NewError("test", 503, nil, []byte("<html>down</html>"), "", "", "")
+		return nil, newError("test", 503, nil, []byte("<html>down</html>"), "", "", "")
 	}
 	s := NewSource(fetch, WithRetry(RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}))
 	var wg sync.WaitGroup

@@ -90,7 +90,7 @@ func (b *badStore) Lock(ctx context.Context, key string, ttl time.Duration) (fun
 
 func TestStoreReadThroughAndWriteBack(t *testing.T) {
 	clk := newFakeClock(t0)
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	ctx := context.Background()
 	stored := &oauth2.Token{AccessToken: "from-store", Expiry: t0.Add(time.Hour)}
 	require.NoError(t, st.Save(ctx, "k", stored))
@@ -127,12 +127,12 @@ func TestStoreReadThroughAndWriteBack(t *testing.T) {
 // one refresh: at the stale point both start a background refresh; one
 // fetches under the lock, the other waits for its token.
 func TestStoreSharedBetweenSources(t *testing.T) {
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
 	key := StoreKey("moov", "cid", "/accounts.read")
 	opts := []Option{WithRefreshWindow(400 * time.Millisecond), WithSafetyMargin(50 * time.Millisecond)}
-	a := NewSource(f.fetch, append(opts, WithStore(st, ""), WithDefaultStoreKey(key))...)
-	b := NewSource(f.fetch, append(opts, WithDefaultStoreKey(key), WithStore(st, ""))...)
+	a := NewSource(f.fetch, append(opts, WithStore(st, ""), withDefaultStoreKey(key))...)
+	b := NewSource(f.fetch, append(opts, withDefaultStoreKey(key), WithStore(st, ""))...)
 	a.setLockTiming(time.Second, time.Millisecond, 5*time.Millisecond)
 	b.setLockTiming(time.Second, time.Millisecond, 5*time.Millisecond)
 	require.Equal(t, "tok-1", mustToken(t, a).AccessToken)
@@ -157,7 +157,7 @@ func TestStoreKeyRules(t *testing.T) {
 
 	// No key at all: the store is not used, and the logger says so.
 	var buf bytes.Buffer
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	s := NewSource(f.fetch, WithStore(st, ""), WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 	mustToken(t, s)
@@ -181,7 +181,7 @@ func TestStoreDegradation(t *testing.T) {
 		{"load panics", &badStore{panicLoad: true}, []string{"load", "load"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.store.MemoryStore = NewMemoryStore()
+			tc.store.MemoryStore = new(MemoryStore)
 			var buf bytes.Buffer
 			rec := &events{}
 			f := &fetcher{clk: realClock{}, life: time.Hour}
@@ -200,7 +200,7 @@ func TestStoreDegradation(t *testing.T) {
 // Another process holds the lock: poll the store for its token.
 func TestLockerWaitsForWinner(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	unlock, err := st.Lock(ctx, "k", time.Minute) // the other process
 	require.NoError(t, err)
 
@@ -221,7 +221,7 @@ func TestLockerWaitsForWinner(t *testing.T) {
 
 func TestLockerWinnerGivesUp(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	unlock, err := st.Lock(ctx, "k", time.Minute)
 	require.NoError(t, err)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
@@ -239,7 +239,7 @@ func TestLockerWinnerGivesUp(t *testing.T) {
 
 func TestLockerWinnerNeverDelivers(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	_, err := st.Lock(ctx, "k", time.Hour) // held for good
 	require.NoError(t, err)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
@@ -255,7 +255,7 @@ func TestLockerWinnerNeverDelivers(t *testing.T) {
 
 // Invalidate: the store's copy of the rejected token is not adopted again.
 func TestInvalidateSkipsStoredCopy(t *testing.T) {
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	s := NewSource(f.fetch, WithStore(st, "k"))
 	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
@@ -267,7 +267,7 @@ func TestInvalidateSkipsStoredCopy(t *testing.T) {
 
 func TestMemoryStoreLock(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	u1, err := st.Lock(ctx, "k", time.Millisecond)
 	require.NoError(t, err)
 	time.Sleep(5 * time.Millisecond)
@@ -308,7 +308,7 @@ func TestLockIsALease(t *testing.T) {
 // next flight to wait again.)
 func TestLockWaitLeavesFetchBudget(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	_, err := st.Lock(ctx, "k", time.Hour) // held for good
 	require.NoError(t, err)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
@@ -328,13 +328,13 @@ func TestLockWaitLeavesFetchBudget(t *testing.T) {
 // and then fetches itself.
 func TestLockWaitBackgroundUntilExpiry(t *testing.T) {
 	ctx := context.Background()
-	st := NewMemoryStore()
+	st := new(MemoryStore)
 	_, err := st.Lock(ctx, "k", time.Hour)
 	require.NoError(t, err)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	old := &oauth2.Token{AccessToken: "old", Expiry: time.Now().Add(time.Second)}
 	rec := &events{}
-	s := NewSource(f.fetch, WithStore(st, "k"), WithInitialToken(old), WithObserver(rec),
+	s := NewSource(f.fetch, WithStore(st, "k"), withInitialToken(old), WithObserver(rec),
 		WithRefreshWindow(time.Second), WithSafetyMargin(500*time.Millisecond))
 	s.setLockTiming(50*time.Millisecond, 5*time.Millisecond, 20*time.Millisecond)
 	start := time.Now()

@@ -121,14 +121,14 @@ func drain(body io.ReadCloser) {
 }
 
 // NewClient returns an *http.Client whose requests carry tokens from src.
-// It copies base (nil: a client with DefaultHTTPClient's timeouts, which
+// It copies base (nil: a client with defaultHTTPClient's timeouts, which
 // follows redirects as usual) and wraps its Transport; base is not modified.
 func NewClient(src *Source, base *http.Client) *http.Client {
 	var c http.Client
 	if base != nil {
 		c = *base
 	} else {
-		d := DefaultHTTPClient()
+		d := defaultHTTPClient()
 		c = http.Client{Transport: d.Transport, Timeout: d.Timeout}
 	}
 	c.Transport = &Transport{Source: src, Base: c.Transport}

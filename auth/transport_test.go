@@ -194,7 +194,7 @@ func (b *bodyCloser) Close() error { b.closed = true; return nil }
 
 func TestTransportTokenError(t *testing.T) {
 	failing := NewSource(func(context.Context) (*oauth2.Token, error) {
-		return nil, NewError("p", 401, nil, nil, "invalid_client", "", "")
+		return nil, newError("p", 401, nil, nil, "invalid_client", "", "")
 	}, WithRetry(RetryPolicy{MaxAttempts: 1}))
 	body := &bodyCloser{Reader: strings.NewReader("x")}
 	req, _ := http.NewRequest("POST", "http://127.0.0.1:1/", body)
@@ -227,7 +227,7 @@ func TestNewClient(t *testing.T) {
 	require.Equal(t, []string{"Bearer tok-1"}, a.seen)
 
 	d := NewClient(s, nil)
-	require.Equal(t, DefaultRequestTimeout, d.Timeout)
+	require.Equal(t, defaultRequestTimeout, d.Timeout)
 	d.CloseIdleConnections()
 	s.waitIdle()
 }

@@ -29,6 +29,7 @@ import (
 
 	gauth "cloud.google.com/go/auth"
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"golang.org/x/oauth2"
 )
 
@@ -66,7 +67,7 @@ func newTokenServer(b *testing.B, latency time.Duration, failing bool) *tokenSer
 	return ts
 }
 
-var endpoint = auth.Endpoint{Provider: "bench", DefaultLifetime: time.Hour}
+var endpoint = providerkit.Endpoint{Provider: "bench", DefaultLifetime: time.Hour}
 
 // fetch makes one token request. The token lives `life` from when the
 // answer arrived (the bench controls lifetimes finer than expires_in's

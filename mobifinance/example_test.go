@@ -103,7 +103,7 @@ func ExampleConfig_UserKey() {
 		BaseURL:      srv.URL,
 		HTTPClient:   srv.Client(),
 	}
-	store := auth.NewMemoryStore() // auth/redisstore in production
+	store := new(auth.MemoryStore) // auth/redisstore in production
 
 	// At login:
 	tok, err := cfg.Exchange(ctx, "c0de-1")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	genmobifinance "github.com/paytoken/paytoken/gen/mobifinance"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 // DefaultBaseURL is the host MonPay's public mini-app documentation shows
@@ -25,7 +26,7 @@ const provider = "mobifinance"
 // OAuth2 shape ({"error": "invalid_grant"}), read without help; tokens
 // have no expiry unless the answer carries an expires_in (documented as
 // permanent: DefaultLifetime 0).
-var endpoint = auth.Endpoint{Provider: provider}
+var endpoint = providerkit.Endpoint{Provider: provider}
 
 // ErrReauthorize is the error of a TokenSource (and of a Client's requests)
 // that has no usable token: the one it had expired or was rejected by the
@@ -51,7 +52,7 @@ type Config struct {
 	BaseURL string
 	// HTTPClient sends the token requests (never following redirects,
 	// whatever its CheckRedirect says) and is the base of Client. nil means
-	// one with bounded timeouts (auth.DefaultHTTPClient).
+	// one with bounded timeouts (30 s per request, 10 s to connect).
 	HTTPClient *http.Client
 }
 
@@ -60,7 +61,7 @@ type Config struct {
 // grant_type=authorization_code.
 //
 // A code is single-use, so Exchange never sends it twice: it retries (under
-// auth.DefaultRetryPolicy) only when the request provably never left this
+// the default auth.RetryPolicy) only when the request provably never left this
 // machine (a failed dial or DNS lookup). After anything else — a timeout, a
 // reset connection, a 429, a 5xx (MobiFinance's 505 included) — it returns
 // the error, and the user has to authorize again.
@@ -80,12 +81,12 @@ func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, erro
 	// A server that echoes the secret or the code must not put them in our
 	// errors: Send scrubs both.
 	sensitive := append(slices.Clip(p.sensitive), code)
-	tok, err := auth.RetryUnsent(ctx, auth.DefaultRetryPolicy, func(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := auth.RetryUnsent(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
 		return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 			return p.client.CreateTokenWithFormdataBody(ctx, body)
 		}, sensitive...)
 	})
-	return tok, auth.PrefixError(provider, err)
+	return tok, providerkit.PrefixError(provider, err)
 }
 
 // TokenSource returns a source that serves tok (a token from Exchange, or
@@ -117,7 +118,7 @@ func (c *Config) TokenSource(tok *oauth2.Token, opts ...auth.Option) *auth.Sourc
 			return nil, fmt.Errorf("mobifinance: the access token is no longer usable (rejected by the API, or about to expire): %w", ErrReauthorize)
 		}
 	}
-	return auth.NewSource(fetch, append([]auth.Option{auth.WithProvider(provider), auth.WithInitialToken(tok)}, opts...)...)
+	return auth.NewSource(fetch, append([]auth.Option{auth.WithProvider(provider), providerkit.WithInitialToken(tok)}, opts...)...)
 }
 
 // Client returns an *http.Client for the MonPay API whose requests carry
@@ -150,23 +151,23 @@ func (c *Config) UserKey(userID string) string {
 type prepared struct {
 	client    *genmobifinance.Client
 	body      genmobifinance.TokenRequest
-	sensitive []string // scrubbed from errors (auth.RequestSecrets)
+	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("mobifinance: nil *Config")
 	}
-	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
 	if err := errors.Join(
-		auth.CheckClientID(provider, c.ClientID, auth.InBody),
-		auth.CheckClientSecret(provider, c.ClientSecret),
+		providerkit.CheckClientID(provider, c.ClientID, auth.InBody),
+		providerkit.CheckClientSecret(provider, c.ClientSecret),
 		checkRedirectURL(c.RedirectURL),
 		urlErr,
 	); err != nil {
 		return nil, err
 	}
-	client, err := genmobifinance.NewClient(base, genmobifinance.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	client, err := genmobifinance.NewClient(base, genmobifinance.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
 	if err != nil {
 		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
 	}
@@ -175,7 +176,7 @@ func (c *Config) prepare() (*prepared, error) {
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		RedirectURI:  c.RedirectURL,
-	}, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
+	}, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
 }
 
 // checkRedirectURL accepts an absolute URL (MobiFinance matches it against

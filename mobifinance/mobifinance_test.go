@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/authtest"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 )
@@ -258,7 +259,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 
 // countRetries counts the retry events of a Source.
 func countRetries(n *atomic.Int32) auth.Option {
-	return auth.WithObserver(auth.ObserverFunc(func(_ context.Context, ev auth.Event) {
+	return auth.WithObserver(authtest.ObserverFunc(func(_ context.Context, ev auth.Event) {
 		if ev.Kind == auth.EventRetry {
 			n.Add(1)
 		}
@@ -317,7 +318,7 @@ func TestUserStore(t *testing.T) {
 	s := newServer(t, providertest.Always(200, okBody))
 	cfg := config(s)
 	ctx := context.Background()
-	store := auth.NewMemoryStore()
+	store := new(auth.MemoryStore)
 
 	tok, err := cfg.Exchange(ctx, testCode)
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 )
@@ -27,7 +28,7 @@ func FuzzTokenResponse(f *testing.F) {
 		},
 		OKStatus:  200,
 		Permanent: true,
-		Secrets:   append(auth.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody), providertest.FuzzCode),
+		Secrets:   append(providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody), providertest.FuzzCode),
 		Seeds: []string{
 			`{"access_token":"mf-0123456789abcdef","token_type":"Bearer","refresh_token":"rt-0123","expires_in":0}`,
 			`{"access_token":"mf-0123456789abcdef","token_type":"Bearer"}`,

@@ -65,8 +65,8 @@
 // # Caching, retries and stores
 //
 // The policy of TokenSource and Client fetches is set with auth.WithRetry;
-// Token uses auth.DefaultRetryPolicy. Pass auth.WithStore(store, "") to
-// share tokens between Sources (in one process with auth.NewMemoryStore,
+// Token uses the default auth.RetryPolicy. Pass auth.WithStore(store, "") to
+// share tokens between Sources (in one process with new(auth.MemoryStore),
 // across a fleet with auth/redisstore) and across restarts; the key is
 // auth.StoreKey("moneygo", ClientID, scopes), never the secret. The key does
 // not include the BaseURL: give sandbox and production Sources that share a

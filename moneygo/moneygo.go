@@ -11,6 +11,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	genmoneygo "github.com/paytoken/paytoken/gen/moneygo"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 const (
@@ -33,7 +34,7 @@ const provider = "moneygo"
 // endpoint reads Money-Go's answers. Money-Go documents no error body: an
 // error keeps its status and raw body, and the generic OAuth2 shape
 // ({"error": …, "error_description": …}) is read when it is there.
-var endpoint = auth.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
+var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
 
 // Config describes a Money-Go API client that gets tokens with the
 // client_credentials grant. ClientID and ClientSecret are required. A bad
@@ -53,11 +54,11 @@ type Config struct {
 	BaseURL string
 	// HTTPClient sends the token requests (never following redirects,
 	// whatever its CheckRedirect says) and is the base of Client. nil means
-	// one with bounded timeouts (auth.DefaultHTTPClient).
+	// one with bounded timeouts (30 s per request, 10 s to connect).
 	HTTPClient *http.Client
 }
 
-// Token gets a new token: one fetch, retried under auth.DefaultRetryPolicy
+// Token gets a new token: one fetch, retried under the default auth.RetryPolicy
 // after a network error, a 429 (after the Retry-After it asked for) or a
 // 5xx. It does not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
@@ -65,8 +66,8 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, p.fetch)
-	return tok, auth.PrefixError(provider, err)
+	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.fetch)
+	return tok, providerkit.PrefixError(provider, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -86,9 +87,9 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 	p, err := cfg.prepare()
 	key := auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...)
 	if err != nil {
-		return auth.ConfigSource(provider, err, nil, key, opts)
+		return providerkit.ConfigSource(provider, err, nil, key, opts)
 	}
-	return auth.ConfigSource(provider, nil, p.fetch, key, opts)
+	return providerkit.ConfigSource(provider, nil, p.fetch, key, opts)
 }
 
 // Client returns an *http.Client for Money-Go's API whose requests carry
@@ -115,23 +116,23 @@ func (c *Config) scope() string {
 type prepared struct {
 	client    *genmoneygo.Client
 	body      genmoneygo.TokenRequest
-	sensitive []string // scrubbed from errors (auth.RequestSecrets)
+	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moneygo: nil *Config")
 	}
-	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
 	if err := errors.Join(
-		auth.CheckClientID(provider, c.ClientID, auth.InBody),
-		auth.CheckClientSecret(provider, c.ClientSecret),
-		auth.CheckScope(provider, "Scope", c.scope()),
+		providerkit.CheckClientID(provider, c.ClientID, auth.InBody),
+		providerkit.CheckClientSecret(provider, c.ClientSecret),
+		providerkit.CheckScope(provider, "Scope", c.scope()),
 		urlErr,
 	); err != nil {
 		return nil, err
 	}
-	client, err := genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	client, err := genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
 	if err != nil {
 		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
 	}
@@ -140,7 +141,7 @@ func (c *Config) prepare() (*prepared, error) {
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		Scope:        c.scope(),
-	}, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
+	}, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
 }
 
 // fetch makes one token request: a JSON body with the credentials in it,

@@ -222,7 +222,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 // TestTokenSource: cached, and stored under the default key.
 func TestTokenSource(t *testing.T) {
 	s := newServer(t, providertest.Always(200, okBody))
-	store := auth.NewMemoryStore()
+	store := new(auth.MemoryStore)
 	src := config(s).TokenSource(auth.WithStore(store, ""))
 	for range 3 {
 		tok, err := src.Token()

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneygo"
 )
@@ -27,7 +28,7 @@ func FuzzTokenResponse(f *testing.F) {
 			return cfg.Token(ctx)
 		},
 		OKStatus: 200,
-		Secrets:  auth.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody),
+		Secrets:  providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody),
 		Seeds: []string{
 			`{"token_type":"Bearer","expires_in":2592000,"access_token":"mg-0123456789abcdef"}`,
 			`{"token_type":"bearer","expires_in":"2592000","access_token":"mg-0123456789abcdef"}`,

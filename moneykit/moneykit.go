@@ -13,6 +13,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	genmoneykit "github.com/paytoken/paytoken/gen/moneykit"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 const (
@@ -27,7 +28,7 @@ const (
 
 const provider = "moneykit"
 
-var endpoint = auth.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime, DecodeError: decodeError}
+var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime, DecodeError: decodeError}
 
 // decodeError reads MoneyKit's error body,
 // {"error_code": "api_error.auth.unauthorized", "error_message": "…", "documentation_url": "…"},
@@ -65,7 +66,7 @@ type Config struct {
 	BaseURL string
 	// HTTPClient sends the token requests (never following redirects,
 	// whatever its CheckRedirect says) and is the base of Client. nil means
-	// one with bounded timeouts (auth.DefaultHTTPClient).
+	// one with bounded timeouts (30 s per request, 10 s to connect).
 	HTTPClient *http.Client
 	// AuthStyle says where the client credentials go: auth.InHeader (the
 	// zero value) sends them in an "Authorization: Basic" header,
@@ -73,7 +74,7 @@ type Config struct {
 	AuthStyle auth.AuthStyle
 }
 
-// Token gets a new token: one fetch, retried under auth.DefaultRetryPolicy
+// Token gets a new token: one fetch, retried under the default auth.RetryPolicy
 // after a network error, a 429 (after the Retry-After it asked for) or a
 // 5xx. It does not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
@@ -81,8 +82,8 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, p.fetch)
-	return tok, auth.PrefixError(provider, err)
+	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.fetch)
+	return tok, providerkit.PrefixError(provider, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -99,9 +100,9 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 	p, err := cfg.prepare()
 	key := auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...)
 	if err != nil {
-		return auth.ConfigSource(provider, err, nil, key, opts)
+		return providerkit.ConfigSource(provider, err, nil, key, opts)
 	}
-	return auth.ConfigSource(provider, nil, p.fetch, key, opts)
+	return providerkit.ConfigSource(provider, nil, p.fetch, key, opts)
 }
 
 // Client returns an *http.Client for MoneyKit's API whose requests carry
@@ -131,24 +132,24 @@ type prepared struct {
 	client    *genmoneykit.Client
 	editors   []genmoneykit.RequestEditorFn
 	body      genmoneykit.TokenRequest
-	sensitive []string // scrubbed from errors (auth.RequestSecrets)
+	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moneykit: nil *Config")
 	}
-	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
 	if err := errors.Join(
-		auth.CheckClientID(provider, c.ClientID, c.AuthStyle),
-		auth.CheckClientSecret(provider, c.ClientSecret),
-		auth.CheckAuthStyle(provider, c.AuthStyle),
-		auth.CheckScopes(provider, "Scopes", c.Scopes),
+		providerkit.CheckClientID(provider, c.ClientID, c.AuthStyle),
+		providerkit.CheckClientSecret(provider, c.ClientSecret),
+		providerkit.CheckAuthStyle(provider, c.AuthStyle),
+		providerkit.CheckScopes(provider, "Scopes", c.Scopes),
 		urlErr,
 	); err != nil {
 		return nil, err
 	}
-	client, err := genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	client, err := genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
 	if err != nil {
 		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
 	}
@@ -156,12 +157,12 @@ func (c *Config) prepare() (*prepared, error) {
 	// encoder leaves a nil pointer out, but sends a pointer to "" as an
 	// empty field.
 	p := &prepared{client: client, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials},
-		sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
+		sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
 	if c.AuthStyle == auth.InBody {
 		id, secret := c.ClientID, c.ClientSecret.Reveal()
 		p.body.ClientID, p.body.ClientSecret = &id, &secret
 	} else {
-		p.editors = []genmoneykit.RequestEditorFn{auth.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
+		p.editors = []genmoneykit.RequestEditorFn{providerkit.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
 	}
 	if len(c.Scopes) > 0 {
 		scope := strings.Join(c.Scopes, " ")

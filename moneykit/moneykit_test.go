@@ -306,7 +306,7 @@ func TestTokenSource(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
 	})
-	store := auth.NewMemoryStore()
+	store := new(auth.MemoryStore)
 	cfg := config(s)
 	src := cfg.TokenSource(auth.WithStore(store, ""))
 	for range 3 {

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneykit"
 )
@@ -28,7 +29,7 @@ func FuzzTokenResponse(f *testing.F) {
 			return cfg.Token(ctx)
 		},
 		OKStatus: 201,
-		Secrets:  auth.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InHeader),
+		Secrets:  providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InHeader),
 		Seeds: []string{
 			`{"access_token":"52ea3d1b0123456789abcdef4f9a53fffb67","token_type":"bearer","expires_in":3600}`,
 			`{"access_token":"52ea3d1b0123456789abcdef4f9a53fffb67","token_type":"bearer"}`,

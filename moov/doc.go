@@ -82,9 +82,9 @@
 // # Caching, retries and stores
 //
 // The policy of TokenSource and Client fetches is set with
-// auth.WithRetry; Token and Refresh use auth.DefaultRetryPolicy. Pass
+// auth.WithRetry; Token and Refresh use the default auth.RetryPolicy. Pass
 // auth.WithStore(store, "") to share tokens between Sources (in one process
-// with auth.NewMemoryStore, across a fleet with auth/redisstore); the key is
+// with new(auth.MemoryStore), across a fleet with auth/redisstore); the key is
 // auth.StoreKey("moov", ClientID, Scopes...), never the secret.
 //
 // A Config prints (%v, %+v, %#v), marshals to JSON and logs through slog

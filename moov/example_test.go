@@ -97,7 +97,7 @@ func ExampleConfig_TokenSource() {
 		BaseURL:      srv.URL,
 		HTTPClient:   srv.Client(),
 	}
-	store := auth.NewMemoryStore()
+	store := new(auth.MemoryStore)
 	a := cfg.TokenSource(auth.WithStore(store, ""))
 	b := cfg.TokenSource(auth.WithStore(store, ""))
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	genmoov "github.com/paytoken/paytoken/gen/moov"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 const (
@@ -26,8 +27,8 @@ const (
 const provider = "moov"
 
 // endpoint reads Moov's answers. Its error body, {"error": "invalid_request"},
-// is the generic OAuth2 shape that auth.Endpoint reads without help.
-var endpoint = auth.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
+// is the generic OAuth2 shape that auth reads without help.
+var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
 
 // Config describes a Moov API client that gets tokens with the
 // client_credentials grant (and renews them with the refresh_token grant).
@@ -47,7 +48,7 @@ type Config struct {
 	BaseURL string
 	// HTTPClient sends the token requests (never following redirects,
 	// whatever its CheckRedirect says) and is the base of Client. nil means
-	// one with bounded timeouts (auth.DefaultHTTPClient).
+	// one with bounded timeouts (30 s per request, 10 s to connect).
 	HTTPClient *http.Client
 	// AuthStyle says where the client credentials go: auth.InHeader (the
 	// zero value) sends them in an "Authorization: Basic" header,
@@ -56,7 +57,7 @@ type Config struct {
 }
 
 // Token gets a new token with the client_credentials grant: one fetch,
-// retried under auth.DefaultRetryPolicy after a network error, a 429 (after
+// retried under the default auth.RetryPolicy after a network error, a 429 (after
 // the Retry-After or X-Retry-In the server asked for) or a 5xx. It does
 // not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
@@ -64,12 +65,12 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, p.clientCredentials)
-	return tok, auth.PrefixError(provider, err)
+	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.clientCredentials)
+	return tok, providerkit.PrefixError(provider, err)
 }
 
 // Refresh renews a token with the refresh_token grant, under
-// auth.DefaultRetryPolicy like Token. The new token keeps refreshToken when
+// the default auth.RetryPolicy like Token. The new token keeps refreshToken when
 // Moov's answer carries no refresh_token of its own (RFC 6749 §6).
 func (c *Config) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 	p, err := c.prepare()
@@ -79,10 +80,10 @@ func (c *Config) Refresh(ctx context.Context, refreshToken string) (*oauth2.Toke
 	if refreshToken == "" {
 		return nil, errors.New("moov: Refresh: empty refresh token")
 	}
-	tok, err := auth.Retry(ctx, auth.DefaultRetryPolicy, func(ctx context.Context) (*oauth2.Token, error) {
+	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
 		return p.refresh(ctx, refreshToken)
 	})
-	return tok, auth.PrefixError(provider, err)
+	return tok, providerkit.PrefixError(provider, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -107,7 +108,7 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 		}
 		return p.clientCredentials(ctx)
 	}
-	return auth.ConfigSource(provider, err, fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
+	return providerkit.ConfigSource(provider, err, fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
 }
 
 // Client returns an *http.Client for Moov's API whose requests carry
@@ -139,33 +140,33 @@ type prepared struct {
 	id        *string // client_id and client_secret in the body (auth.InBody), else nil
 	secret    *string
 	scope     *string  // nil when there are no scopes: the field is then not sent
-	sensitive []string // scrubbed from errors (auth.RequestSecrets)
+	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moov: nil *Config")
 	}
-	base, urlErr := auth.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
+	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
 	if err := errors.Join(
-		auth.CheckClientID(provider, c.ClientID, c.AuthStyle),
-		auth.CheckClientSecret(provider, c.ClientSecret),
-		auth.CheckAuthStyle(provider, c.AuthStyle),
-		auth.CheckScopes(provider, "Scopes", c.Scopes),
+		providerkit.CheckClientID(provider, c.ClientID, c.AuthStyle),
+		providerkit.CheckClientSecret(provider, c.ClientSecret),
+		providerkit.CheckAuthStyle(provider, c.AuthStyle),
+		providerkit.CheckScopes(provider, "Scopes", c.Scopes),
 		urlErr,
 	); err != nil {
 		return nil, err
 	}
-	client, err := genmoov.NewClient(base, genmoov.WithHTTPClient(auth.TokenClient(c.HTTPClient)))
+	client, err := genmoov.NewClient(base, genmoov.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
 	if err != nil {
 		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
 	}
-	p := &prepared{client: client, sensitive: auth.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
+	p := &prepared{client: client, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
 	if c.AuthStyle == auth.InBody {
 		id, secret := c.ClientID, c.ClientSecret.Reveal()
 		p.id, p.secret = &id, &secret
 	} else {
-		p.editors = []genmoov.RequestEditorFn{auth.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
+		p.editors = []genmoov.RequestEditorFn{providerkit.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
 	}
 	if len(c.Scopes) > 0 {
 		scope := strings.Join(c.Scopes, " ")

@@ -460,7 +460,7 @@ func TestTokenSourceConfigIsCopied(t *testing.T) {
 // StoreKey("moov", ClientID, Scopes...), which another Source then reads.
 func TestDefaultStoreKey(t *testing.T) {
 	s := newServer(t, providertest.Always(200, okBody))
-	store := auth.NewMemoryStore()
+	store := new(auth.MemoryStore)
 	cfg := config(s)
 	_, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
 	require.NoError(t, err)

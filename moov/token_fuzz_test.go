@@ -8,6 +8,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moov"
 )
@@ -28,7 +29,7 @@ func FuzzTokenResponse(f *testing.F) {
 			return cfg.Token(ctx)
 		},
 		OKStatus: 200,
-		Secrets:  auth.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InHeader),
+		Secrets:  providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InHeader),
 		Seeds: []string{
 			`{"access_token":"mv-0123456789abcdef","expires_in":900,"refresh_token":"rt-0123456789","scope":"/accounts.read","token_type":"opaque"}`,
 			`{"access_token":"mv-0123456789abcdef","expires_in":900,"token_type":"jwt"}`,

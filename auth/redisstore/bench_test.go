@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 // BenchmarkLoad: a token served from Redis (one GET over loopback, open,
@@ -100,7 +100,7 @@ func BenchmarkFetch(b *testing.B) {
 
 func benchFetch(b *testing.B, baseURL string, client *http.Client) {
 	b.Cleanup(client.CloseIdleConnections)
-	ep := auth.Endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
+	ep := providerkit.Endpoint{Provider: "moov", DefaultLifetime: 15 * time.Minute}
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"/accounts.read"}}.Encode()
 	ctx := context.Background()
 	b.ReportAllocs()

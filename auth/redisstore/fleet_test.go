@@ -23,6 +23,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/internal/authtest"
 	"github.com/paytoken/paytoken/internal/redistest"
 	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/moov"
@@ -273,7 +274,7 @@ func fleetWorker(cfgJSON string) int {
 		auth.WithStore(store, ""), // the provider's key: moov, client id, scopes
 		auth.WithRefreshWindow(cfg.Window),
 		auth.WithSafetyMargin(cfg.Margin),
-		auth.WithObserver(auth.ObserverFunc(func(_ context.Context, ev auth.Event) {
+		auth.WithObserver(authtest.ObserverFunc(func(_ context.Context, ev auth.Event) {
 			if int(ev.Kind) < len(events) {
 				events[ev.Kind].Add(1)
 			}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
 	"github.com/paytoken/paytoken/moneygo"
@@ -96,17 +97,17 @@ func demoProvider(ctx context.Context, mock *mockserver.Server, p mockserver.Pro
 	case mockserver.MoneyGo:
 		c := &moneygo.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc}
 		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(auth.WithInitialToken(r.tok))
+			client = c.Client(providerkit.WithInitialToken(r.tok))
 		}
 	case mockserver.MoneyKit:
 		c := &moneykit.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc}
 		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(auth.WithInitialToken(r.tok))
+			client = c.Client(providerkit.WithInitialToken(r.tok))
 		}
 	case mockserver.Moov:
 		c := &moov.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc, Scopes: []string{"/accounts.read"}}
 		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(auth.WithInitialToken(r.tok))
+			client = c.Client(providerkit.WithInitialToken(r.tok))
 		}
 	case mockserver.MobiFinance:
 		code, err := mock.IssueCode(id, mockserver.DemoRedirectURI)

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
 	"github.com/paytoken/paytoken/moneygo"
@@ -232,7 +233,7 @@ func TestSDKBadAnswers(t *testing.T) {
 				var ae *auth.Error
 				if assert.ErrorAs(t, err, &ae) {
 					assert.Equal(t, srv.Counts(p).TokenRequests, 1, "a 2xx is final")
-					assert.LessOrEqual(t, len(ae.Body), auth.MaxErrorBody)
+					assert.LessOrEqual(t, len(ae.Body), providerkit.MaxErrorBody)
 				}
 			})
 		}

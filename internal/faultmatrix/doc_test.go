@@ -100,7 +100,7 @@ fault, through ` + "`mockserver`" + `'s fault injection; ` + "`go test ./interna
 stops doing what this table says.
 
 - **Money-Go, MoneyKit, Moov**: a fetch through ` + "`TokenSource`" + ` or ` + "`Client`" + ` (` + "`Config.Token`" + ` is the same
-  fetch under ` + "`auth.DefaultRetryPolicy`" + `). Retries follow the ` + "`auth.RetryPolicy`" + `: 3 attempts by
+  fetch under the default ` + "`auth.RetryPolicy`" + `). Retries follow the ` + "`auth.RetryPolicy`" + `: 3 attempts by
   default, full-jitter exponential backoff, a server's ` + "`Retry-After`" + ` / ` + "`X-Retry-In`" + ` honoured up to
   ` + "`MaxRetryAfter`" + `, never past the context's deadline.
 - **MobiFinance**: ` + "`Exchange`" + ` of a single-use authorization code. It is retried only when the

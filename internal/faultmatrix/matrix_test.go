@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/mockserver"
 )
 
@@ -362,7 +363,7 @@ var rows = []row{
 		cc:   tokenOK(doesRetry, 2), mf: once(kServer),
 		check: func(t *testing.T, c *result) {
 			var e *auth.Error
-			if c.err != nil && errors.As(c.err, &e) && len(e.Body) > auth.MaxErrorBody {
+			if c.err != nil && errors.As(c.err, &e) && len(e.Body) > providerkit.MaxErrorBody {
 				t.Errorf("Error.Body holds %d bytes", len(e.Body))
 			}
 		},
@@ -541,7 +542,7 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 // TestFaultMatrixConfigToken runs the rows once more through Config.Token
-// of the client-credentials providers, under auth.DefaultRetryPolicy
+// of the client-credentials providers, under the default auth.RetryPolicy
 // (backoffs of up to 200 ms and 400 ms): the same outcomes, a little slower.
 // (MobiFinance's Exchange is what TestFaultMatrix runs already.)
 func TestFaultMatrixConfigToken(t *testing.T) {

@@ -46,7 +46,7 @@ type prov struct {
 	// e.opts for the client-credentials providers, Exchange for MobiFinance.
 	fetch func(ctx context.Context, e env) (*oauth2.Token, error)
 	// token is Config.Token (Exchange for MobiFinance): one fetch under
-	// auth.DefaultRetryPolicy.
+	// the default auth.RetryPolicy.
 	token func(ctx context.Context, e env) (*oauth2.Token, error)
 	// client is Config.Client (MobiFinance: with tok).
 	client func(e env, tok *oauth2.Token) *http.Client

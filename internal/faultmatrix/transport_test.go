@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 // dialRecorder is an HTTP client whose every dial is recorded (and made).
@@ -280,7 +281,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 }
 
 // TestTransportBodyCap: an endless or 10 MiB answer, success or error, is
-// read no further than auth.MaxResponseBody (1 MiB) + 1 byte.
+// read no further than providerkit.MaxResponseBody (1 MiB) + 1 byte.
 func TestTransportBodyCap(t *testing.T) {
 	endless := func(status int) func(http.ResponseWriter, *http.Request, *call) {
 		return func(w http.ResponseWriter, r *http.Request, x *call) {
@@ -320,11 +321,11 @@ func TestTransportBodyCap(t *testing.T) {
 				if err == nil || tok != nil {
 					t.Fatalf("got a token from an oversized answer: %v", tok)
 				}
-				if n := ct.read.Load(); n > auth.MaxResponseBody+1 {
+				if n := ct.read.Load(); n > providerkit.MaxResponseBody+1 {
 					t.Errorf("read %d bytes of the answer, more than 1 MiB + 1", n)
 				}
 				var ae *auth.Error
-				if errors.As(err, &ae) && len(ae.Body) > auth.MaxErrorBody {
+				if errors.As(err, &ae) && len(ae.Body) > providerkit.MaxErrorBody {
 					t.Errorf("Error.Body holds %d bytes", len(ae.Body))
 				}
 			})

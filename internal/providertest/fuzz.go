@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 // The credentials a FuzzTarget's Fetch sends: the harness checks that
@@ -40,7 +41,7 @@ type FuzzTarget struct {
 	// Permanent: the provider's tokens may have no expiry.
 	Permanent bool
 	// Secrets are the values the request carries that an *auth.Error
-	// replaces by [redacted] in its Body (auth.RequestSecrets, and the
+	// replaces by [redacted] in its Body (providerkit.RequestSecrets, and the
 	// code for a provider that sends one).
 	Secrets []string
 	// Seeds are bodies in the provider's documented shapes, each added as
@@ -169,8 +170,8 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 			t.Fatalf("status %d lost: %v", status, err)
 		}
 		switch {
-		case len(e.Body) > auth.MaxErrorBody:
-			t.Fatalf("Error.Body: %d bytes, more than %d", len(e.Body), auth.MaxErrorBody)
+		case len(e.Body) > providerkit.MaxErrorBody:
+			t.Fatalf("Error.Body: %d bytes, more than %d", len(e.Body), providerkit.MaxErrorBody)
 		case !two && !bytes.HasPrefix(scrubbed(body, p.Secrets), e.Body):
 			t.Fatalf("Error.Body: %d bytes, not a prefix of the body (with the credentials [redacted])", len(e.Body))
 		case two && !RedactedFrom(body, e.Body):
@@ -270,7 +271,7 @@ func headerValue(v string) bool {
 
 // scrubbed is body as an *auth.Error keeps it: each of secrets (the
 // credentials the request carried), as sent or URL-encoded, replaced by
-// [redacted] (see auth.Endpoint.Send).
+// [redacted] (see providerkit.Endpoint.Send).
 func scrubbed(body []byte, secrets []string) []byte {
 	var olds []string
 	for _, v := range secrets {
@@ -312,7 +313,7 @@ func answerTokens(body []byte) []string {
 	}
 	var vals []string
 	for _, k := range []string{"access_token", "refresh_token"} {
-		if v, ok := m[k].(string); ok && len(v) >= auth.MinSensitiveLen {
+		if v, ok := m[k].(string); ok && len(v) >= providerkit.MinSensitiveLen {
 			vals = append(vals, v)
 		}
 	}
@@ -333,7 +334,7 @@ func temporaryCode(status int, body []byte) bool {
 		return false
 	}
 	for _, k := range []string{"error", "error_code"} {
-		if code, ok := m[k].(string); ok && auth.NewError("fz", status, nil, nil, code, "", "").Temporary() {
+		if code, ok := m[k].(string); ok && (&auth.Error{StatusCode: status, Code: code}).Temporary() {
 			return true
 		}
 	}

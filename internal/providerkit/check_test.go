@@ -1,4 +1,4 @@
-package auth_test
+package providerkit_test
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providerkit"
 )
 
 func TestConfigError(t *testing.T) {
@@ -26,52 +27,52 @@ func TestConfigError(t *testing.T) {
 }
 
 func TestCheckBaseURL(t *testing.T) {
-	got, err := auth.CheckBaseURL("moov", "", "https://api.moov.io")
+	got, err := providerkit.CheckBaseURL("moov", "", "https://api.moov.io")
 	require.NoError(t, err)
 	assert.Equal(t, "https://api.moov.io", got)
 
-	got, err = auth.CheckBaseURL("moov", "http://127.0.0.1:8089/moov", "https://api.moov.io")
+	got, err = providerkit.CheckBaseURL("moov", "http://127.0.0.1:8089/moov", "https://api.moov.io")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8089/moov", got)
 
 	for _, raw := range []string{"http://api.moov.io", "api.moov.io", "https://u:p@api.moov.io", "https://api.moov.io?a=1", "ftp://api.moov.io"} {
-		_, err := auth.CheckBaseURL("moov", raw, "https://api.moov.io")
+		_, err := providerkit.CheckBaseURL("moov", raw, "https://api.moov.io")
 		var ce *auth.ConfigError
 		require.ErrorAs(t, err, &ce, raw)
 		assert.Equal(t, "BaseURL", ce.Field)
 		assert.True(t, strings.HasPrefix(err.Error(), "moov: Config.BaseURL: "), err.Error())
 		assert.NotContains(t, err.Error(), "u:p", "user info never echoed")
 	}
-	_, err = auth.CheckBaseURL("moov", "http://api.moov.io", "")
+	_, err = providerkit.CheckBaseURL("moov", "http://api.moov.io", "")
 	assert.ErrorIs(t, err, auth.ErrInsecureURL)
 }
 
 func TestCheckClientID(t *testing.T) {
-	assert.NoError(t, auth.CheckClientID("p", "id", auth.InHeader))
-	assert.NoError(t, auth.CheckClientID("p", "a:b", auth.InBody), "a ':' is fine in a body")
-	assert.ErrorContains(t, auth.CheckClientID("p", "a:b", auth.InHeader), "p: Config.ClientID: contains ':'")
-	assert.ErrorContains(t, auth.CheckClientID("p", "", auth.InBody), "p: Config.ClientID: empty")
-	assert.ErrorContains(t, auth.CheckClientID("p", "a\nb", auth.InBody), "control character")
+	assert.NoError(t, providerkit.CheckClientID("p", "id", auth.InHeader))
+	assert.NoError(t, providerkit.CheckClientID("p", "a:b", auth.InBody), "a ':' is fine in a body")
+	assert.ErrorContains(t, providerkit.CheckClientID("p", "a:b", auth.InHeader), "p: Config.ClientID: contains ':'")
+	assert.ErrorContains(t, providerkit.CheckClientID("p", "", auth.InBody), "p: Config.ClientID: empty")
+	assert.ErrorContains(t, providerkit.CheckClientID("p", "a\nb", auth.InBody), "control character")
 }
 
 func TestCheckClientSecret(t *testing.T) {
-	assert.NoError(t, auth.CheckClientSecret("p", "s:%+ é"))
-	assert.ErrorContains(t, auth.CheckClientSecret("p", ""), "p: Config.ClientSecret: empty")
-	err := auth.CheckClientSecret("p", "top\rsecret")
+	assert.NoError(t, providerkit.CheckClientSecret("p", "s:%+ é"))
+	assert.ErrorContains(t, providerkit.CheckClientSecret("p", ""), "p: Config.ClientSecret: empty")
+	err := providerkit.CheckClientSecret("p", "top\rsecret")
 	assert.ErrorContains(t, err, "control character")
 	assert.NotContains(t, err.Error(), "secret\"")
 	assert.NotContains(t, err.Error(), "top")
 }
 
 func TestCheckAuthStyle(t *testing.T) {
-	assert.NoError(t, auth.CheckAuthStyle("p", auth.InHeader))
-	assert.NoError(t, auth.CheckAuthStyle("p", auth.InBody))
-	assert.ErrorContains(t, auth.CheckAuthStyle("p", 9), "p: Config.AuthStyle:")
+	assert.NoError(t, providerkit.CheckAuthStyle("p", auth.InHeader))
+	assert.NoError(t, providerkit.CheckAuthStyle("p", auth.InBody))
+	assert.ErrorContains(t, providerkit.CheckAuthStyle("p", 9), "p: Config.AuthStyle:")
 }
 
 func TestCheckScopes(t *testing.T) {
-	assert.NoError(t, auth.CheckScopes("p", "Scopes", nil))
-	assert.NoError(t, auth.CheckScopes("p", "Scopes", []string{"/accounts.read", "accounts:read", "a!#[]~"}))
+	assert.NoError(t, providerkit.CheckScopes("p", "Scopes", nil))
+	assert.NoError(t, providerkit.CheckScopes("p", "Scopes", []string{"/accounts.read", "accounts:read", "a!#[]~"}))
 	for _, tc := range []struct {
 		scopes []string
 		want   string
@@ -83,41 +84,41 @@ func TestCheckScopes(t *testing.T) {
 		{[]string{`a\b`}, "p: Config.Scopes[0]:"},
 		{[]string{"é"}, "p: Config.Scopes[0]:"},
 	} {
-		assert.ErrorContains(t, auth.CheckScopes("p", "Scopes", tc.scopes), tc.want, "%q", tc.scopes)
+		assert.ErrorContains(t, providerkit.CheckScopes("p", "Scopes", tc.scopes), tc.want, "%q", tc.scopes)
 	}
 }
 
 func TestCheckScope(t *testing.T) {
-	assert.NoError(t, auth.CheckScope("p", "Scope", "api"))
-	assert.NoError(t, auth.CheckScope("p", "Scope", "api payouts"))
+	assert.NoError(t, providerkit.CheckScope("p", "Scope", "api"))
+	assert.NoError(t, providerkit.CheckScope("p", "Scope", "api payouts"))
 	for _, s := range []string{"", " api", "api ", "api  payouts", "api\npayouts"} {
-		assert.ErrorContains(t, auth.CheckScope("p", "Scope", s), "p: Config.Scope:", "%q", s)
+		assert.ErrorContains(t, providerkit.CheckScope("p", "Scope", s), "p: Config.Scope:", "%q", s)
 	}
 }
 
 func TestPrefixError(t *testing.T) {
-	assert.NoError(t, auth.PrefixError("moov", nil))
+	assert.NoError(t, providerkit.PrefixError("moov", nil))
 	base := errors.New("auth: token request failed after 3 attempts")
-	err := auth.PrefixError("moov", base)
+	err := providerkit.PrefixError("moov", base)
 	assert.Equal(t, "moov: auth: token request failed after 3 attempts", err.Error())
 	assert.ErrorIs(t, err, base)
 	already := errors.New("moov: token request failed: HTTP 400")
-	assert.Same(t, already, auth.PrefixError("moov", already))
+	assert.Same(t, already, providerkit.PrefixError("moov", already))
 }
 
 func TestTokenClient(t *testing.T) {
-	assert.Same(t, auth.TokenClient(nil), auth.TokenClient(nil), "one shared default client")
-	assert.NotNil(t, auth.TokenClient(nil).CheckRedirect)
+	assert.Same(t, providerkit.TokenClient(nil), providerkit.TokenClient(nil), "one shared default client")
+	assert.NotNil(t, providerkit.TokenClient(nil).CheckRedirect)
 
 	hc := &http.Client{}
-	got := auth.TokenClient(hc)
+	got := providerkit.TokenClient(hc)
 	assert.NotSame(t, hc, got)
 	assert.Nil(t, hc.CheckRedirect, "the caller's client is not changed")
 	assert.NotNil(t, got.CheckRedirect)
 }
 
 func TestEndpointSend(t *testing.T) {
-	ep := auth.Endpoint{Provider: "moov"}
+	ep := providerkit.Endpoint{Provider: "moov"}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/bad" {
 			w.WriteHeader(http.StatusBadGateway)
@@ -158,19 +159,19 @@ func TestConfigSource(t *testing.T) {
 		return &oauth2.Token{AccessToken: "tok-" + strconv.Itoa(calls), Expiry: time.Now().Add(time.Hour)}, nil
 	}
 
-	_, err := auth.ConfigSource("p", bad, fetch, "k", nil).Token()
+	_, err := providerkit.ConfigSource("p", bad, fetch, "k", nil).Token()
 	require.ErrorIs(t, err, bad)
 	require.Zero(t, calls, "a bad Config must not reach the fetcher")
 
-	store := auth.NewMemoryStore()
-	tok, err := auth.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
+	store := new(auth.MemoryStore)
+	tok, err := providerkit.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
 	require.NoError(t, err)
 	require.Equal(t, "tok-1", tok.AccessToken)
 	saved, err := store.Load(t.Context(), "default-key")
 	require.NoError(t, err)
 	require.Equal(t, "tok-1", saved.AccessToken, "auth.WithStore(store, \"\") uses the default key")
 
-	_, err = auth.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
+	_, err = providerkit.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
 	require.NoError(t, err)
 	saved, err = store.Load(t.Context(), "user-key")
 	require.NoError(t, err)
