@@ -33,7 +33,8 @@ type Fault struct {
 
 	// Delay waits this long before answering (or before handling the request, when the
 	// fault has no other kind). The wait ends early when the client gives up or the server
-	// closes.
+	// closes; a Delay of the server's write timeout (Limits.WriteTimeout) or more ends at it
+	// with the connection closed and no answer.
 	Delay time.Duration
 
 	// Drop hijacks the connection and closes it without an answer.
@@ -154,14 +155,15 @@ func (st *state) takeFault(p Provider) (Fault, bool) {
 	return e.f, true
 }
 
-// wait sleeps for d unless the request's context ends or the server closes first; it
-// reports whether the whole delay passed.
+// wait sleeps for d unless the request's context ends, the server closes or the write
+// timeout (Limits.WriteTimeout) comes first; it reports whether the whole delay passed.
 func (s *Server) wait(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
+	limit := s.cfg.limits.WriteTimeout
+	t := time.NewTimer(min(d, limit))
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
+		return d < limit
 	case <-ctx.Done():
 	case <-s.closing:
 	}

@@ -19,6 +19,7 @@ type config struct {
 	logger       *slog.Logger
 	rotate       bool
 	logging      bool
+	limits       Limits
 }
 
 type clientReg struct {
@@ -32,6 +33,7 @@ func newConfig(opts []Option) config {
 		codeLifetime: 10 * time.Minute,
 		moovType:     "opaque",
 		rotate:       true,
+		limits:       DefaultLimits(),
 	}
 	for _, p := range Providers() {
 		c.lifetimes[p] = p.DefaultLifetime()

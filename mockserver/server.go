@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"time"
 )
 
 // Server is a fake of the four providers' token endpoints, shaped like
@@ -36,7 +35,8 @@ type Server struct {
 	httpSrv  *http.Server
 	ln       net.Listener
 	started  bool
-	serveErr chan error
+	served   chan struct{} // closed when the serving goroutine ends, after serveErr is set
+	serveErr error
 	conns    sync.WaitGroup // one per open connection, so Close waits for all of them
 }
 
@@ -77,56 +77,87 @@ func (s *Server) Start() {
 	if err != nil {
 		panic(fmt.Sprintf("mockserver: failed to listen on a loopback port: %v", err))
 	}
-	s.serve(ln)
+	if err := s.serve(ln); err != nil {
+		panic(err.Error())
+	}
 }
 
-func (s *Server) serve(ln net.Listener) {
+// Serve serves the mock on ln, which it takes over, until [Server.Close], and sets URL
+// from ln's address: for a mock on an address of your choosing (`paytoken mock` uses it).
+// Like http.Server.Serve, it returns http.ErrServerClosed once Close has begun, or the
+// listener's error if accepting fails for good; Close still has to be called then. It
+// returns an error at once, and closes ln, when the server was already started.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.serve(ln); err != nil {
+		return err
+	}
+	<-s.served
+	return s.serveErr
+}
+
+func (s *Server) serve(ln net.Listener) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
 		ln.Close()
-		panic("mockserver: Server already started")
+		return errors.New("mockserver: Server already started")
 	}
 	s.started = true
 	s.ln = ln
 	s.URL = "http://" + ln.Addr().String()
+	lim := s.cfg.limits
 	s.httpSrv = &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: lim.ReadHeaderTimeout,
+		ReadTimeout:       lim.ReadTimeout,
+		WriteTimeout:      lim.WriteTimeout,
+		IdleTimeout:       lim.IdleTimeout,
+		MaxHeaderBytes:    lim.MaxHeaderBytes,
 		ErrorLog:          slogErrorLog(s.cfg.logger),
-		ConnState: func(_ net.Conn, st http.ConnState) {
+		ConnState: func(c net.Conn, st http.ConnState) {
 			switch st {
 			case http.StateNew:
 				s.conns.Add(1)
+			case http.StateIdle:
+				if sc, ok := c.(*shapedConn); ok {
+					sc.idle()
+				}
 			case http.StateClosed, http.StateHijacked:
 				s.conns.Done()
 			}
 		},
 	}
-	s.serveErr = make(chan error, 1)
+	s.serverHooks(s.httpSrv)
+	s.served = make(chan struct{})
 	srv := s.httpSrv
-	go func() { s.serveErr <- srv.Serve(ln) }()
+	go func() {
+		s.serveErr = srv.Serve(shapedListener{Listener: ln, s: s})
+		close(s.served)
+	}()
+	return nil
 }
 
-// Close shuts the server down: injected delays end at once, in-flight requests get up to
-// five seconds to finish, then every connection is closed. Close returns when the serving
-// goroutine and every connection's goroutine have ended. It may be called more than once,
-// and on a server that was never started.
+// Close shuts the server down: injected delays end at once, in-flight requests get
+// Limits.ShutdownGrace (default 1 s) to finish, then every connection is closed. Close
+// returns when the serving goroutine and every connection's goroutine have ended. It may be
+// called more than once, and on a server that was never started.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.closing)
 		s.mu.Lock()
-		srv, errc := s.httpSrv, s.serveErr
+		srv, served := s.httpSrv, s.served
 		s.mu.Unlock()
 		if srv == nil {
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.limits.ShutdownGrace)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
+			s.cfg.logger.Info("mockserver: closing the connections still open after the shutdown grace", "grace", s.cfg.limits.ShutdownGrace)
 			_ = srv.Close()
 		}
-		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		<-served
+		if err := s.serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.cfg.logger.Warn("mockserver: serve ended", "err", err)
 		}
 		s.conns.Wait()

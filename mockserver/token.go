@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -18,9 +17,6 @@ import (
 	genmoneykit "github.com/paytoken/paytoken/gen/moneykit"
 	genmoov "github.com/paytoken/paytoken/gen/moov"
 )
-
-// maxRequestBody bounds a token request's body; real ones are a few hundred bytes.
-const maxRequestBody = 64 << 10
 
 // reqInfo is what a strict handler needs from the HTTP request beyond its decoded body:
 // the generated strict interface hands it only a context.
@@ -57,6 +53,7 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			if faulty {
 				s.st.count(p, func(c *Counts) { c.Faults++ })
 				if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
+					drop(w) // the client left, the server is closing, or the write timeout came first
 					return
 				}
 				if f.kinds() > 0 && !f.AfterHandling {
@@ -65,16 +62,9 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 				}
 			}
 
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
-			if err != nil {
-				var tooBig *http.MaxBytesError
-				if errors.As(err, &tooBig) {
-					// RFC 9110 §15.5.14: 413 Content Too Large, with the provider's error body.
-					s.st.count(p, func(c *Counts) { c.TokenErrors++ })
-					s.answer(&reStatus{ResponseWriter: w, status: http.StatusRequestEntityTooLarge}, p,
-						invalidRequest(p, fmt.Sprintf("request body larger than %d bytes", maxRequestBody)))
-				}
-				return // else the client went away mid-body
+			body, ok := s.readBody(w, r)
+			if !ok {
+				return
 			}
 			ct := r.Header.Get("Content-Type")
 			if name := repeatedParam(ct, body); name != "" {

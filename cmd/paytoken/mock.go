@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -27,6 +30,9 @@ Example:
   curl -s -X POST http://127.0.0.1:8089/oauth2/token -u demo-moov:demo-moov-secret \
        -H 'Content-Type: application/json' -d '{"grant_type":"client_credentials"}'
 `
+
+// maxLifetime keeps expires_in far from overflowing any client's 32-bit integer.
+const maxLifetime = 10 * 365 * 24 * time.Hour
 
 // lifetimeFlags collects --lifetime provider=duration.
 type lifetimeFlags map[mockserver.Provider]time.Duration
@@ -47,6 +53,9 @@ func (l lifetimeFlags) Set(v string) error {
 	}
 	if dur < time.Second && !(p == mockserver.MobiFinance && dur == 0) {
 		return errors.New("a token lifetime is at least 1s (0 for a permanent MobiFinance token)")
+	}
+	if dur > maxLifetime {
+		return fmt.Errorf("a token lifetime is at most %s (10 years)", maxLifetime)
 	}
 	l[p] = dur
 	return nil
@@ -77,6 +86,10 @@ func (c *clientFlags) Set(v string) error {
 	return nil
 }
 
+// mockShutdownGrace is how long in-flight requests get once SIGINT/SIGTERM arrives: the
+// mock's answers take microseconds, and the process promises to be gone within a second.
+const mockShutdownGrace = 200 * time.Millisecond
+
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("mock", mockSynopsis)
 	addr := fs.String("addr", "127.0.0.1:8089", "`host:port` to listen on (port 0 picks a free one)")
@@ -86,6 +99,13 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(lifetimes, "lifetime", "token lifetime of a provider, as `provider=duration` (moov=30s); repeatable")
 	var clients clientFlags
 	fs.Var(&clients, "client", "register a test client, as `provider=id:secret`; repeatable")
+	def := mockserver.DefaultLimits()
+	lim := mockserver.Limits{ShutdownGrace: mockShutdownGrace, ReadTimeout: def.ReadTimeout,
+		WriteTimeout: def.WriteTimeout, IdleTimeout: def.IdleTimeout, MaxEntries: def.MaxEntries}
+	fs.Var(positiveDuration{&lim.ReadTimeout}, "read-timeout", "close a connection whose request (headers and body) takes longer than `duration` to arrive, answering 408 (headers: at most "+def.ReadHeaderTimeout.String()+")")
+	fs.Var(positiveDuration{&lim.WriteTimeout}, "write-timeout", "give up on a request not answered within `duration` of its headers (injected delays end there)")
+	fs.Var(positiveDuration{&lim.IdleTimeout}, "idle-timeout", "close a kept-alive connection idle for `duration`")
+	fs.Var(positiveInt{&lim.MaxEntries}, "max-entries", "remember at most `n` tokens, refresh tokens, codes, clients and faults per provider")
 	rest, code, ok := parse(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -93,8 +113,11 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageError(stderr, "mock", "unexpected argument %q", rest[0])
 	}
+	if err := checkListenAddr(*addr); err != nil {
+		return usageError(stderr, "mock", "--addr %q: %v", *addr, err)
+	}
 
-	opts := []mockserver.Option{}
+	opts := []mockserver.Option{mockserver.WithLimits(lim)}
 	if !*quiet {
 		opts = append(opts, mockserver.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
 	}
@@ -111,6 +134,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		if errors.Is(err, syscall.EADDRNOTAVAIL) {
+			return usageError(stderr, "mock", "--addr %q: not an address of this machine", *addr)
+		}
 		return failure(stderr, "mock", err)
 	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
@@ -118,12 +144,13 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "paytoken mock: warning: listening on %s, beyond loopback; the demo credentials are public and the control API is unauthenticated\n", ln.Addr())
 	}
 	url := "http://" + ln.Addr().String()
-	printMockBanner(stdout, url, mock)
+	if err := printMockBanner(stdout, url, mock); err != nil {
+		ln.Close()
+		return failure(stderr, "mock", fmt.Errorf("writing the banner: %w", err))
+	}
 
-	srv := &http.Server{Handler: mock.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-
+	go func() { serveErr <- mock.Serve(ln) }()
 	select {
 	case err := <-serveErr:
 		mock.Close()
@@ -131,14 +158,10 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stderr, "paytoken mock: shutting down")
-	mock.Close() // ends injected delays, so the shutdown does not wait for them
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-		<-serveErr
-		return failure(stderr, "mock", fmt.Errorf("shutdown: %w", err))
-	}
+	// Close ends injected delays, gives in-flight requests the short grace, then closes
+	// whatever connections remain (a client holding a half-sent body, say): the exit is
+	// clean and quick whatever clients do.
+	mock.Close()
 	if err := <-serveErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return failure(stderr, "mock", err)
 	}
@@ -146,19 +169,87 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func printMockBanner(w io.Writer, url string, mock *mockserver.Server) {
-	fmt.Fprintf(w, "paytoken mock listening on %s\n\n", url)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+// checkListenAddr says what is wrong with an address to listen on, before trying it: a
+// missing or bad port, a host that is neither an IP address nor a name that resolves.
+func checkListenAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, as in 127.0.0.1:8089 (port 0 picks a free one)")
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (port != "0" && n == 0) {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return nil
+	}
+	if _, err := net.DefaultResolver.LookupHost(context.Background(), host); err != nil {
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+			return fmt.Errorf("host %q: no such host", host)
+		}
+	}
+	return nil
+}
+
+// positiveDuration is a flag.Value for a duration that must be above zero.
+type positiveDuration struct{ d *time.Duration }
+
+func (p positiveDuration) String() string {
+	if p.d == nil {
+		return ""
+	}
+	return p.d.String()
+}
+
+func (p positiveDuration) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("want a duration, as in 500ms or 30s")
+	}
+	if d <= 0 {
+		return errors.New("must be above zero")
+	}
+	*p.d = d
+	return nil
+}
+
+// positiveInt is a flag.Value for a count that must be above zero.
+type positiveInt struct{ n *int }
+
+func (p positiveInt) String() string {
+	if p.n == nil {
+		return ""
+	}
+	return strconv.Itoa(*p.n)
+}
+
+func (p positiveInt) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		return errors.New("want a whole number above zero")
+	}
+	*p.n = n
+	return nil
+}
+
+// printMockBanner writes the URL, the demo clients and how to use them, in one write, and
+// reports whether it reached w.
+func printMockBanner(w io.Writer, url string, mock *mockserver.Server) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "paytoken mock listening on %s\n\n", url)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tTOKEN ENDPOINT\tCLIENT ID\tCLIENT SECRET\tLIFETIME")
 	for _, e := range mock.Index().Providers {
 		fmt.Fprintf(tw, "%s\tPOST %s%s\t%s\t%s\t%s\n", e.Provider.DisplayName(), url, e.TokenPath, e.DemoClientID, e.DemoSecret, lifetime(time.Duration(e.LifetimeSeconds)*time.Second))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nprotected endpoint: %s%s (Authorization: Bearer <token>)\n", url, mockserver.ProtectedPath)
-	fmt.Fprintf(w, "MobiFinance code:   curl -s -X POST %s%smobifinance/codes -d '{\"client_id\":\"%s\",\"redirect_uri\":\"%s\"}'\n",
+	fmt.Fprintf(&b, "\nprotected endpoint: %s%s (Authorization: Bearer <token>)\n", url, mockserver.ProtectedPath)
+	fmt.Fprintf(&b, "MobiFinance code:   curl -s -X POST %s%smobifinance/codes -d '{\"client_id\":\"%s\",\"redirect_uri\":\"%s\"}'\n",
 		url, mockserver.ControlPrefix, mockserver.DemoClientID(mockserver.MobiFinance), mockserver.DemoRedirectURI)
-	fmt.Fprintf(w, "control API:        %s%s (faults, clients, codes, counts)\n", url, mockserver.ControlPrefix)
-	fmt.Fprintln(w, "Serving until interrupted (Ctrl-C).")
+	fmt.Fprintf(&b, "control API:        %s%s (faults, clients, codes, counts)\n", url, mockserver.ControlPrefix)
+	fmt.Fprintln(&b, "Serving until interrupted (Ctrl-C).")
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
 // lifetime prints a token lifetime the way people say it: 30d, 1h, 15m, 90s, permanent.

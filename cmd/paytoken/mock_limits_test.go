@@ -1,0 +1,130 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// procFDs counts the open files of a process.
+func procFDs(t *testing.T, pid int) int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Skipf("no /proc/%d/fd: %v", pid, err)
+	}
+	return len(ents)
+}
+
+// dialHolding opens a connection to the mock and sends the start of a request it never
+// finishes (or nothing), and leaves it open.
+func dialHolding(t *testing.T, url, start string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	if start != "" {
+		_, err = io.WriteString(c, start)
+		require.NoError(t, err)
+	}
+	return c
+}
+
+const (
+	halfBody    = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"grant"
+	halfHeaders = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Ty"
+	wholeMoov   = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ZGVtby1tb292OmRlbW8tbW9vdi1zZWNyZXQ=\r\nContent-Length: 35\r\n\r\n{\"grant_type\":\"client_credentials\"}"
+)
+
+// Connections that send a body slowly, headers slowly, nothing, or go idle after an answer
+// are all closed within the timeouts: the process's open files come back to the baseline
+// while the clients still hold their ends.
+func TestMockCommandClosesAbusiveConnections(t *testing.T) {
+	t.Parallel()
+	cmd, url, _, errOut := startMock(t, "--quiet", "--read-timeout", "300ms", "--idle-timeout", "300ms")
+	pid := cmd.Process.Pid
+	before := procFDs(t, pid)
+	const each = 50
+	for range each {
+		for _, start := range []string{halfBody, halfHeaders, "", wholeMoov} {
+			dialHolding(t, url, start)
+		}
+	}
+	require.Eventually(t, func() bool { return procFDs(t, pid) >= before+4*each }, 5*time.Second, 5*time.Millisecond,
+		"the mock holds every connection at first")
+	assert.Eventually(t, func() bool { return procFDs(t, pid) <= before+2 }, 10*time.Second, 20*time.Millisecond,
+		"open files back to the baseline of %d: %d now", before, procFDs(t, pid))
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "stderr: %s", errOut.String())
+}
+
+// SIGTERM (and SIGINT) end the mock with status 0 within a second, whatever clients are in
+// the middle of: a half-sent body, half-sent headers, an idle keep-alive connection.
+func TestMockCommandStopsAtOnceWhateverClientsDo(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cmd, url, _, errOut := startMock(t, "--quiet")
+			for _, start := range []string{halfBody, halfHeaders, "", wholeMoov} {
+				dialHolding(t, url, start)
+			}
+			// The half-sent body is in the handler's hands before the signal.
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
+			require.NoError(t, cmd.Process.Signal(sig))
+			err := cmd.Wait()
+			took := time.Since(start)
+			require.NoError(t, err, "exit status 0; stderr: %s", errOut.String())
+			assert.Less(t, took, time.Second, "stopped in %s", took)
+			assert.Contains(t, errOut.String(), "paytoken mock: stopped")
+		})
+	}
+}
+
+func TestMockCommandUsageErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--addr", "garbage"}, `--addr "garbage": want host:port`},
+		{[]string{"--addr", ""}, `--addr "": want host:port`},
+		{[]string{"--addr", "127.0.0.1:99999"}, `port "99999" is not a number from 0 to 65535`},
+		{[]string{"--addr", "127.0.0.1:http"}, `port "http" is not a number`},
+		{[]string{"--addr", "no-such-host.invalid:8089"}, `host "no-such-host.invalid": no such host`},
+		{[]string{"--addr", "192.0.2.1:8089"}, `--addr "192.0.2.1:8089": not an address of this machine`},
+		{[]string{"--read-timeout", "0s"}, `invalid value "0s" for flag -read-timeout: must be above zero`},
+		{[]string{"--idle-timeout", "soon"}, `invalid value "soon" for flag -idle-timeout: want a duration`},
+		{[]string{"--write-timeout", "-1s"}, `flag -write-timeout: must be above zero`},
+		{[]string{"--max-entries", "0"}, `flag -max-entries: want a whole number above zero`},
+		{[]string{"--lifetime", "moov"}, `flag -lifetime: want provider=duration`},
+		{[]string{"--lifetime", "paypal=1h"}, `flag -lifetime`},
+		{[]string{"--lifetime", "moov=100000h"}, `flag -lifetime: a token lifetime is at most`},
+		{[]string{"--client", "moov=:s"}, `flag -client: want provider=client_id:client_secret`},
+		{[]string{"--addr"}, `flag needs an argument: -addr`},
+		{[]string{"--quiet=maybe"}, `invalid boolean value "maybe" for -quiet`},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			cmd := exec.Command(binary, append([]string{"mock"}, tc.args...)...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "stdout: %s", stdout.String())
+			assert.Equal(t, 2, ee.ExitCode(), "stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), tc.msg)
+			assert.Empty(t, stdout.String())
+		})
+	}
+}

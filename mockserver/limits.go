@@ -1,0 +1,114 @@
+package mockserver
+
+import (
+	"fmt"
+	"time"
+)
+
+// Limits bound what clients can make a started Server (and `paytoken mock`) hold: time,
+// connections, bytes and remembered state. A field left zero takes its default from
+// [DefaultLimits]. Every refusal that can still be answered is answered in the provider's
+// documented error shape: 408 when a request is not received in time, 413 for a body over
+// MaxBodyBytes, 431 for headers over MaxHeaderBytes.
+type Limits struct {
+	// ReadHeaderTimeout bounds reading a request's line and headers, counted from the
+	// connection's accept or, on a kept-alive connection, from the request's first byte.
+	// Never more than ReadTimeout. A request that started and is not complete in time gets
+	// 408; a connection that sent nothing is closed.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading a whole request, body included: a body still arriving
+	// after it gets 408 and the connection is closed.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds handling and answering a request, counted from the end of its
+	// headers. An injected Delay ends at it, and the connection is then closed without an
+	// answer, as a provider that gave up would.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a kept-alive connection that has been idle this long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's line and headers (net/http allows 4 KiB beyond it);
+	// more is answered 431 and the connection closed.
+	MaxHeaderBytes int
+	// MaxBodyBytes bounds a token request's body (real ones are a few hundred bytes); more
+	// is answered 413 and the connection closed.
+	MaxBodyBytes int64
+	// MaxEntries bounds each kind of state the mock keeps, per provider: access tokens,
+	// Moov refresh tokens, MobiFinance codes, and the clients and faults added through the
+	// control API. Beyond it the oldest token or code is forgotten (the protected endpoint
+	// then answers 401 "unknown", as for a token a provider revoked), and the control API
+	// refuses more clients or faults. Expired tokens and codes are forgotten anyway,
+	// ExpiredRetention after they expire.
+	MaxEntries int
+	// ExpiredRetention is how long an expired token or code is still remembered, so that
+	// presenting it gets "expired" (MoneyKit's api_error.auth.expired_access_token) or
+	// "used already" rather than "unknown".
+	ExpiredRetention time.Duration
+	// ShutdownGrace is how long Close lets in-flight requests finish before it closes every
+	// connection.
+	ShutdownGrace time.Duration
+}
+
+// DefaultLimits are the limits of a Server given no [WithLimits]: generous for any test,
+// tight enough that no client can hold a connection, a goroutine or memory for long.
+func DefaultLimits() Limits {
+	return Limits{
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       30 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		MaxBodyBytes:      64 << 10,
+		MaxEntries:        10000,
+		ExpiredRetention:  10 * time.Minute,
+		ShutdownGrace:     time.Second,
+	}
+}
+
+// WithLimits sets the server's limits; zero fields keep their defaults ([DefaultLimits]).
+// A negative field panics.
+func WithLimits(l Limits) Option {
+	if err := l.check(); err != nil {
+		panic("mockserver: WithLimits: " + err.Error())
+	}
+	return func(c *config) { c.limits = l.withDefaults() }
+}
+
+func (l Limits) check() error {
+	for name, v := range map[string]int64{
+		"ReadHeaderTimeout": int64(l.ReadHeaderTimeout), "ReadTimeout": int64(l.ReadTimeout),
+		"WriteTimeout": int64(l.WriteTimeout), "IdleTimeout": int64(l.IdleTimeout),
+		"MaxHeaderBytes": int64(l.MaxHeaderBytes), "MaxBodyBytes": l.MaxBodyBytes,
+		"MaxEntries": int64(l.MaxEntries), "ExpiredRetention": int64(l.ExpiredRetention),
+		"ShutdownGrace": int64(l.ShutdownGrace),
+	} {
+		if v < 0 {
+			return fmt.Errorf("Limits.%s is negative", name)
+		}
+	}
+	return nil
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	pick := func(v *time.Duration, def time.Duration) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	pick(&l.ReadTimeout, d.ReadTimeout)
+	pick(&l.ReadHeaderTimeout, min(d.ReadHeaderTimeout, l.ReadTimeout))
+	l.ReadHeaderTimeout = min(l.ReadHeaderTimeout, l.ReadTimeout)
+	pick(&l.WriteTimeout, d.WriteTimeout)
+	pick(&l.IdleTimeout, d.IdleTimeout)
+	pick(&l.ExpiredRetention, d.ExpiredRetention)
+	pick(&l.ShutdownGrace, d.ShutdownGrace)
+	if l.MaxHeaderBytes == 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if l.MaxBodyBytes == 0 {
+		l.MaxBodyBytes = d.MaxBodyBytes
+	}
+	if l.MaxEntries == 0 {
+		l.MaxEntries = d.MaxEntries
+	}
+	return l
+}

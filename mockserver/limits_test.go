@@ -1,0 +1,207 @@
+package mockserver_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/mockserver"
+)
+
+// shortLimits make the timeouts quick enough for a test.
+var shortLimits = mockserver.Limits{
+	ReadTimeout:   300 * time.Millisecond,
+	WriteTimeout:  400 * time.Millisecond,
+	IdleTimeout:   300 * time.Millisecond,
+	ShutdownGrace: 100 * time.Millisecond,
+}
+
+// rawExchange writes raw bytes on a new connection and reads one answer; the connection is
+// given back so the caller can check it closes.
+func rawExchange(t *testing.T, srv *mockserver.Server, raw string) (*http.Response, []byte, net.Conn) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	// Write while reading: a refusal may come before the request is all sent.
+	go func() { _, _ = io.WriteString(conn, raw) }()
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp, body, conn
+}
+
+func TestRefusalsInTheProvidersShape(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
+	big := strings.Repeat("a", 40<<10)
+	huge := strings.Repeat("a", 2<<20) // over net/http's own 1 MiB default too
+	cases := []struct {
+		name   string
+		raw    string
+		status int
+		body   string // exact JSON
+	}{
+		{"headers over the limit, MoneyKit", "POST /auth/token HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
+			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"the request's line and headers exceed 32768 bytes"}`},
+		{"2 MiB of headers, Money-Go", "POST /token HTTP/1.1\r\nHost: x\r\nX-Big: " + huge + "\r\n\r\n", 431,
+			`{"error":"invalid_request","error_description":"the request's line and headers exceed 32768 bytes"}`},
+		{"headers over the limit, Moov under its prefix", "POST /moov/oauth2/token HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
+			`{"error":"invalid_request"}`},
+		{"headers over the limit, control API", "GET /_mock/ HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
+			`{"error":"invalid_request","error_description":"the request's line and headers exceed 32768 bytes"}`},
+		{"declared body over the limit, MobiFinance", "POST /v2/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n", 413,
+			`{"error":"invalid_request","error_description":"request body larger than 65536 bytes"}`},
+		{"chunked body over the limit, MoneyKit", "POST /auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n" + strings.Repeat("a", 0x10000) + "\r\n10\r\n" + strings.Repeat("a", 16) + "\r\n0\r\n\r\n", 413,
+			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"request body larger than 65536 bytes"}`},
+		{"body that never ends, Moov", "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"grant", 408,
+			`{"error":"invalid_request"}`},
+		{"headers that never end, MobiFinance", "POST /v2/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Ty", 408,
+			`{"error":"invalid_request","error_description":"the request's headers did not arrive within the read timeout"}`},
+		{"an invalid header name, Money-Go", "POST /token HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400,
+			`{"error":"invalid_request","error_description":"invalid header name"}`},
+		{"no Host, MoneyKit", "POST /auth/token HTTP/1.1\r\n\r\n", 400,
+			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"missing required Host header"}`},
+		{"unknown transfer coding, Moov", "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", 501,
+			`{"error":"invalid_request"}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp, body, conn := rawExchange(t, srv, tc.raw)
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.JSONEq(t, tc.body, string(body))
+			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+			assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+			assert.True(t, resp.Close, "Connection: close")
+			if !strings.HasPrefix(tc.raw, "GET /_mock/") {
+				assert.Len(t, resp.Header.Get("X-Request-Id"), 24, "a token answer's headers")
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, err := conn.Read(make([]byte, 1))
+			assert.Zero(t, n)
+			assert.Error(t, err, "the mock closes the connection after a refusal")
+		})
+	}
+}
+
+// A refused token request counts as a token error of its provider.
+func TestRefusalsCount(t *testing.T) {
+	t.Parallel()
+	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
+	rawExchange(t, srv, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 40<<10)+"\r\n\r\n")
+	rawExchange(t, srv, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n")
+	c := srv.Counts(mockserver.Moov)
+	assert.Equal(t, mockserver.Counts{TokenRequests: 2, TokenErrors: 2}, c)
+}
+
+// openFDs is how many files this process has open.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd on this system")
+	}
+	return len(ents)
+}
+
+// Slow bodies, slow headers, silent and idle keep-alive connections are all closed by the
+// mock within its timeouts: its open files come back to where they were.
+func TestAbusiveConnectionsAreClosed(t *testing.T) {
+	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	before := openFDs(t)
+	const each = 40
+	opens := []string{
+		"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", // slow body
+		"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Ty",                                                     // slow headers
+		"", // silent
+		"POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ZGVtby1tb292OmRlbW8tbW9vdi1zZWNyZXQ=\r\nContent-Length: 35\r\n\r\n{\"grant_type\":\"client_credentials\"}", // answered, then idle
+	}
+	var conns []net.Conn
+	for range each {
+		for _, o := range opens {
+			c, err := net.Dial("tcp", addr)
+			require.NoError(t, err)
+			conns = append(conns, c)
+			if o != "" {
+				_, err = io.WriteString(c, o)
+				require.NoError(t, err)
+			}
+		}
+	}
+	held := openFDs(t)
+	assert.GreaterOrEqual(t, held, before+2*len(conns)-10, "both ends of every connection are open")
+
+	// Each client end reads what it gets until the mock closes the connection.
+	var wg sync.WaitGroup
+	statuses := make([]string, len(conns))
+	for i, c := range conns {
+		wg.Go(func() {
+			defer c.Close()
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			b, err := io.ReadAll(c)
+			if err != nil {
+				statuses[i] = "not closed: " + err.Error()
+				return
+			}
+			statuses[i], _, _ = strings.Cut(string(b), "\r\n")
+		})
+	}
+	wg.Wait()
+	for i, st := range statuses {
+		want := []string{"HTTP/1.1 408 Request Timeout", "HTTP/1.1 408 Request Timeout", "", "HTTP/1.1 200 OK"}[i%len(opens)]
+		assert.Equal(t, want, st, "connection %d", i)
+	}
+	assert.LessOrEqual(t, openFDs(t), before+2, "open files back to the baseline")
+}
+
+// An injected Delay ends at the write timeout with the connection closed and no answer,
+// and Close does not wait for a client holding a half-sent body beyond the shutdown grace.
+func TestDelayEndsAtWriteTimeoutAndCloseIsBounded(t *testing.T) {
+	t.Parallel()
+	srv, c := newServer(t, mockserver.WithLimits(shortLimits))
+	srv.InjectFault(mockserver.Moov, mockserver.Fault{Delay: time.Hour})
+	start := time.Now()
+	resp, err := c.Post(srv.TokenURL(mockserver.Moov), "application/json", strings.NewReader(`{"grant_type":"client_credentials"}`))
+	if err == nil {
+		resp.Body.Close()
+	}
+	require.Error(t, err, "no answer")
+	assert.Less(t, time.Since(start), 5*time.Second)
+
+	srv2 := mockserver.New(mockserver.WithLimits(mockserver.Limits{ShutdownGrace: 50 * time.Millisecond}))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv2.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond) // the handler has the request
+	start = time.Now()
+	srv2.Close()
+	assert.Less(t, time.Since(start), 2*time.Second, "Close: the grace, then every connection closed")
+}
+
+func TestWithLimitsRejectsNegatives(t *testing.T) {
+	t.Parallel()
+	assert.PanicsWithValue(t, "mockserver: WithLimits: Limits.IdleTimeout is negative", func() {
+		mockserver.WithLimits(mockserver.Limits{IdleTimeout: -1})
+	})
+	d := mockserver.DefaultLimits()
+	b, _ := json.Marshal(d)
+	assert.NotContains(t, string(b), ":0", "every default is set: %s", b)
+}

@@ -1,0 +1,117 @@
+package mockserver
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// A refusal is the mock's answer to a request it will not handle for what it is rather
+// than what it says: a body over the limit (413, RFC 9110 §15.5.14), headers over the limit
+// (431, RFC 6585 §5), a request not received in time (408), a request net/http cannot parse
+// (400, 501, 505). It comes in the error shape of the provider whose path was asked
+// (MoneyKit {error_code, error_message, documentation_url}, Moov {"error"}, Money-Go and
+// MobiFinance {error, error_description}), {error, error_description} elsewhere, always
+// with Connection: close, since the rest of what the client sends cannot be trusted.
+
+// providerForPath is the provider a path belongs to: its token path at the root, or
+// anything under /{provider}/.
+func providerForPath(path string) (Provider, bool) {
+	for _, p := range Providers() {
+		if path == p.TokenPath() || strings.HasPrefix(path, "/"+string(p)+"/") {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// refusalBody is the provider's error body for a refusal.
+func refusalBody(p Provider, found bool, status int, desc string) []byte {
+	var v any = oauthError{"invalid_request", desc}
+	switch {
+	case !found:
+	case p == MoneyKit:
+		// The one code MoneyKit documents, which the mock answers all its 4xx with.
+		v = map[string]string{"error_code": "api_error.auth.unauthorized", "error_message": desc, "documentation_url": docURL}
+	case p == Moov:
+		v = map[string]string{"error": "invalid_request"}
+	}
+	b, _ := json.Marshal(v)
+	return append(b, '\n')
+}
+
+// refusalHeaders are the headers of a refusal: a token path's answer carries those of
+// every token answer.
+func refusalHeaders(h http.Header, found bool) {
+	if found {
+		tokenHeaders(h)
+	} else {
+		h.Set("Cache-Control", "no-store")
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Connection", "close")
+}
+
+// refuse answers a request a handler has with a refusal, and counts it as a token error
+// when it was a token request.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, desc string) {
+	p, found := providerForPath(r.URL.Path)
+	if found {
+		s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+	}
+	refusalHeaders(w.Header(), found)
+	w.WriteHeader(status)
+	_, _ = w.Write(refusalBody(p, found, status, desc))
+}
+
+// rawRefusal is a whole HTTP/1.1 answer, for a connection no handler has.
+func (s *Server) rawRefusal(path string, status int, desc string) []byte {
+	p, found := providerForPath(path)
+	if found {
+		s.st.count(p, func(c *Counts) { c.TokenRequests++; c.TokenErrors++ })
+	}
+	body := refusalBody(p, found, status, desc)
+	h := http.Header{}
+	refusalHeaders(h, found)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "HTTP/1.1 %03d %s\r\n", status, http.StatusText(status))
+	_ = h.Write(&buf)
+	buf.WriteString("\r\n")
+	buf.Write(body)
+	return buf.Bytes()
+}
+
+// readBody reads a token request's body within Limits.MaxBodyBytes and Limits.ReadTimeout,
+// answering the refusal when it cannot. ok is false when the request has been answered (or
+// the client left, and nobody is there to answer).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
+	limit := s.cfg.limits.MaxBodyBytes
+	if r.ContentLength > limit {
+		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, true
+	case errors.As(err, &tooBig):
+		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.refuse(w, r, http.StatusRequestTimeout, "the request body did not arrive within the read timeout")
+	default:
+		// The client went away mid-body: nobody to answer. Close the connection rather
+		// than let net/http send an empty 200.
+		panic(http.ErrAbortHandler)
+	}
+	return nil, false
+}
