@@ -15,7 +15,7 @@ import (
 //
 //	GET    /_mock/                          what is served, with the demo clients
 //	POST   /_mock/{provider}/clients        {"client_id": "…", "client_secret": "…"}   → 204
-//	POST   /_mock/{provider}/faults         a FaultJSON                                → 204
+//	POST   /_mock/{provider}/faults         a Fault as JSON (Fault.UnmarshalJSON)       → 204
 //	DELETE /_mock/{provider}/faults                                                    → 204
 //	POST   /_mock/{provider}/expire         every token of the provider expires        → 204
 //	POST   /_mock/mobifinance/codes         {"client_id": "…", "redirect_uri": "…"}    → 201 {"code": "…"}
@@ -25,40 +25,6 @@ import (
 // Bodies are JSON (or, for clients and codes, form-encoded), whatever the Content-Type says. Errors are 400/404 with
 // {"error": "…"}.
 const ControlPrefix = "/_mock/"
-
-// FaultJSON is a Fault on the wire of the control API. Delay is a Go duration ("1.5s").
-type FaultJSON struct {
-	Status        int    `json:"status,omitempty"`
-	RetryAfter    string `json:"retry_after,omitempty"`
-	RetryIn       string `json:"retry_in,omitempty"`
-	Location      string `json:"location,omitempty"`
-	Body          string `json:"body,omitempty"`
-	ContentType   string `json:"content_type,omitempty"`
-	Delay         string `json:"delay,omitempty"`
-	Drop          bool   `json:"drop,omitempty"`
-	Malformed     bool   `json:"malformed,omitempty"`
-	Oversized     bool   `json:"oversized,omitempty"`
-	EmptyToken    bool   `json:"empty_token,omitempty"`
-	AfterHandling bool   `json:"after_handling,omitempty"`
-	Times         int    `json:"times,omitempty"`
-}
-
-// Fault converts the wire form, checking it.
-func (j FaultJSON) Fault() (Fault, error) {
-	f := Fault{
-		Status: j.Status, RetryAfter: j.RetryAfter, RetryIn: j.RetryIn, Location: j.Location,
-		Body: j.Body, ContentType: j.ContentType, Drop: j.Drop, Malformed: j.Malformed,
-		Oversized: j.Oversized, EmptyToken: j.EmptyToken, AfterHandling: j.AfterHandling, Times: j.Times,
-	}
-	if j.Delay != "" {
-		d, err := time.ParseDuration(j.Delay)
-		if err != nil {
-			return Fault{}, fmt.Errorf("delay: %w", err)
-		}
-		f.Delay = d
-	}
-	return f, f.Validate()
-}
 
 // Index is the control API's GET /_mock/ answer.
 type Index struct {
@@ -129,12 +95,11 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 		}
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 		dec.DisallowUnknownFields()
-		var j FaultJSON
-		if err := dec.Decode(&j); err != nil {
-			bad(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
-			return
+		var f Fault
+		err := dec.Decode(&f)
+		if err == nil {
+			err = f.Validate()
 		}
-		f, err := j.Fault()
 		if err != nil {
 			bad(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
 			return

@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,44 +20,88 @@ type Fault struct {
 	// provider's documented error body for the status (Moov {"error":"…"}, MoneyKit
 	// {error_code, error_message, documentation_url}, MobiFinance {error, error_description},
 	// Money-Go {error, error_description}) unless Body is set.
-	Status int
+	Status int `json:"status,omitempty"`
 	// RetryAfter is sent as the Retry-After header: seconds ("2") or an HTTP-date.
-	RetryAfter string
+	RetryAfter string `json:"retry_after,omitempty"`
 	// RetryIn is sent as the X-Retry-In header (milliseconds), as Moov's older documents do.
-	RetryIn string
+	RetryIn string `json:"retry_in,omitempty"`
 	// Location is sent as the Location header, with a 3xx Status to test redirects.
-	Location string
+	Location string `json:"location,omitempty"`
 	// Body, with ContentType (default application/json), replaces the provider's error body
 	// of a Status fault: an HTML gateway page, say.
-	Body        string
-	ContentType string
+	Body        string `json:"body,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
 
 	// Delay waits this long before answering (or before handling the request, when the
 	// fault has no other kind). The wait ends early when the client gives up or the server
 	// closes; a Delay of the server's write timeout (Limits.WriteTimeout) or more ends at it
 	// with the connection closed and no answer.
-	Delay time.Duration
+	Delay time.Duration `json:"-"`
 
 	// Drop hijacks the connection and closes it without an answer.
-	Drop bool
+	Drop bool `json:"drop,omitempty"`
 	// Malformed answers with the provider's success status and a truncated JSON body.
-	Malformed bool
+	Malformed bool `json:"malformed,omitempty"`
 	// Oversized answers with the provider's success status and a body of OversizedBodySize
 	// bytes (a JSON object padded before its access_token).
-	Oversized bool
+	Oversized bool `json:"oversized,omitempty"`
 	// EmptyToken answers with the provider's success status and a well-formed token response
 	// whose access_token is "".
-	EmptyToken bool
+	EmptyToken bool `json:"empty_token,omitempty"`
 
 	// AfterHandling handles the request first, as if there were no fault (the token is
 	// issued, a MobiFinance code is spent), then answers with the fault instead: the case of
 	// an answer lost after the provider acted, where a client that sends the request again
 	// will find its code used.
-	AfterHandling bool
+	AfterHandling bool `json:"after_handling,omitempty"`
 
 	// Times is how many token requests the fault applies to; 0 means every request until
 	// [Server.ClearFaults].
-	Times int
+	Times int `json:"times,omitempty"`
+}
+
+// faultFields is Fault without its methods, for its JSON form.
+type faultFields Fault
+
+// faultJSON is Fault's JSON form: its fields under their tags, Delay as a Go
+// duration ("1.5s") instead of nanoseconds.
+type faultJSON struct {
+	*faultFields
+	Delay string `json:"delay,omitempty"`
+}
+
+// MarshalJSON writes the fault as the control API reads it (see UnmarshalJSON).
+func (f Fault) MarshalJSON() ([]byte, error) {
+	w := faultJSON{faultFields: (*faultFields)(&f)}
+	if f.Delay != 0 {
+		w.Delay = f.Delay.String()
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads a fault as the control API's POST /_mock/{provider}/faults
+// carries it: the fields in snake_case ("status", "retry_after", "retry_in",
+// "location", "body", "content_type", "delay", "drop", "malformed", "oversized",
+// "empty_token", "after_handling", "times"), Delay as a Go duration ("1.5s"). A field
+// it does not know is an error, so that a misspelt one cannot pass for a fault the
+// test did not mean. It does not Validate.
+func (f *Fault) UnmarshalJSON(b []byte) error {
+	var g Fault
+	w := faultJSON{faultFields: (*faultFields)(&g)}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&w); err != nil {
+		return err
+	}
+	if w.Delay != "" {
+		d, err := time.ParseDuration(w.Delay)
+		if err != nil {
+			return fmt.Errorf("delay: %w", err)
+		}
+		g.Delay = d
+	}
+	*f = g
+	return nil
 }
 
 // OversizedBodySize is the size of the body of an Oversized fault: 10 MiB.

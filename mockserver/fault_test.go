@@ -244,3 +244,34 @@ func TestFaultValidate(t *testing.T) {
 	assert.Panics(t, func() { srv.InjectFault("nope", mockserver.Fault{Status: 500}) })
 	assert.NoError(t, mockserver.Fault{Delay: time.Second}.Validate())
 }
+
+// A Fault's JSON form is the control API's: every field under its snake_case
+// name, Delay as a Go duration, and back.
+func TestFaultJSON(t *testing.T) {
+	f := mockserver.Fault{Status: 429, RetryAfter: "2", RetryIn: "1500", Location: "https://x/", Body: "<html>",
+		ContentType: "text/html", Delay: 1500 * time.Millisecond, AfterHandling: true, Times: 2}
+	b, err := json.Marshal(f)
+	require.NoError(t, err)
+	require.JSONEq(t, `{"status":429,"retry_after":"2","retry_in":"1500","location":"https://x/","body":"<html>",
+		"content_type":"text/html","delay":"1.5s","after_handling":true,"times":2}`, string(b))
+	var g mockserver.Fault
+	require.NoError(t, json.Unmarshal(b, &g))
+	require.Equal(t, f, g)
+	for _, k := range []string{"drop", "malformed", "oversized", "empty_token"} {
+		var h mockserver.Fault
+		require.NoError(t, json.Unmarshal([]byte(`{"`+k+`":true}`), &h))
+		require.Equal(t, 1, countTrue(h.Drop, h.Malformed, h.Oversized, h.EmptyToken), k)
+	}
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"stauts":500}`), &g), "stauts")
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"delay":"soon"}`), &g), "delay")
+}
+
+func countTrue(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}

@@ -76,7 +76,7 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			ri := &reqInfo{formAnswer: isForm && !prefersJSON(r.Header.Get("Accept")), outcome: &outcome{}}
 			ri.basicID, ri.basicSecret, ri.hasBasic = basicCreds(r)
 
-			route, err := Route(p)
+			rt, err := route(p)
 			if err != nil {
 				panic(err) // the embedded specs load in the tests: never here
 			}
@@ -84,7 +84,7 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			vr.Body = io.NopCloser(bytes.NewReader(body))
 			vr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 			vr.ContentLength = int64(len(body))
-			in := &openapi3filter.RequestValidationInput{Request: vr, Route: route, Options: validationOptions}
+			in := &openapi3filter.RequestValidationInput{Request: vr, Route: rt, Options: validationOptions}
 			if err := openapi3filter.ValidateRequest(r.Context(), in); err != nil {
 				s.st.count(p, func(c *Counts) { c.TokenErrors++ })
 				s.answer(w, p, rejection(p, ct, body, describe(err)))

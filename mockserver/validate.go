@@ -49,9 +49,10 @@ var routes = sync.OnceValues(func() (map[Provider]*routers.Route, error) {
 	return out, nil
 })
 
-// Route is the embedded spec's route of the provider's token operation, for validating
-// requests and responses with kin-openapi's openapi3filter, as the mock's own tests do.
-func Route(p Provider) (*routers.Route, error) {
+// route is the embedded spec's route of the provider's token operation, for validating
+// requests and responses with kin-openapi's openapi3filter (the handler, and the mock's
+// own tests through export_test.go).
+func route(p Provider) (*routers.Route, error) {
 	mustProvider(p)
 	rs, err := routes()
 	if err != nil {
