@@ -33,8 +33,27 @@ Exit status: 0 success, 1 failure, 2 usage error.
 `
 
 // run is the whole program: main only wires the signals, the environment and the exit
-// status. ctx ends on SIGINT/SIGTERM.
+// status. ctx ends on SIGINT/SIGTERM. A command whose output could not be written (a full
+// disk, a closed pipe) fails, whatever it did otherwise: its user did not get its answer. A
+// command that failed already has said why.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
+	out := &outWriter{w: stdout}
+	code := dispatch(ctx, args, out, stderr, getenv)
+	if out.err != nil && code == exitOK {
+		name := "paytoken"
+		if len(args) > 0 && commands[args[0]] {
+			name += " " + args[0]
+		}
+		fmt.Fprintf(stderr, "%s: writing the output: %v\n", name, out.err)
+		code = exitFailure
+	}
+	return code
+}
+
+// commands are the command names, for messages.
+var commands = map[string]bool{"demo": true, "token": true, "mock": true, "help": true}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, getenv env) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -48,14 +67,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv en
 	case "mock":
 		return runMock(ctx, rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
+		if len(rest) > 1 && cmd == "help" {
+			fmt.Fprintf(stderr, "paytoken help: one command at most, not %q\n\n%s", rest[1], usage)
+			return exitUsage
+		}
 		if len(rest) > 0 && cmd == "help" {
-			return run(ctx, []string{rest[0], "--help"}, stdout, stderr, getenv)
+			return dispatch(ctx, []string{rest[0], "--help"}, stdout, stderr, getenv)
+		}
+		if len(rest) > 0 {
+			fmt.Fprintf(stderr, "paytoken: unexpected argument %q after %s\n\n%s", rest[0], cmd, usage)
+			return exitUsage
 		}
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "paytoken: unknown command %q\n\n%s", cmd, usage)
 	return exitUsage
+}
+
+// outWriter keeps the first error writing a command's output; every later write fails
+// with it, so a half-written table is not completed past a gap.
+type outWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // newFlagSet makes a command's flag set; its usage text goes where parse sends it.

@@ -103,9 +103,10 @@ func TestTokenCommand(t *testing.T) {
 		assert.Contains(t, errOut, "401")
 		assert.NotContains(t, errOut, "not-the-secret")
 	})
-	t.Run("plain http beyond loopback is refused", func(t *testing.T) {
+	t.Run("plain http beyond loopback is refused as a usage error", func(t *testing.T) {
 		code, _, errOut := paytoken(t, secretEnv(mockserver.Moov), "token", "moov", "--client-id", "demo-moov", "--base-url", "http://example.com")
-		assert.Equal(t, 1, code)
+		assert.Equal(t, 2, code)
+		assert.Contains(t, errOut, "--base-url")
 		assert.Contains(t, errOut, "insecure")
 	})
 	t.Run("argv secret refused", func(t *testing.T) {

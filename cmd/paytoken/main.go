@@ -17,6 +17,9 @@ import (
 )
 
 func main() {
+	// A closed pipe on stdout is a write error the command reports (exit 1, a message on
+	// stderr), not a silent death by SIGPIPE.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()

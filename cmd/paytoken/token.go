@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/mockserver"
 )
 
@@ -83,7 +85,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&o.code, "code", "", "MobiFinance: the authorization `code` to exchange (single-use)")
 	fs.StringVar(&o.redirectURL, "redirect-url", "", "MobiFinance: the redirect `URL` the code was issued for")
 	asJSON := fs.Bool("json", false, "print the whole token as JSON on stdout, access token included")
-	timeout := fs.Duration("timeout", 30*time.Second, "give up after this `duration`")
+	timeout := 30 * time.Second
+	fs.Var(positiveDuration{&timeout}, "timeout", "give up after this `duration`")
 	pos, code, ok := parse(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -129,6 +132,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			secretSetExplicitly = true
 		}
 	})
+	if secretSetExplicitly && *secretEnv == "" {
+		return usageError(stderr, "token", "--secret-env needs the name of an environment variable")
+	}
 	if *secretFile != "" && secretSetExplicitly {
 		return usageError(stderr, "token", "give --secret-env or --secret-file, not both")
 	}
@@ -145,10 +151,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tok, err := fetchToken(ctx, o)
 	if err != nil {
+		var ce *auth.ConfigError
+		if errors.As(err, &ce) {
+			return usageError(stderr, "token", "%s: %v", configFlag(ce.Field), err)
+		}
 		return failure(stderr, "token", err)
 	}
 	if *asJSON {
@@ -156,6 +166,26 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	printToken(stdout, p, tok)
 	return exitOK
+}
+
+// configFlag is the flag that sets a Config field the SDK refused.
+func configFlag(field string) string {
+	name, _, _ := strings.Cut(field, "[")
+	switch name {
+	case "ClientID":
+		return "--client-id"
+	case "ClientSecret":
+		return "the client secret (--secret-env or --secret-file)"
+	case "Scope", "Scopes":
+		return "--scope"
+	case "BaseURL":
+		return "--base-url"
+	case "RedirectURL":
+		return "--redirect-url"
+	case "AuthStyle":
+		return "--auth-style"
+	}
+	return "Config." + field
 }
 
 // readSecretFile reads a secret from the first line of a file, warning when other users
@@ -251,7 +281,7 @@ func printTokenJSON(stdout, stderr io.Writer, p mockserver.Provider, tok *oauth2
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		return failure(stderr, "token", err)
+		return failure(stderr, "token", fmt.Errorf("writing the output: %w", err))
 	}
 	return exitOK
 }
