@@ -212,3 +212,26 @@ func readAnswer(t *testing.T, resp *http.Response) answer {
 	require.NoError(t, err)
 	return answer{Status: resp.StatusCode, Header: resp.Header, Body: []byte(b.String())}
 }
+
+// RFC 6749 §3.3, §6: a token asked for without a scope has the default scope (every scope,
+// in the mock), so its refresh token may be narrowed to any scope; a scoped one only narrowed.
+func TestMoovRefreshAfterDefaultScope(t *testing.T) {
+	srv, c := newServer(t)
+	vid, vsec := demo(mockserver.Moov)
+	get := func(body string) answer {
+		return send(t, c, srv, tokenReq{p: mockserver.Moov, contentType: ctForm, body: body, basic: [2]string{vid, vsec}}, true)
+	}
+	first := get(form("grant_type", "client_credentials"))
+	require.Equal(t, 200, first.Status, "%s", first.Body)
+	v, err := url.ParseQuery(string(first.Body))
+	require.NoError(t, err)
+	assert.Empty(t, v.Get("scope"))
+	second := get(form("grant_type", "refresh_token", "refresh_token", v.Get("refresh_token"), "scope", "/accounts.read"))
+	require.Equal(t, 200, second.Status, "%s", second.Body)
+	v, err = url.ParseQuery(string(second.Body))
+	require.NoError(t, err)
+	assert.Equal(t, "/accounts.read", v.Get("scope"))
+	third := get(form("grant_type", "refresh_token", "refresh_token", v.Get("refresh_token"), "scope", "/accounts.read /transfers.write"))
+	require.Equal(t, 400, third.Status, "%s", third.Body)
+	assert.JSONEq(t, `{"error":"invalid_scope"}`, string(third.Body))
+}
