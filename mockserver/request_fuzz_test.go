@@ -34,7 +34,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 
-	"github.com/paytoken/paytoken/internal/providertest"
+	"github.com/paytoken/paytoken/internal/twin"
 	"github.com/paytoken/paytoken/mockserver"
 )
 
@@ -164,11 +164,11 @@ func FuzzMockRequest(f *testing.F) {
 			if len(cred.value) < 4 || !slices.ContainsFunc(text, func(p string) bool { return strings.Contains(p, cred.value) }) {
 				continue
 			}
-			// Differential (see providertest.Echoes): fixed text that holds
+			// Differential (see twin.Echoes): fixed text that holds
 			// the value, like "rect_uri" in the field name "redirect_uri",
 			// is in the twin's answer too.
 			twinRes, twinGot, _ := fuzzServe(srv, method, path, contentType, cred.authz, cred.body)
-			if providertest.Echoes(cred.value, text, answerText(twinRes, twinGot)) {
+			if twin.Echoes(cred.value, text, answerText(twinRes, twinGot)) {
 				t.Fatalf("%s %s: the answer echoes the credential %q: %s (the twin request's answer: %s)", method, path, cred.value, got, twinGot)
 			}
 		}
@@ -252,10 +252,10 @@ var secretKeys = []string{"client_secret", "code", "refresh_token"}
 func requestSecrets(body []byte, authz string) []secretField {
 	var out []secretField
 	for _, k := range secretKeys {
-		if v, twin, ok := providertest.TwinJSONField(body, k); ok {
+		if v, twin, ok := twin.JSONField(body, k); ok {
 			out = append(out, secretField{v, twin, authz})
 		}
-		for _, f := range providertest.TwinFormFields(body, k) {
+		for _, f := range twin.FormFields(body, k) {
 			out = append(out, secretField{f.Value, f.TwinBody, authz})
 		}
 	}
@@ -263,7 +263,7 @@ func requestSecrets(body []byte, authz string) []secretField {
 		enc := strings.TrimSpace(rest)
 		if raw, err := base64.StdEncoding.DecodeString(enc); err == nil {
 			if id, sec, ok := strings.Cut(string(raw), ":"); ok {
-				twin := base64.StdEncoding.EncodeToString([]byte(id + ":" + providertest.Twin(sec)))
+				twin := base64.StdEncoding.EncodeToString([]byte(id + ":" + twin.Twin(sec)))
 				out = append(out, secretField{sec, body, strings.Replace(authz, enc, twin, 1)})
 			}
 		}

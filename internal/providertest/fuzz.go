@@ -19,6 +19,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providerkit"
+	"github.com/paytoken/paytoken/internal/twin"
 )
 
 // The credentials a FuzzTarget's Fetch sends: the harness checks that
@@ -196,11 +197,11 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		}
 		if two {
 			for _, k := range []string{"access_token", "refresh_token"} {
-				v, twin, ok := TwinJSONField(body, k)
+				v, tb, ok := twin.JSONField(body, k)
 				if !ok || len(v) < providerkit.MinSensitiveLen || !bytes.Contains(e.Body, []byte(v)) && !strings.Contains(err.Error(), v) {
 					continue
 				}
-				if msg, kept, ok := twinErr(twin); ok && Echoes(v, []string{string(e.Body), err.Error()}, []string{string(kept), msg}) {
+				if msg, kept, ok := twinErr(tb); ok && twin.Echoes(v, []string{string(e.Body), err.Error()}, []string{string(kept), msg}) {
 					t.Fatalf("a rejected 2xx's %s %q is kept in its error: %v (Body %q)", k, v, err, e.Body)
 				}
 			}
@@ -218,13 +219,13 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		if strings.Contains(msg, FuzzCode) {
 			t.Fatalf("message %q holds the authorization code", msg)
 		}
-		tokens := TwinFormFields(body, "access_token")
-		if v, twin, ok := TwinJSONField(body, "access_token"); ok {
-			tokens = append(tokens, FormField{v, twin})
+		tokens := twin.FormFields(body, "access_token")
+		if v, tb, ok := twin.JSONField(body, "access_token"); ok {
+			tokens = append(tokens, twin.FormField{Value: v, TwinBody: tb})
 		}
 		for _, at := range tokens {
 			if len(at.Value) >= providerkit.MinSensitiveLen && strings.Contains(msg, at.Value) {
-				if twinMsg, _, ok := twinErr(at.TwinBody); ok && Echoes(at.Value, []string{msg}, []string{twinMsg}) {
+				if twinMsg, _, ok := twinErr(at.TwinBody); ok && twin.Echoes(at.Value, []string{msg}, []string{twinMsg}) {
 					t.Fatalf("message %q holds the access token %q", msg, at.Value)
 				}
 			}

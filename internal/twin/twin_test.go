@@ -1,4 +1,4 @@
-package providertest
+package twin
 
 import (
 	"net/url"
@@ -15,9 +15,9 @@ func TestTwin(t *testing.T) {
 	}
 }
 
-func TestTwinJSONField(t *testing.T) {
+func TestJSONField(t *testing.T) {
 	body := []byte(`{"code":"first","scope":"rect_uri","code" : "re\u0063t_\"uri","n":[1,{"code":"x"}]}`)
-	v, twin, ok := TwinJSONField(body, "code")
+	v, twin, ok := JSONField(body, "code")
 	if !ok || v != `rect_"uri` {
 		t.Fatalf("value %q, ok %v", v, ok)
 	}
@@ -26,15 +26,15 @@ func TestTwinJSONField(t *testing.T) {
 		t.Fatalf("twin body\n%s\nwant\n%s", twin, want)
 	}
 	for _, bad := range []string{`[]`, `{"code":1}`, `{"code":"a"}{}`, `{"other":"a"}`, ``} {
-		if _, _, ok := TwinJSONField([]byte(bad), "code"); ok {
+		if _, _, ok := JSONField([]byte(bad), "code"); ok {
 			t.Errorf("%s: ok", bad)
 		}
 	}
 }
 
-func TestTwinFormFields(t *testing.T) {
+func TestFormFields(t *testing.T) {
 	body := []byte("scope=rect_uri&code=rect%5Furi&c%6Fde=ab+c9&code&x=1")
-	got := TwinFormFields(body, "code")
+	got := FormFields(body, "code")
 	if len(got) != 2 {
 		t.Fatalf("%d fields", len(got))
 	}
@@ -44,7 +44,7 @@ func TestTwinFormFields(t *testing.T) {
 	if got[1].Value != "ab c9" || string(got[1].TwinBody) != "scope=rect_uri&code=rect%5Furi&c%6Fde=no+p4&code&x=1" {
 		t.Errorf("second: %q %s", got[1].Value, got[1].TwinBody)
 	}
-	if TwinFormFields([]byte("code=%zz"), "code") != nil {
+	if FormFields([]byte("code=%zz"), "code") != nil {
 		t.Error("a body ParseQuery rejects has fields")
 	}
 }

@@ -1,4 +1,7 @@
-package providertest
+// Package twin holds the differential oracle of the fuzz targets that
+// check "no secret in the answer": compare the answer with the answer to the
+// request's twin, in which only the secret is replaced by Twin(secret).
+package twin
 
 import (
 	"bytes"
@@ -62,12 +65,12 @@ func Echoes(s string, answer, twinAnswer []string) bool {
 	return s != "" && s != Twin(s) && count(answer) > count(twinAnswer)
 }
 
-// TwinJSONField finds the string value of the top-level key of a JSON
+// JSONField finds the string value of the top-level key of a JSON
 // object body (the last one, as encoding/json reads duplicates) and
 // returns it with the body in which that value's literal, and nothing
 // else, is twinned: same length, escapes kept. ok is false when body is
 // not a JSON object or has no such string.
-func TwinJSONField(body []byte, key string) (value string, twinBody []byte, ok bool) {
+func JSONField(body []byte, key string) (value string, twinBody []byte, ok bool) {
 	if !json.Valid(body) {
 		return "", nil, false
 	}
@@ -120,10 +123,10 @@ type FormField struct {
 	TwinBody []byte
 }
 
-// TwinFormFields finds every value of key in a form body that
+// FormFields finds every value of key in a form body that
 // url.ParseQuery accepts, each with its twinned body: same length, percent
 // escapes kept.
-func TwinFormFields(body []byte, key string) []FormField {
+func FormFields(body []byte, key string) []FormField {
 	if _, err := url.ParseQuery(string(body)); err != nil {
 		return nil
 	}
