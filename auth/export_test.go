@@ -154,15 +154,25 @@ func (s *Source) waitIdle() {
 	}
 }
 
-var stateNames = map[uint32]string{stateFresh: "fresh", stateFreshUnused: "fresh", stateStale: "stale", stateStaleBusy: "refreshing", stateExpired: "expired"}
-
-// stateName is the cached entry's state word, or "none".
+// stateName is the cached entry's state as the cached path sees it:
+// "fresh", "refreshing" (stale, served, a renewal queued or running or
+// pointless), "expired", or "none". An unused token's state word does not
+// move (its first caller reads the clock), so for one its phase at the
+// Source's clock's now is given: "fresh", "stale" or "expired".
 func (s *Source) stateName() string {
 	e := s.cur.Load()
 	if e == nil {
 		return "none"
 	}
-	return stateNames[e.get()]
+	switch e.get() {
+	case stateFresh:
+		return "fresh"
+	case stateStaleBusy:
+		return "refreshing"
+	case stateExpired:
+		return "expired"
+	}
+	return [...]string{phaseFresh: "fresh", phaseStale: "stale", phaseExpired: "expired"}[e.phase(s.clock.Now().UnixNano())]
 }
 
 func (s *Source) usedFlag() bool {
@@ -170,15 +180,31 @@ func (s *Source) usedFlag() bool {
 	return e != nil && e.used()
 }
 
+// setLockTiming gives s a profile of its own with these lock timings.
 func (s *Source) setLockTiming(ttl, pollMin, pollMax time.Duration) {
-	s.lockTTL, s.pollMin, s.pollMax = ttl, pollMin, pollMax
+	p := *s.profile
+	p.lockTTL, p.pollMin, p.pollMax = ttl, pollMin, pollMax
+	s.profile = &p
 }
 
-func (t *timers) isStopped() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.stopped
+// scheduled reports whether s has a deadline in its scheduler, and when.
+func (s *Source) scheduled() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slot == nil {
+		return time.Time{}, false
+	}
+	s.sched.mu.Lock()
+	defer s.sched.mu.Unlock()
+	if s.slot.idx < 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, s.slot.at), true
 }
+
+// noJitter makes every jittered wait its lower bound (renewals at the
+// start of the refresh window).
+func noJitter(int64) int64 { return 0 }
 
 // retryForTest runs the retry loop on clk with jitter rnd, recording the waits.
 func retryForTest(ctx context.Context, p RetryPolicy, fetch Fetcher, onlyUnsent bool, clk clock, rnd func(int64) int64, waits *[]time.Duration) (*oauth2.Token, int, error) {

@@ -95,8 +95,8 @@ func (s *Source) awaitWinner(ctx context.Context, background bool) result {
 func (s *Source) waitBound(ctx context.Context, background bool) time.Time {
 	now := s.clock.Now()
 	bound := now.Add(s.lockTTL)
-	if e := s.cur.Load(); background && e != nil && e.expireAt.After(bound) {
-		bound = e.expireAt
+	if e := s.cur.Load(); background && e != nil && e.expireAt > bound.UnixNano() {
+		bound = time.Unix(0, e.expireAt)
 	}
 	if dl, ok := ctx.Deadline(); ok { // on the real clock, whatever s.clock is
 		if half := now.Add(time.Until(dl) / 2); half.Before(bound) {
@@ -139,7 +139,7 @@ func (s *Source) doFetch(ctx context.Context, background bool) (tok *oauth2.Toke
 			s.emit(ctx, Event{Kind: EventRetry, Background: background, Attempt: attempt, Duration: wait, Err: err})
 		}
 	}
-	tok, attempts, err := retryLoop(ctx, s.policy, s.safeFetch, retryable, env)
+	tok, attempts, err := retryLoop(ctx, s.policy, s.limitedFetch(), retryable, env)
 	if err == nil && (tok == nil || tok.AccessToken == "") {
 		err = fmt.Errorf("auth: the Fetcher returned no access token: %w", ErrMalformedResponse)
 	}
@@ -183,7 +183,7 @@ func (s *Source) loadUsable(ctx context.Context, background bool) *oauth2.Token 
 		return nil
 	}
 	s.mu.Lock()
-	skip := tok.AccessToken == s.rejected
+	skip := s.rejected != nil && tok.AccessToken == s.rejected.AccessToken
 	if cur := s.cur.Load(); background && cur != nil {
 		// A refresh adopts only a newer token (another process renewed),
 		// never the one it is replacing.
@@ -193,10 +193,11 @@ func (s *Source) loadUsable(ctx context.Context, background bool) *oauth2.Token 
 	if skip {
 		return nil
 	}
-	switch s.newEntry(tok, s.clock.Now()).phase(s.clock.Now()) {
-	case stateExpired:
+	now := s.clock.Now().UnixNano()
+	switch s.newEntry(tok, now).phase(now) {
+	case phaseExpired:
 		return nil
-	case stateStale:
+	case phaseStale:
 		if background {
 			return nil
 		}

@@ -11,56 +11,61 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// An unreferenced Source with a 30-day token (armed timers included) is
-// garbage collected, and its timers are stopped: no Close needed.
+// An unreferenced Source with a used 30-day token (so a deadline in the
+// scheduler) is garbage collected, and its cleanup takes it out of the
+// scheduler: no Close needed.
 func TestAbandonedSourceIsCollected(t *testing.T) {
-	wp, tm := abandonedSource(t)
-	deadline := time.Now().Add(5 * time.Second)
-	for (wp.Value() != nil || !tm.isStopped()) && time.Now().Before(deadline) {
-		runtime.GC()
-		time.Sleep(time.Millisecond)
-	}
-	require.Nil(t, wp.Value(), "the Source was collected")
-	require.True(t, tm.isStopped(), "the cleanup stopped its timers")
-}
-
-func abandonedSource(t *testing.T) (weak.Pointer[Source], *timers) {
-	s := NewSource(func(context.Context) (*oauth2.Token, error) {
-		return &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(30 * 24 * time.Hour)}, nil
-	}, WithRefreshWindow(time.Hour))
-	_, err := s.Token()
-	require.NoError(t, err)
-	s.waitIdle()
-	require.NotNil(t, s.timers.phase, "a state timer is armed")
-	return weak.Make(s), s.timers
+	clk := newFakeClock(t0)
+	sc := schedulerFor(clk)
+	wp := func() weak.Pointer[Source] {
+		s := NewSource(func(context.Context) (*oauth2.Token, error) {
+			return &oauth2.Token{AccessToken: "a", Expiry: clk.Now().Add(30 * 24 * time.Hour)}, nil
+		}, withClock(clk), WithRefreshWindow(time.Hour))
+		_, err := s.Token()
+		require.NoError(t, err)
+		s.waitIdle()
+		_, ok := s.scheduled()
+		require.True(t, ok, "a deadline is scheduled")
+		return weak.Make(s)
+	}()
+	require.Equal(t, 1, sc.pending())
+	waitCollected(t, wp, sc)
 }
 
 // The same while a background refresh has failed and a retry is scheduled.
-func TestAbandonedSourceWithRetryTimerIsCollected(t *testing.T) {
-	wp, tm := func() (weak.Pointer[Source], *timers) {
+func TestAbandonedSourceWithRetryIsCollected(t *testing.T) {
+	clk := newFakeClock(t0)
+	sc := schedulerFor(clk)
+	wp := func() weak.Pointer[Source] {
 		n := 0
 		s := NewSource(func(context.Context) (*oauth2.Token, error) {
 			n++
 			if n > 1 {
 				return nil, newError("p", 503, nil, nil, "", "", "")
 			}
-			return &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(time.Hour)}, nil
-		}, WithRefreshWindow(time.Hour-100*time.Millisecond), WithRetry(RetryPolicy{MaxAttempts: 1}))
+			return &oauth2.Token{AccessToken: "a", Expiry: clk.Now().Add(time.Hour)}, nil
+		}, withClock(clk), withRand(noJitter), WithRefreshWindow(30*time.Minute), WithRetry(RetryPolicy{MaxAttempts: 1}))
 		_, err := s.Token()
 		require.NoError(t, err)
-		require.Eventually(t, func() bool {
-			s.waitIdle()
-			s.timers.mu.Lock()
-			defer s.timers.mu.Unlock()
-			return s.timers.retry != nil
-		}, 5*time.Second, time.Millisecond)
-		return weak.Make(s), s.timers
+		s.waitIdle()
+		advanceTo(clk, s, t0.Add(30*time.Minute))
+		require.Equal(t, 2, n, "the renewal failed")
+		s.mu.Lock()
+		require.NotZero(t, s.wakeAt, "a retry is scheduled")
+		s.mu.Unlock()
+		return weak.Make(s)
 	}()
+	require.Equal(t, 1, sc.pending())
+	waitCollected(t, wp, sc)
+}
+
+func waitCollected(t *testing.T, wp weak.Pointer[Source], sc *scheduler) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for (wp.Value() != nil || !tm.isStopped()) && time.Now().Before(deadline) {
+	for (wp.Value() != nil || sc.pending() != 0) && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(time.Millisecond)
 	}
-	require.Nil(t, wp.Value())
-	require.True(t, tm.isStopped())
+	require.Nil(t, wp.Value(), "the Source was collected")
+	require.Zero(t, sc.pending(), "its cleanup took it out of the scheduler")
 }

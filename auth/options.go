@@ -25,6 +25,9 @@ type config struct {
 	fetchTimeout         time.Duration
 	clock                clock
 	rnd                  func(int64) int64
+	limitConc            int
+	limitRate            float64
+	limitSet             bool
 }
 
 // Defaults of the refresh window and safety margin (see NewSource).
@@ -122,8 +125,9 @@ func WithFetchTimeout(d time.Duration) Option {
 	}
 }
 
-func newConfig(opts []Option) config {
-	c := config{
+// newConfig resets c to the defaults and applies opts.
+func newConfig(c *config, opts []Option) {
+	*c = config{
 		retry:        defaultRetryPolicy,
 		margin:       defaultSafetyMargin,
 		fetchTimeout: defaultFetchTimeout,
@@ -132,8 +136,7 @@ func newConfig(opts []Option) config {
 	}
 	for _, o := range opts {
 		if o != nil {
-			o(&c)
+			o(c)
 		}
 	}
-	return c
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -14,22 +13,33 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// A cached token is in one of these states. The state word is written by
-// timers and the slow path under Source.mu, and by the cached path only to
-// record the first use (a compare-and-swap from stateFreshUnused to
-// stateFresh). The cached path serves the token when the word is at most
-// stateStaleBusy: one load and one comparison.
+// A cached token is in one of these states. The state word is written
+// under Source.mu only; the cached path reads it and serves the token when
+// it is at most stateStaleBusy: one load and one comparison. Whenever the
+// word says a token with an expiry is served, the Source has a deadline in
+// the scheduler at or before the token's expiry point, which flips it.
 const (
-	stateFresh       uint32 = iota // served as is; used since it was published
-	stateStaleBusy                 // served; a refresh is running or scheduled (or pointless, see entry.noRefresh)
-	stateFreshUnused               // served, and marked used on the way
-	stateStale                     // served; the caller starts a background refresh
+	stateFresh       uint32 = iota // served; used since it was published
+	stateStaleBusy                 // served; a renewal is queued, running, waiting for its retry, or pointless (noRefreshBit)
+	stateFreshUnused               // not used yet: the next caller reads the clock, then marks it used
 	stateExpired                   // not served: callers wait for a fetch
 
 	// observedBit is or-ed into every state of a Source whose Observer
 	// wants cache hits, so that they take the (non-inlined) path that
 	// reports them and a Source without one pays nothing for the feature.
 	observedBit uint32 = 8
+	// noRefreshBit: the token was fetched already stale (a refresh window
+	// longer than its lifetime); renewing it ahead of expiry would only
+	// fetch another such token, in a loop.
+	noRefreshBit uint32 = 16
+	flagBits            = observedBit | noRefreshBit
+)
+
+// Phases of a token by the wall clock.
+const (
+	phaseFresh = iota
+	phaseStale
+	phaseExpired
 )
 
 // Background refresh backoff after a failure: exponential from
@@ -39,12 +49,6 @@ const (
 	bgMinBackoff = time.Second
 	bgMaxBackoff = time.Minute
 )
-
-// maxTimerStep caps how far ahead a state timer is armed. Timers run on the
-// monotonic clock, which stands still while the machine sleeps; re-arming at
-// least this often (each time checking the wall clock) bounds how long a
-// token can be served past its stale or expiry point after a suspend.
-var maxTimerStep = 30 * time.Second
 
 // Locker defaults. The cross-process fetch lock is a lease of lockLease,
 // which the Locker renews while its holder's fetch runs (see Locker): a
@@ -58,52 +62,56 @@ const (
 	defaultPollMax = 250 * time.Millisecond
 )
 
-// entry is one published token. Everything but the two atomics is
+// entry is one published token. Everything but the state word is
 // immutable once the entry is published.
 type entry struct {
-	tok      *oauth2.Token
-	state    atomic.Uint32
-	bit      uint32    // observedBit or 0
-	staleAt  time.Time // wall clock (no monotonic reading); zero with expireAt when the token never expires
-	expireAt time.Time
-	// noRefresh: the token was fetched already stale (a refresh window
-	// longer than its lifetime); refreshing it ahead of expiry would only
-	// fetch another such token, in a loop.
-	noRefresh bool
+	tok   *oauth2.Token
+	state atomic.Uint32
+	// Wall clock, Unix nanoseconds; both 0 when the token never expires.
+	staleAt, expireAt int64
 }
 
-// get is the state without the observed bit.
-func (e *entry) get() uint32 { return e.state.Load() &^ observedBit }
+// get is the state without the flag bits.
+func (e *entry) get() uint32 { return e.state.Load() &^ flagBits }
 
-// set stores st (under Source.mu).
-func (e *entry) set(st uint32) { e.state.Store(st | e.bit) }
+// set stores st, keeping the flag bits (under Source.mu).
+func (e *entry) set(st uint32) { e.state.Store(st | e.state.Load()&flagBits) }
 
-// markUsed records that a caller got the token while it was fresh.
-func (e *entry) markUsed() { e.state.CompareAndSwap(stateFreshUnused|e.bit, stateFresh|e.bit) }
+func (e *entry) noRefresh() bool { return e.state.Load()&noRefreshBit != 0 }
 
 func (e *entry) used() bool { return e.get() != stateFreshUnused }
 
-// phase is the state the wall clock says the token is in at now
-// (stateFresh, stateStale or stateExpired).
-func (e *entry) phase(now time.Time) uint32 {
+// phase is where the wall clock says the token is at now.
+func (e *entry) phase(now int64) int {
 	switch {
-	case e.expireAt.IsZero():
-		return stateFresh
-	case !now.Before(e.expireAt):
-		return stateExpired
-	case !now.Before(e.staleAt):
-		return stateStale
+	case e.expireAt == 0:
+		return phaseFresh
+	case now >= e.expireAt:
+		return phaseExpired
+	case now >= e.staleAt:
+		return phaseStale
 	}
-	return stateFresh
+	return phaseFresh
 }
 
-// flight is one shared fetch. tok and err are written before done is closed.
+// flight is one shared fetch, queued in its endpoint's limiter until a
+// worker runs it. tok and err are written before done is closed.
 type flight struct {
 	done       chan struct{}
 	background bool
 	waiters    int // callers waiting; guarded by Source.mu
 	tok        *oauth2.Token
 	err        error
+
+	src  *Source
+	ctx  context.Context // the starting caller's, for its values; never cancels the fetch
+	prev *oauth2.Token
+
+	// Limiter queue order, guarded by the limiter's lock.
+	urgent   bool  // callers wait for it
+	deadline int64 // a renewal's token expiry point
+	seq      uint64
+	idx      int
 }
 
 // Source is a cached, self-refreshing oauth2.TokenSource over a Fetcher.
@@ -117,9 +125,12 @@ type flight struct {
 //
 //   - Fresh: returned as is, without locking, allocating or reading the clock.
 //   - Stale: returned at once, and one background refresh starts; nobody waits
-//     for it. A token that was used while fresh is refreshed as soon as it
-//     turns stale, even if nobody calls again, so a token used once and then
-//     left idle through its refresh window is renewed before anyone needs it.
+//     for it. A token that was used while fresh is renewed in its refresh
+//     window even if nobody calls again, at a time drawn at random from the
+//     window's first half, so that Sources whose tokens were issued together
+//     do not renew together; a token used once and then left idle is renewed
+//     before anyone needs it. A token nobody used is left alone, and the
+//     first caller in its window starts the refresh.
 //     A failed background refresh keeps the still-valid token in service;
 //     after a temporary failure (network, 429, 5xx) it is tried again after a
 //     jittered, growing backoff (at least 500ms, honouring Retry-After),
@@ -129,119 +140,82 @@ type flight struct {
 //     from the callers (bounded by WithFetchTimeout) so that one caller giving
 //     up does not fail the others.
 //
+// Fetches of all Sources of one endpoint share a queue with a concurrency
+// and a rate limit, fetches that callers wait for first (see
+// WithRefreshLimit).
+//
 // The Expiry a caller sees is the provider's, not shortened by the margin.
 // Returned tokens are shared between callers: do not modify them.
 //
-// Time: the cached path reads no clock. Timers, armed on the monotonic clock,
-// flip the state word fresh → stale → expired; the slow path and every timer
-// re-check against the wall clock. While a machine is suspended the monotonic
-// clock stands still, so after resuming a token can be served for up to 30s
-// past its stale or expiry point by the wall clock before a timer notices
-// (the safety margin usually absorbs this; Transport's replay after a 401
-// covers the rest). That is the price of a cached path ten times faster than
-// a clock read.
+// Time: the cached path reads no clock. One scheduler per process flips
+// the state words of used tokens at their renewal and expiry points and
+// starts their renewals; it keeps wall-clock deadlines and re-checks them
+// at least every 30s, so after a suspend or a wall-clock step a token is
+// served at most 30s past its stale or expiry point before the scheduler
+// notices (the safety margin usually absorbs this; Transport's replay
+// after a 401 covers the rest). That is the price of a cached path ten
+// times faster than a clock read.
 //
-// A Source needs no Close: its goroutines live only while a fetch runs, and
-// its timers hold it weakly and are stopped when it is garbage collected.
-// A Source is safe for concurrent use.
+// An idle Source costs no goroutine and no timer of its own: a few
+// scheduler events per token lifetime at most, none once its token is
+// unused. A Source needs no Close: goroutines run only while fetches do,
+// and the scheduler holds Sources weakly, so an unreferenced one is
+// garbage collected. A Source is safe for concurrent use.
 type Source struct {
 	cur atomic.Pointer[entry]
-	obs Observer
+	*profile
 
-	provider     string
-	fetch        Fetcher
-	policy       RetryPolicy
-	window       time.Duration
-	windowSet    bool
-	hits         bool // obs wants EventCacheHit
-	margin       time.Duration
-	store        Store
-	locker       Locker
-	key          string
-	log          *slog.Logger
-	fetchTimeout time.Duration
-	clock        clock
-	rnd          func(int64) int64
-	lockTTL      time.Duration
-	pollMin      time.Duration
-	pollMax      time.Duration
-	self         weak.Pointer[Source]
-	timers       *timers
+	fetch Fetcher
+	key   string // the Store key, when the profile has a Store
 
 	mu         sync.Mutex
-	flight     *flight
-	bgFailures int
-	last       *oauth2.Token // last token published, kept through Invalidate (PreviousToken)
-	rejected   string        // access token dropped by Invalidate: never adopted from the Store again
-	// flights counts running fetch goroutines, so tests can wait for
-	// quiescence (a WaitGroup would race: Add from a timer while a test Waits).
+	bgFailures int32
+	// flights counts fetches queued or running, so tests can wait for
+	// quiescence (a WaitGroup would race: Add from the scheduler while a
+	// test Waits).
 	flights atomic.Int32
-}
-
-// timers of a Source. They are the runtime.AddCleanup argument, so they
-// must not reference the Source; their callbacks hold it weakly.
-type timers struct {
-	mu      sync.Mutex
-	stopped bool
-	phase   timer // next state transition
-	retry   timer // next background attempt after a failure
-}
-
-func (t *timers) stop() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.stopped = true
-	if t.phase != nil {
-		t.phase.Stop()
-	}
-	if t.retry != nil {
-		t.retry.Stop()
-	}
+	flight  *flight
+	last    *oauth2.Token // last token published, kept through Invalidate (PreviousToken)
+	// rejected is the token Invalidate dropped: its access token is never
+	// adopted from the Store again.
+	rejected *oauth2.Token
+	slot     *slot // place in the scheduler, made on first use
+	// wakeAt (wall clock, Unix ns; 0: none) is the renewal time of a used
+	// fresh token, or the next attempt after a failed renewal.
+	wakeAt int64
 }
 
 var errNilFetcher = errors.New("auth: NewSource was given a nil Fetcher")
 
 // NewSource returns a Source that gets its tokens from fetch, under
-// defaultRetryPolicy unless WithRetry says otherwise.
+// the default RetryPolicy unless WithRetry says otherwise.
 func NewSource(fetch Fetcher, opts ...Option) *Source {
-	c := newConfig(opts)
-	s := &Source{
-		obs:          c.obs,
-		hits:         wantsCacheHits(c.obs),
-		provider:     c.provider,
-		fetch:        fetch,
-		policy:       c.retry,
-		window:       c.window,
-		windowSet:    c.windowSet,
-		margin:       c.margin,
-		log:          c.log,
-		fetchTimeout: c.fetchTimeout,
-		clock:        c.clock,
-		rnd:          c.rnd,
-		lockTTL:      lockLease,
-		pollMin:      defaultPollMin,
-		pollMax:      defaultPollMax,
-		timers:       &timers{},
+	c := getConfig(opts)
+	defer putConfig(c)
+	key := c.key
+	if key == "" {
+		key = c.defaultKey
 	}
+	if c.store != nil && key == "" {
+		if c.log != nil {
+			c.log.Warn("auth: WithStore was given no key and there is no default key; the store is not used")
+		}
+		c.store = nil
+	}
+	// The endpoint (provider and client id) is the one the provider
+	// package's default key names, else the one the user's key names.
+	epKey := c.defaultKey
+	if epKey == "" {
+		epKey = key
+	}
+	ep, provider := endpointOf(epKey)
+	s := &Source{profile: profileOf(c, ep, provider), fetch: fetch}
 	if c.store != nil {
-		key := c.key
-		if key == "" {
-			key = c.defaultKey
-		}
-		if key == "" {
-			if s.log != nil {
-				s.log.Warn("auth: WithStore was given no key and there is no default key; the store is not used")
-			}
-		} else {
-			s.store, s.key = c.store, key
-			s.locker, _ = c.store.(Locker)
-		}
+		s.key = key
 	}
-	s.self = weak.Make(s)
-	runtime.AddCleanup(s, func(t *timers) { t.stop() }, s.timers)
 	if tok := c.initial; tok != nil && tok.AccessToken != "" {
 		s.mu.Lock()
-		s.publishLocked(context.Background(), tok, s.clock.Now(), false, true)
+		s.publishLocked(context.Background(), tok, s.clock.Now().UnixNano(), false, true)
 		s.mu.Unlock()
 	}
 	return s
@@ -268,50 +242,43 @@ func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return s.token(ctx)
 }
 
-// token is everything past the inlined check: a token's first use, cache
-// hits reported to an Observer, and the slow path.
+// token is everything past the inlined check: cache hits reported to an
+// Observer that wants them, and the slow path (a token's first use
+// included).
 func (s *Source) token(ctx context.Context) (*oauth2.Token, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if e := s.cur.Load(); e != nil {
 		switch e.get() {
-		case stateFreshUnused:
-			e.markUsed()
-			fallthrough
 		case stateFresh, stateStaleBusy:
-			if s.hits {
-				if ctx == nil {
-					ctx = context.Background()
-				}
-				s.obs.Observe(ctx, Event{Kind: EventCacheHit, Provider: s.provider, Expiry: e.tok.Expiry})
-			}
+			s.observeHit(ctx, e)
 			return e.tok, nil
 		}
 	}
 	return s.slow(ctx)
 }
 
-// slow handles everything but a fresh or already-refreshing token: it
-// re-checks the wall clock, starts a background refresh of a stale token,
-// or waits for the shared fetch.
-func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
-	if ctx == nil {
-		ctx = context.Background()
+func (s *Source) observeHit(ctx context.Context, e *entry) {
+	if s.hits {
+		s.obs.Observe(ctx, Event{Kind: EventCacheHit, Provider: s.provider, Expiry: e.tok.Expiry})
 	}
+}
+
+// slow handles everything but a used token in service: it reads the wall
+// clock, marks a token used on its first call, starts a background refresh
+// of a stale one, or waits for the shared fetch.
+func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 	if s.fetch == nil {
 		return nil, errNilFetcher
 	}
 	s.mu.Lock()
-	if e := s.syncLocked(s.clock.Now()); e != nil {
+	e := s.syncLocked(ctx, s.clock.Now().UnixNano(), true)
+	if e != nil {
 		switch e.get() {
-		case stateFresh, stateFreshUnused:
-			e.markUsed()
+		case stateFresh, stateStaleBusy:
 			s.mu.Unlock()
-			return e.tok, nil
-		case stateStale:
-			s.refreshLocked(ctx, e)
-			s.mu.Unlock()
-			return e.tok, nil
-		case stateStaleBusy:
-			s.mu.Unlock()
+			s.observeHit(ctx, e)
 			return e.tok, nil
 		}
 	}
@@ -322,6 +289,8 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 	f := s.flight
 	if f == nil {
 		f = s.startFlightLocked(ctx, false)
+	} else {
+		s.lim.promote(f)
 	}
 	f.waiters++
 	s.mu.Unlock()
@@ -342,55 +311,115 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // syncLocked brings the current entry's state up to what the wall clock
-// says (timers may be late, or the machine may have slept), starting a
-// background refresh of a used token that turned stale, and re-arms the
-// state timer. States only move forward.
-func (s *Source) syncLocked(now time.Time) *entry {
+// says at now and re-schedules the Source. A caller (rather than the
+// scheduler) marks an unused token used and, when it is stale, starts its
+// refresh; the scheduler starts the renewal of a used token at its renewal
+// time. States only move forward.
+func (s *Source) syncLocked(ctx context.Context, now int64, caller bool) *entry {
 	e := s.cur.Load()
 	if e == nil {
 		return nil
 	}
 	switch ph, st := e.phase(now), e.get(); {
-	case ph == stateExpired && st != stateExpired:
-		e.set(stateExpired)
-	case ph == stateStale && st == stateFreshUnused && !e.noRefresh &&
-		e.state.CompareAndSwap(stateFreshUnused|e.bit, stateStale|e.bit):
-		// Nobody used it: the first caller in the stale window refreshes.
-	case ph == stateStale && (st == stateFresh || st == stateFreshUnused):
-		if e.noRefresh {
-			e.set(stateStaleBusy)
-		} else {
-			s.refreshLocked(context.Background(), e)
+	case ph == phaseExpired:
+		if st != stateExpired {
+			e.set(stateExpired)
 		}
+	case st == stateFreshUnused && caller:
+		switch {
+		case ph == phaseFresh:
+			e.set(stateFresh)
+			s.armRenewalLocked(e)
+		case e.noRefresh():
+			e.set(stateStaleBusy)
+		default:
+			s.refreshLocked(ctx, e)
+		}
+	case st == stateFresh && ph == phaseStale && s.wakeAt != 0 && now >= s.wakeAt:
+		s.refreshLocked(ctx, e)
+	case st == stateStaleBusy && s.wakeAt != 0 && now >= s.wakeAt && s.flight == nil:
+		// The next attempt after a failed renewal.
+		s.wakeAt = 0
+		s.startFlightLocked(ctx, true)
 	}
-	s.armPhaseLocked(e, now)
+	s.scheduleLocked(e)
 	return e
+}
+
+// onDeadline is the scheduler's call at the Source's deadline.
+func (s *Source) onDeadline() {
+	s.mu.Lock()
+	s.syncLocked(context.Background(), s.clock.Now().UnixNano(), false)
+	s.mu.Unlock()
+}
+
+// armRenewalLocked picks the renewal time of e, which was just used while
+// fresh: a random point in the first half of its refresh window (the
+// second half leaves room for retries and for the endpoint's limits).
+func (s *Source) armRenewalLocked(e *entry) {
+	s.wakeAt = 0
+	if e.expireAt == 0 || e.noRefresh() || e.staleAt >= e.expireAt {
+		return
+	}
+	s.wakeAt = e.staleAt + s.rnd((e.expireAt-e.staleAt)/2+1)
 }
 
 // refreshLocked starts a background refresh of the stale entry e.
 func (s *Source) refreshLocked(ctx context.Context, e *entry) {
 	e.set(stateStaleBusy)
+	s.wakeAt = 0
 	if s.flight == nil {
 		s.startFlightLocked(ctx, true)
 	}
 }
 
+// scheduleLocked gives the Source its next deadline in the scheduler, or
+// takes it out: a used token in service has one at or before its expiry
+// point (its renewal time, or the next attempt after a failed renewal);
+// every other state needs none.
+func (s *Source) scheduleLocked(e *entry) {
+	var at int64
+	if e != nil && e.expireAt != 0 {
+		switch e.get() {
+		case stateFresh, stateStaleBusy:
+			at = e.expireAt
+			if s.wakeAt != 0 && s.wakeAt < at {
+				at = s.wakeAt
+			}
+		}
+	}
+	if at == 0 {
+		if s.slot != nil {
+			s.sched.cancel(s.slot)
+		}
+		return
+	}
+	if s.slot == nil {
+		s.slot = &slot{idx: -1, sc: s.sched, src: weak.Make(s)}
+		runtime.AddCleanup(s, func(sl *slot) { sl.sc.cancel(sl) }, s.slot)
+	}
+	s.sched.set(s.slot, at)
+}
+
 func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight {
-	f := &flight{done: make(chan struct{}), background: background}
+	f := &flight{done: make(chan struct{}), background: background, src: s, ctx: ctx, prev: s.last, idx: -1, urgent: !background}
+	if e := s.cur.Load(); background && e != nil {
+		f.deadline = e.expireAt
+	}
 	s.flight = f
 	s.flights.Add(1)
-	go s.runFlight(ctx, f, s.last)
+	s.lim.submit(f)
 	return f
 }
 
-// runFlight is the goroutine of one shared fetch. It ends when the fetch
-// (and the Store save after it) is done.
-func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token) {
+// runFlight runs one shared fetch, on one of its limiter's workers. It
+// returns when the fetch (and the Store save after it) is done.
+func (s *Source) runFlight(f *flight) {
 	defer s.flights.Add(-1)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), s.fetchTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), s.fetchTimeout)
 	defer cancel()
-	if prev != nil {
-		ctx = context.WithValue(ctx, prevTokenKey{}, prev)
+	if f.prev != nil {
+		ctx = context.WithValue(ctx, prevTokenKey{}, f.prev)
 	}
 	if f.background {
 		s.emit(ctx, Event{Kind: EventRefreshStart, Background: true})
@@ -399,7 +428,7 @@ func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token
 
 	s.mu.Lock()
 	s.flight = nil
-	now := s.clock.Now()
+	now := s.clock.Now().UnixNano()
 	if r.err == nil {
 		f.tok = r.tok
 		s.publishLocked(ctx, r.tok, now, f.waiters > 0, r.adopted)
@@ -419,117 +448,79 @@ func (s *Source) runFlight(parent context.Context, f *flight, prev *oauth2.Token
 
 // publishLocked makes tok the cached token. used says whether callers
 // already have it; adopted whether it came from the Store or
-// withInitialToken rather than a fetch.
-func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now time.Time, used, adopted bool) {
+// WithInitialToken rather than a fetch.
+func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now int64, used, adopted bool) {
 	e := s.newEntry(tok, now)
-	if s.hits {
-		e.bit = observedBit
-	}
+	flags := s.bits
+	var st uint32
 	switch e.phase(now) {
-	case stateFresh:
+	case phaseFresh:
+		st = stateFreshUnused
 		if used {
-			e.set(stateFresh)
-		} else {
-			e.set(stateFreshUnused)
+			st = stateFresh
 		}
-	case stateExpired:
-		e.set(stateExpired)
-	case stateStale:
+	case phaseExpired:
+		st = stateExpired
+	case phaseStale:
 		switch {
 		case !adopted:
-			e.noRefresh = true
-			e.set(stateStaleBusy)
+			flags |= noRefreshBit
+			st = stateStaleBusy
 		case used:
-			e.set(stateStaleBusy)
+			st = stateStaleBusy
 		default:
-			e.set(stateStale)
+			st = stateFreshUnused // the first caller starts the refresh
 		}
 	}
+	e.state.Store(st | flags)
 	s.cur.Store(e)
 	s.last = tok
 	s.bgFailures = 0
-	s.stopRetryLocked()
-	if e.get() == stateStaleBusy && !e.noRefresh && s.flight == nil {
+	s.wakeAt = 0
+	switch {
+	case st == stateFresh:
+		s.armRenewalLocked(e)
+	case st == stateStaleBusy && flags&noRefreshBit == 0 && s.flight == nil:
 		s.startFlightLocked(ctx, true)
 	}
-	s.armPhaseLocked(e, now)
+	s.scheduleLocked(e)
 }
 
 // newEntry computes tok's stale and expiry points.
-func (s *Source) newEntry(tok *oauth2.Token, now time.Time) *entry {
+func (s *Source) newEntry(tok *oauth2.Token, now int64) *entry {
 	e := &entry{tok: tok}
 	if tok.Expiry.IsZero() {
 		return e
 	}
-	exp := tok.Expiry.Round(0) // wall clock, like the provider's
+	exp := tok.Expiry.UnixNano() // wall clock, like the provider's
 	window := s.window
 	if !s.windowSet {
-		life := exp.Sub(now)
+		life := time.Duration(exp - now)
 		if tok.ExpiresIn > 0 && tok.ExpiresIn < int64(365*24*time.Hour/time.Second) {
 			life = time.Duration(tok.ExpiresIn) * time.Second
 		}
 		window = min(max(life/5, defaultMinRefreshWindow), defaultMaxRefreshWindow)
 	}
-	e.staleAt = exp.Add(-window)
-	e.expireAt = exp.Add(-s.margin)
+	e.staleAt = exp - int64(window)
+	e.expireAt = exp - int64(s.margin)
+	if e.expireAt == 0 {
+		e.expireAt = -1 // 0 means "never"; this one has (long) expired
+	}
 	return e
-}
-
-// armPhaseLocked arms the timer for e's next state transition.
-func (s *Source) armPhaseLocked(e *entry, now time.Time) {
-	var next time.Time
-	switch e.get() {
-	case stateFresh, stateFreshUnused:
-		next = e.staleAt
-		if !next.Before(e.expireAt) {
-			next = e.expireAt
-		}
-	case stateStale, stateStaleBusy:
-		next = e.expireAt
-	}
-	t := s.timers
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if next.IsZero() {
-		if t.phase != nil {
-			t.phase.Stop()
-		}
-		return
-	}
-	if t.stopped {
-		return
-	}
-	d := min(max(next.Sub(now), 0), maxTimerStep)
-	if t.phase == nil {
-		wp := s.self
-		t.phase = s.clock.AfterFunc(d, func() {
-			if s := wp.Value(); s != nil {
-				s.onPhaseTimer()
-			}
-		})
-		return
-	}
-	t.phase.Reset(d)
-}
-
-func (s *Source) onPhaseTimer() {
-	s.mu.Lock()
-	s.syncLocked(s.clock.Now())
-	s.mu.Unlock()
 }
 
 // scheduleRetryLocked arms the next background attempt after a failed one,
 // unless retrying cannot help (a final error: the token stays in service
 // until it expires, then callers get the error of their own fetch) or the
 // token will have expired by then.
-func (s *Source) scheduleRetryLocked(now time.Time, err error) {
+func (s *Source) scheduleRetryLocked(now int64, err error) {
 	e := s.cur.Load()
 	if e == nil || e.get() != stateStaleBusy || !retryable(err) {
 		return
 	}
 	s.bgFailures++
 	d := bgMinBackoff
-	for i := 1; i < s.bgFailures && d < bgMaxBackoff; i++ {
+	for i := int32(1); i < s.bgFailures && d < bgMaxBackoff; i++ {
 		d *= 2
 	}
 	d = min(d, bgMaxBackoff)
@@ -538,43 +529,11 @@ func (s *Source) scheduleRetryLocked(now time.Time, err error) {
 	if errors.As(err, &pe) && pe.RetryAfter > d {
 		d = pe.RetryAfter
 	}
-	if !now.Add(d).Before(e.expireAt) {
+	if now+int64(d) >= e.expireAt {
 		return
 	}
-	t := s.timers
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.stopped {
-		return
-	}
-	if t.retry == nil {
-		wp := s.self
-		t.retry = s.clock.AfterFunc(d, func() {
-			if s := wp.Value(); s != nil {
-				s.onRetryTimer()
-			}
-		})
-		return
-	}
-	t.retry.Reset(d)
-}
-
-func (s *Source) stopRetryLocked() {
-	t := s.timers
-	t.mu.Lock()
-	if t.retry != nil {
-		t.retry.Stop()
-	}
-	t.mu.Unlock()
-}
-
-func (s *Source) onRetryTimer() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e := s.syncLocked(s.clock.Now())
-	if e != nil && e.get() == stateStaleBusy && !e.noRefresh && s.flight == nil && s.bgFailures > 0 {
-		s.startFlightLocked(context.Background(), true)
-	}
+	s.wakeAt = now + int64(d)
+	s.scheduleLocked(e)
 }
 
 // Invalidate drops the cached token, typically after an API answered 401
@@ -593,8 +552,9 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 		return false
 	}
 	s.cur.Store(nil)
-	s.rejected = e.tok.AccessToken
-	s.stopRetryLocked()
+	s.rejected = e.tok
+	s.wakeAt = 0
+	s.scheduleLocked(nil)
 	s.mu.Unlock()
 	s.emit(context.Background(), Event{Kind: EventInvalidate})
 	return true

@@ -164,7 +164,7 @@ func TestFirstCallFetchesThenCaches(t *testing.T) {
 func TestStaleRefreshOnceCallersNeverWait(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk))
+	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
 	tok1 := mustToken(t, s)
 	s.waitIdle()
 	f.gate = make(chan struct{}) // the background refresh now blocks until released
@@ -220,7 +220,7 @@ func TestUnusedStaleRefreshedOnFirstCall(t *testing.T) {
 func TestUsedIdleTokenRenewed(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: 15 * time.Minute}
-	s := NewSource(f.fetch, withClock(clk))
+	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
 	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
 	advanceTo(clk, s, t0.Add(15*time.Minute-5*time.Second)) // inside tok-1's margin
 	require.EqualValues(t, 2, f.calls.Load(), "renewed at tok-1's stale point, t0+12m")
@@ -346,13 +346,16 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 	}}
 	var (
 		mu       sync.Mutex
-		attempts []time.Duration // when, after the stale point
+		first    time.Time
+		attempts []time.Duration // when, after the first
 	)
-	staleAt := t0.Add(55 * time.Minute)
 	obs := observerFunc(func(_ context.Context, ev Event) {
 		if ev.Kind == EventFetchFailed && ev.Background {
 			mu.Lock()
-			attempts = append(attempts, clk.Now().Sub(staleAt))
+			if first.IsZero() {
+				first = clk.Now()
+			}
+			attempts = append(attempts, clk.Now().Sub(first))
 			mu.Unlock()
 		}
 	})
@@ -361,7 +364,10 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 
 	advanceTo(clk, s, t0.Add(time.Hour-10*time.Second-time.Nanosecond))
 	sec := time.Second
-	require.Equal(t, []time.Duration{0, 1 * sec, 3 * sec, 7 * sec, 15 * sec, 31 * sec, 63 * sec, 123 * sec, 183 * sec, 243 * sec}, attempts)
+	// The renewal starts at the end of the window's first half (maxJitter):
+	// 4m50s/2 = 2m25s after the stale point, 2m25s before the expiry point.
+	require.Equal(t, t0.Add(55*time.Minute+145*time.Second), first)
+	require.Equal(t, []time.Duration{0, 1 * sec, 3 * sec, 7 * sec, 15 * sec, 31 * sec, 63 * sec, 123 * sec}, attempts)
 	require.Same(t, tok1, mustToken(t, s), "the valid token is served all along")
 	require.Equal(t, "refreshing", s.stateName())
 
@@ -369,7 +375,7 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 	require.Equal(t, "expired", s.stateName())
 	_, err := s.Token()
 	require.ErrorIs(t, err, ErrServer)
-	require.EqualValues(t, 12, f.calls.Load(), "1 + 10 background + 1 foreground")
+	require.EqualValues(t, 10, f.calls.Load(), "1 + 8 background + 1 foreground")
 	s.waitIdle()
 }
 
@@ -383,7 +389,7 @@ func TestBackgroundFailureHonoursRetryAfter(t *testing.T) {
 		}
 		return nil
 	}}
-	s := NewSource(f.fetch, withClock(clk), withRand(maxJitter), noRetry())
+	s := NewSource(f.fetch, withClock(clk), withRand(noJitter), noRetry())
 	mustToken(t, s)
 	advanceTo(clk, s, t0.Add(55*time.Minute+100*time.Second-time.Nanosecond))
 	require.EqualValues(t, 2, f.calls.Load())
@@ -409,24 +415,36 @@ func TestStaleOnArrivalDoesNotLoop(t *testing.T) {
 	s.waitIdle()
 }
 
-// A timer that is late (or a machine that slept: the monotonic clock
-// stood still) is caught by the wall-clock check of the slow path.
-func TestWallClockRecheck(t *testing.T) {
+// A machine that slept (the monotonic clock stood still while the wall
+// clock moved on) or a stepped wall clock: the scheduler's deadlines are
+// wall-clock times, so its next wake-up, at most maxTimerStep away,
+// catches up. Until then a used token is served from the cache; an unused
+// one is checked against the wall clock by its first caller.
+func TestWallClockJump(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
-	// Move the wall clock past expiry without firing timers, then mark the
-	// state stale the way a late timer would leave it.
-	clk.mu.Lock()
-	clk.now = t0.Add(2 * time.Hour)
-	clk.mu.Unlock()
-	s.cur.Load().set(stateStale)
-	tok := mustToken(t, s)
-	require.Equal(t, "tok-1", tok.AccessToken, "stale by the state word, expired by the wall clock: fetched")
-	s.waitIdle()
+	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
+	tok1 := mustToken(t, s)
+	require.LessOrEqual(t, clk.Next().Sub(clk.Now()), maxTimerStep, "the timer is never armed further ahead than maxTimerStep")
 
-	// Timers are never armed further ahead than maxTimerStep.
-	require.LessOrEqual(t, clk.Next().Sub(clk.Now()), maxTimerStep)
+	clk.mu.Lock()
+	clk.now = t0.Add(2 * time.Hour) // the wall clock jumps; no timer fired
+	clk.mu.Unlock()
+	require.Same(t, tok1, mustToken(t, s), "served from the cache until the scheduler wakes up")
+	advanceTo(clk, s, clk.Now().Add(maxTimerStep))
+	require.Equal(t, "expired", s.stateName(), "the next wake-up saw the wall clock")
+	require.Equal(t, "tok-2", mustToken(t, s).AccessToken)
+
+	// An unused token (seeded) is checked by its first caller.
+	s2 := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: clk.Now().Add(time.Hour)}))
+	_, ok := s2.scheduled()
+	require.False(t, ok, "an unused token has no deadline")
+	clk.mu.Lock()
+	clk.now = clk.now.Add(2 * time.Hour)
+	clk.mu.Unlock()
+	require.Equal(t, "tok-3", mustToken(t, s2).AccessToken, "expired by the wall clock: fetched")
+	s.waitIdle()
+	s2.waitIdle()
 }
 
 func TestInvalidate(t *testing.T) {
