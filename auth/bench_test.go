@@ -45,3 +45,11 @@ func BenchmarkSourceTokenContext(b *testing.B) {
 		_, _ = s.TokenContext(ctx)
 	}
 }
+
+func BenchmarkNewSource(b *testing.B) {
+	fetch := func(context.Context) (*oauth2.Token, error) { return nil, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = NewSource(fetch, WithRefreshWindow(time.Minute))
+	}
+}

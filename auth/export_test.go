@@ -165,6 +165,8 @@ func (s *Source) stateName() string {
 		return "none"
 	}
 	switch e.get() {
+	case stateInvalid:
+		return "none"
 	case stateFresh:
 		return "fresh"
 	case stateStaleBusy:
@@ -189,17 +191,12 @@ func (s *Source) setLockTiming(ttl, pollMin, pollMax time.Duration) {
 
 // scheduled reports whether s has a deadline in its scheduler, and when.
 func (s *Source) scheduled() (time.Time, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.slot == nil {
-		return time.Time{}, false
-	}
 	s.sched.mu.Lock()
 	defer s.sched.mu.Unlock()
-	if s.slot.idx < 0 {
+	if s.sidx == 0 {
 		return time.Time{}, false
 	}
-	return time.Unix(0, s.slot.at), true
+	return time.Unix(0, s.sched.heap[s.sidx-1].at), true
 }
 
 // noJitter makes every jittered wait its lower bound (renewals at the
@@ -243,3 +240,16 @@ func (instantClock) AfterFunc(_ time.Duration, f func()) timer {
 type observerFunc func(ctx context.Context, ev Event)
 
 func (f observerFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
+
+// sweepAll drops every collected Source's item from sc's heap.
+func (sc *scheduler) sweepAll() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	for i := 0; i < len(sc.heap); {
+		if sc.heap[i].src.Value() == nil {
+			sc.removeLocked(i)
+			continue
+		}
+		i++
+	}
+}

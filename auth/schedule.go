@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 	"weak"
@@ -10,27 +9,27 @@ import (
 // The scheduler wakes Sources at their deadlines: a used token's renewal
 // time, its expiry point, the next attempt after a failed renewal. There is
 // one per process (one per fake clock in tests): a min-heap of wall-clock
-// deadlines, one slot per Source, driven by a single timer. A Source
+// deadlines, one item per Source, driven by a single timer. A Source
 // without a deadline (no token, a token nobody used yet, a token that never
-// expires) has no slot in the heap and costs the scheduler nothing.
+// expires) has no item in the heap and costs the scheduler nothing.
 //
 // Deadlines are wall-clock times, and the timer is armed on the monotonic
-// clock for at most maxTimerStep at a time. Each wake-up pops every slot
+// clock for at most maxTimerStep at a time. Each wake-up pops every item
 // whose deadline the wall clock has reached, so a suspended machine (whose
 // monotonic clock stood still) or a stepped wall clock is caught up within
 // maxTimerStep of the next wake-up, for every Source at once.
 //
-// While the heap holds few slots the timer is a runtime timer
+// While the heap holds few items the timer is a runtime timer
 // (time.AfterFunc): no goroutine exists between firings. Once it holds
-// residentEnter slots a single goroutine takes over and waits on a
+// residentEnter items a single goroutine takes over and waits on a
 // time.Timer, so that frequent deadlines and the periodic wall-clock check
 // create no goroutines at all; it hands back to the runtime timer below
-// residentExit slots and is gone when the heap is empty.
+// residentExit items and is gone when the heap is empty.
 type scheduler struct {
 	clk clock
 
 	mu   sync.Mutex
-	heap slotHeap
+	heap []schedItem
 	// timer mode: the runtime timer and the wall time it is armed for (0:
 	// not armed).
 	timer   timer
@@ -40,22 +39,25 @@ type scheduler struct {
 	residentOK  bool          // only on the real clock
 	wake        chan struct{} // nudges the resident goroutine (buffer 1)
 	residentDue int64         // what the resident goroutine waits for
+	sweepAt     int           // where the next sweep for collected Sources starts
 }
 
-// slot is a Source's place in the heap. It is the argument of the Source's
-// cleanup (runtime.AddCleanup), so it holds the Source only weakly: a
-// scheduled Source is still collected when nobody else references it, and
-// its cleanup then takes the slot out of the heap.
-type slot struct {
+// schedItem is a Source's place in the heap. It holds the Source weakly,
+// so that a scheduled Source is still collected when nobody else
+// references it; the item of a collected Source is dropped when it comes
+// due or when a sweep (a slice of the heap at every wake-up) finds it.
+// A live Source knows its item's index (Source.sidx, guarded by the
+// scheduler's lock).
+type schedItem struct {
 	at  int64 // wall-clock deadline, Unix nanoseconds
-	idx int   // index in heap; -1 when not scheduled
-	sc  *scheduler
 	src weak.Pointer[Source]
 }
 
 const (
 	residentEnter = 256
 	residentExit  = 64
+	maxBatch      = 4096
+	minSweep      = 256
 )
 
 // maxTimerStep caps how far ahead the scheduler's timer is armed: the
@@ -84,39 +86,69 @@ func schedulerFor(clk clock) *scheduler {
 	return sc
 }
 
-// set schedules sl at the wall-clock deadline ns (Unix nanoseconds), or
+// set schedules s at the wall-clock deadline ns (Unix nanoseconds), or
 // moves it there.
-func (sc *scheduler) set(sl *slot, ns int64) {
+func (sc *scheduler) set(s *Source, ns int64) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sl.idx >= 0 {
-		if sl.at == ns {
+	if s.sidx > 0 {
+		i := int(s.sidx - 1)
+		if sc.heap[i].at == ns {
 			return
 		}
-		sl.at = ns
-		heap.Fix(&sc.heap, sl.idx)
+		sc.heap[i].at = ns
+		sc.fix(i)
 	} else {
-		sl.at = ns
-		heap.Push(&sc.heap, sl)
+		sc.heap = append(sc.heap, schedItem{at: ns, src: weak.Make(s)})
+		s.sidx = int32(len(sc.heap))
+		sc.up(len(sc.heap) - 1)
 	}
 	sc.kickLocked()
 }
 
-// cancel takes sl out of the heap. The timer stays armed: an early wake-up
+// cancel takes s out of the heap. The timer stays armed: an early wake-up
 // finds nothing due and re-arms.
-func (sc *scheduler) cancel(sl *slot) {
+func (sc *scheduler) cancel(s *Source) {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	sc.removeLocked(sl)
+	if s.sidx > 0 {
+		sc.removeLocked(int(s.sidx - 1))
+	}
 }
 
-func (sc *scheduler) removeLocked(sl *slot) {
-	if sl.idx < 0 {
-		return
+// removeLocked takes out the item at i.
+func (sc *scheduler) removeLocked(i int) {
+	last := len(sc.heap) - 1
+	if i != last {
+		sc.swap(i, last)
 	}
-	heap.Remove(&sc.heap, sl.idx)
+	if s := sc.heap[last].src.Value(); s != nil {
+		s.sidx = 0
+	}
+	sc.heap[last] = schedItem{}
+	sc.heap = sc.heap[:last]
+	if i != last {
+		sc.fix(i)
+	}
 	if cap(sc.heap) > 1024 && len(sc.heap) < cap(sc.heap)/4 {
-		sc.heap = append(slotHeap(nil), sc.heap...) // give back what a mass renewal grew
+		sc.heap = append([]schedItem(nil), sc.heap...) // give back what a mass renewal grew
+	}
+}
+
+// sweepLocked drops the items of collected Sources from a slice of the
+// heap: at least minSweep items, and 1/32 of it, so that every item is
+// looked at within 32 wake-ups.
+func (sc *scheduler) sweepLocked() {
+	n := max(minSweep, len(sc.heap)/32)
+	for ; n > 0 && len(sc.heap) > 0; n-- {
+		if sc.sweepAt >= len(sc.heap) {
+			sc.sweepAt = 0
+		}
+		if sc.heap[sc.sweepAt].src.Value() == nil {
+			sc.removeLocked(sc.sweepAt)
+		} else {
+			sc.sweepAt++
+		}
 	}
 }
 
@@ -164,6 +196,7 @@ func (sc *scheduler) fire() {
 	sc.mu.Lock()
 	sc.armedAt = 0
 	due := sc.popDueLocked(sc.clk.Now().UnixNano())
+	sc.sweepLocked()
 	if !sc.resident {
 		sc.kickLocked()
 	}
@@ -172,7 +205,7 @@ func (sc *scheduler) fire() {
 }
 
 // residentLoop is the resident goroutine: it runs while the heap holds at
-// least residentExit slots.
+// least residentExit items.
 func (sc *scheduler) residentLoop() {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
@@ -180,6 +213,7 @@ func (sc *scheduler) residentLoop() {
 		sc.mu.Lock()
 		now := sc.clk.Now().UnixNano()
 		due := sc.popDueLocked(now)
+		sc.sweepLocked()
 		if len(sc.heap) < residentExit {
 			sc.resident = false
 			sc.kickLocked()
@@ -200,68 +234,92 @@ func (sc *scheduler) residentLoop() {
 	}
 }
 
-// popDueLocked takes the slots due at now, at most a batch of them (the
-// rest are taken by the next round, which run starts at once).
-func (sc *scheduler) popDueLocked(now int64) []*slot {
-	var due []*slot
-	for len(sc.heap) > 0 && sc.heap[0].at <= now && len(due) < maxBatch {
-		sl := sc.heap[0]
-		sc.removeLocked(sl)
-		due = append(due, sl)
+// popDueLocked takes the live Sources due at now, at most a batch of them
+// (the rest are taken by the next round, which run starts at once).
+func (sc *scheduler) popDueLocked(now int64) []*Source {
+	var due []*Source
+	for n := 0; len(sc.heap) > 0 && sc.heap[0].at <= now && n < maxBatch; n++ {
+		if s := sc.heap[0].src.Value(); s != nil {
+			due = append(due, s)
+		}
+		sc.removeLocked(0)
 	}
 	return due
 }
 
-const maxBatch = 4096
-
 // run wakes the Sources of due, without holding the scheduler's lock
 // (they re-schedule themselves), then any that came due meanwhile.
-func (sc *scheduler) run(due []*slot) {
-	for len(due) > 0 {
-		for _, sl := range due {
-			if s := sl.src.Value(); s != nil {
-				s.onDeadline()
-			}
-		}
-		if len(due) < maxBatch {
-			return
+func (sc *scheduler) run(due []*Source) {
+	for {
+		for _, s := range due {
+			s.onDeadline()
 		}
 		sc.mu.Lock()
+		if len(sc.heap) == 0 || sc.heap[0].at > sc.clk.Now().UnixNano() || len(due) < maxBatch {
+			sc.mu.Unlock()
+			return
+		}
 		due = sc.popDueLocked(sc.clk.Now().UnixNano())
 		sc.mu.Unlock()
 	}
 }
 
-// pending is the number of scheduled slots (tests).
+// pending is the number of items in the heap, those of collected Sources
+// not yet swept included (tests).
 func (sc *scheduler) pending() int {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
 	return len(sc.heap)
 }
 
-// slotHeap orders slots by deadline.
-type slotHeap []*slot
+// Heap order: earliest deadline first. Moving an item tells its Source
+// where it is.
 
-func (h slotHeap) Len() int           { return len(h) }
-func (h slotHeap) Less(i, j int) bool { return h[i].at < h[j].at }
+func (sc *scheduler) less(i, j int) bool { return sc.heap[i].at < sc.heap[j].at }
 
-func (h slotHeap) Swap(i, j int) {
+func (sc *scheduler) swap(i, j int) {
+	h := sc.heap
 	h[i], h[j] = h[j], h[i]
-	h[i].idx = i
-	h[j].idx = j
+	if s := h[i].src.Value(); s != nil {
+		s.sidx = int32(i + 1)
+	}
+	if s := h[j].src.Value(); s != nil {
+		s.sidx = int32(j + 1)
+	}
 }
 
-func (h *slotHeap) Push(x any) {
-	sl := x.(*slot)
-	sl.idx = len(*h)
-	*h = append(*h, sl)
+func (sc *scheduler) up(i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if !sc.less(i, p) {
+			return
+		}
+		sc.swap(i, p)
+		i = p
+	}
 }
 
-func (h *slotHeap) Pop() any {
-	old := *h
-	sl := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	sl.idx = -1
-	return sl
+func (sc *scheduler) down(i int) bool {
+	start, n := i, len(sc.heap)
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && sc.less(r, c) {
+			c = r
+		}
+		if !sc.less(c, i) {
+			break
+		}
+		sc.swap(i, c)
+		i = c
+	}
+	return i > start
+}
+
+func (sc *scheduler) fix(i int) {
+	if !sc.down(i) {
+		sc.up(i)
+	}
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
-	"weak"
 
 	"golang.org/x/oauth2"
 )
@@ -23,6 +21,7 @@ const (
 	stateStaleBusy                 // served; a renewal is queued, running, waiting for its retry, or pointless (noRefreshBit)
 	stateFreshUnused               // not used yet: the next caller reads the clock, then marks it used
 	stateExpired                   // not served: callers wait for a fetch
+	stateInvalid                   // dropped by Invalidate: not served, never adopted again
 
 	// observedBit is or-ed into every state of a Source whose Observer
 	// wants cache hits, so that they take the (non-inlined) path that
@@ -168,18 +167,19 @@ type Source struct {
 	fetch Fetcher
 	key   string // the Store key, when the profile has a Store
 
-	mu         sync.Mutex
-	bgFailures int32
+	mu sync.Mutex
 	// flights counts fetches queued or running, so tests can wait for
 	// quiescence (a WaitGroup would race: Add from the scheduler while a
 	// test Waits).
-	flights atomic.Int32
-	flight  *flight
-	last    *oauth2.Token // last token published, kept through Invalidate (PreviousToken)
-	// rejected is the token Invalidate dropped: its access token is never
-	// adopted from the Store again.
+	flights    atomic.Int32
+	sidx       int32 // 1 + index of the Source's item in the scheduler's heap, 0: none (scheduler's lock)
+	bgFailures int32
+	flight     *flight
+	// rejected is the last token Invalidate dropped: its access token is
+	// never adopted from the Store again. (The entry Invalidate marks
+	// stays current until the next token, so it is also what PreviousToken
+	// gives the next fetch.)
 	rejected *oauth2.Token
-	slot     *slot // place in the scheduler, made on first use
 	// wakeAt (wall clock, Unix ns; 0: none) is the renewal time of a used
 	// fresh token, or the next attempt after a failed renewal.
 	wakeAt int64
@@ -317,8 +317,8 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 // time. States only move forward.
 func (s *Source) syncLocked(ctx context.Context, now int64, caller bool) *entry {
 	e := s.cur.Load()
-	if e == nil {
-		return nil
+	if e == nil || e.get() == stateInvalid {
+		return e
 	}
 	switch ph, st := e.phase(now), e.get(); {
 	case ph == phaseExpired:
@@ -389,22 +389,19 @@ func (s *Source) scheduleLocked(e *entry) {
 		}
 	}
 	if at == 0 {
-		if s.slot != nil {
-			s.sched.cancel(s.slot)
-		}
+		s.sched.cancel(s)
 		return
 	}
-	if s.slot == nil {
-		s.slot = &slot{idx: -1, sc: s.sched, src: weak.Make(s)}
-		runtime.AddCleanup(s, func(sl *slot) { sl.sc.cancel(sl) }, s.slot)
-	}
-	s.sched.set(s.slot, at)
+	s.sched.set(s, at)
 }
 
 func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight {
-	f := &flight{done: make(chan struct{}), background: background, src: s, ctx: ctx, prev: s.last, idx: -1, urgent: !background}
-	if e := s.cur.Load(); background && e != nil {
-		f.deadline = e.expireAt
+	f := &flight{done: make(chan struct{}), background: background, src: s, ctx: ctx, idx: -1, urgent: !background}
+	if e := s.cur.Load(); e != nil {
+		f.prev = e.tok
+		if background {
+			f.deadline = e.expireAt
+		}
 	}
 	s.flight = f
 	s.flights.Add(1)
@@ -474,7 +471,6 @@ func (s *Source) publishLocked(ctx context.Context, tok *oauth2.Token, now int64
 	}
 	e.state.Store(st | flags)
 	s.cur.Store(e)
-	s.last = tok
 	s.bgFailures = 0
 	s.wakeAt = 0
 	switch {
@@ -547,14 +543,14 @@ func (s *Source) Invalidate() { s.invalidate(nil) }
 func (s *Source) invalidate(tok *oauth2.Token) bool {
 	s.mu.Lock()
 	e := s.cur.Load()
-	if e == nil || tok != nil && e.tok != tok {
+	if e == nil || e.get() == stateInvalid || tok != nil && e.tok != tok {
 		s.mu.Unlock()
 		return false
 	}
-	s.cur.Store(nil)
+	e.set(stateInvalid)
 	s.rejected = e.tok
 	s.wakeAt = 0
-	s.scheduleLocked(nil)
+	s.scheduleLocked(e)
 	s.mu.Unlock()
 	s.emit(context.Background(), Event{Kind: EventInvalidate})
 	return true
