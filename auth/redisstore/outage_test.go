@@ -12,6 +12,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/internal/testenv"
 )
 
 // TestRedisKilledMidRun: every operation fails promptly while Redis is down,
@@ -19,6 +20,7 @@ import (
 // fetch), and the same Store works again once a new Redis listens on the
 // same port.
 func TestRedisKilledMidRun(t *testing.T) {
+	testenv.Long(t) // restarts redis-server: about 3 s
 	e := newEnv(t)
 	const bound = 300 * time.Millisecond
 	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)), redisstore.WithTimeout(bound))
