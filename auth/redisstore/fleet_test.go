@@ -46,6 +46,24 @@ type fleetConfig struct {
 	Window       time.Duration
 	Margin       time.Duration
 	StoreTimeout time.Duration
+	// Sentinel, when set, is a sentinel's address: the worker uses
+	// redis.NewFailoverClient. Cluster, when set, are cluster nodes: it
+	// uses redis.NewClusterClient. Both with go-redis's defaults only.
+	Sentinel string
+	Cluster  []string
+	// CallTimeout is each Token call's deadline (default 5s).
+	CallTimeout time.Duration
+}
+
+// client is the go-redis client the config asks for.
+func (cfg *fleetConfig) client() redis.UniversalClient {
+	switch {
+	case len(cfg.Cluster) > 0:
+		return redis.NewClusterClient(&redis.ClusterOptions{Addrs: cfg.Cluster})
+	case cfg.Sentinel != "":
+		return redis.NewFailoverClient(&redis.FailoverOptions{MasterName: redistest.SentinelMaster, SentinelAddrs: []string{cfg.Sentinel}})
+	}
+	return redis.NewClient(redistest.ClientOptions(cfg.Redis))
 }
 
 type fleetReport struct {
@@ -57,6 +75,9 @@ type fleetReport struct {
 	// Tokens: every access token callers got, in the order first seen.
 	Tokens []string
 	Events map[string]int64
+	// FirstCall and FirstToken: when the first Token call started, and
+	// when a call first got a token.
+	FirstCall, FirstToken time.Time
 }
 
 // tokenServer is the loopback token endpoint, answering as Moov does: it
@@ -66,6 +87,9 @@ type tokenServer struct {
 	*httptest.Server
 	lifetime time.Duration
 	delay    time.Duration
+	// delayFor, when set, is the delay of the n-th request (from 1)
+	// instead of delay; a negative one hangs until the client goes away.
+	delayFor func(n int) time.Duration
 	mu       sync.Mutex
 	at       []time.Time
 }
@@ -82,7 +106,15 @@ func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 		ts.at = append(ts.at, time.Now())
 		n := len(ts.at)
 		ts.mu.Unlock()
-		time.Sleep(ts.delay)
+		d := ts.delay
+		if ts.delayFor != nil {
+			d = ts.delayFor(n)
+		}
+		if d < 0 {
+			<-r.Context().Done() // the fetching process died
+			return
+		}
+		time.Sleep(d)
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%d-%s","token_type":"opaque","expires_in":%d,"scope":"/accounts.read"}`,
@@ -254,9 +286,13 @@ func fleetWorker(cfgJSON string) int {
 		fmt.Fprintln(os.Stderr, "fleet worker: config:", err)
 		return 2
 	}
-	rdb := redis.NewClient(redistest.ClientOptions(cfg.Redis))
+	rdb := cfg.client()
 	defer rdb.Close()
-	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(cfg.Key), redisstore.WithTimeout(cfg.StoreTimeout))
+	opts := []redisstore.Option{redisstore.WithEncryptionKey(cfg.Key)}
+	if cfg.StoreTimeout > 0 {
+		opts = append(opts, redisstore.WithTimeout(cfg.StoreTimeout))
+	}
+	store, err := redisstore.New(rdb, opts...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "fleet worker:", err)
 		return 2
@@ -290,7 +326,13 @@ func fleetWorker(cfgJSON string) int {
 		expired   atomic.Int64
 		wg        sync.WaitGroup
 	)
+	callTimeout := cfg.CallTimeout
+	if callTimeout == 0 {
+		callTimeout = 5 * time.Second
+	}
+	var firstToken atomic.Pointer[time.Time]
 	time.Sleep(time.Until(cfg.Start))
+	rep.FirstCall = time.Now()
 	for g := range cfg.Goroutines {
 		wg.Add(1)
 		go func() {
@@ -298,7 +340,7 @@ func fleetWorker(cfgJSON string) int {
 			var last string
 			time.Sleep(time.Duration(g) * 100 * time.Microsecond) // spread the wake-ups
 			for time.Now().Before(cfg.Stop) {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 				tok, err := src.TokenContext(ctx)
 				now := time.Now()
 				cancel()
@@ -312,6 +354,8 @@ func fleetWorker(cfgJSON string) int {
 					}
 				case !tok.Expiry.IsZero() && now.After(tok.Expiry):
 					expired.Add(1)
+				default:
+					firstToken.CompareAndSwap(nil, &now)
 				}
 				if err == nil && tok.AccessToken != last {
 					last = tok.AccessToken
@@ -328,6 +372,9 @@ func fleetWorker(cfgJSON string) int {
 	wg.Wait()
 
 	rep.Calls, rep.Errors, rep.ExpiredServed = calls.Load(), errs.Load(), expired.Load()
+	if ft := firstToken.Load(); ft != nil {
+		rep.FirstToken = *ft
+	}
 	for tok := range firstSeen {
 		rep.Tokens = append(rep.Tokens, tok)
 	}

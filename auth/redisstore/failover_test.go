@@ -1,0 +1,259 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/auth/redisstore"
+	"github.com/paytoken/paytoken/internal/redistest"
+	"github.com/paytoken/paytoken/internal/testenv"
+)
+
+// The fleet failure tests: real redis-server topologies, real worker
+// processes, one thing killed mid-flight. Each logs a line starting with
+// "FIGURES" (upstream requests, caller errors, times) that docs/fleets.md's
+// failure table reports.
+
+// TestFleetHolderCrashesMidFetch: a process takes the fetch lock and its
+// fetch hangs; it is killed with SIGKILL right after renewing its lease
+// (the longest the lock can outlive it). A freshly started process gets its
+// first token within one lease plus one fetch.
+func TestFleetHolderCrashesMidFetch(t *testing.T) {
+	testenv.Long(t)
+	srv := redistest.Start(t)
+	ts := newTokenServer(t, time.Hour, 50*time.Millisecond)
+	ts.delayFor = func(n int) time.Duration {
+		if n == 1 {
+			return -1 // the holder's fetch hangs until it dies
+		}
+		return 50 * time.Millisecond
+	}
+	cfg := fleetConfig{
+		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t), ClientID: "client-crash",
+		Goroutines: 1, Start: time.Now(), Stop: time.Now().Add(time.Minute),
+		Window: time.Minute, Margin: 10 * time.Second, CallTimeout: time.Minute,
+	}
+	holder := startFleet(t, 1, cfg)
+
+	rdb := srv.Client(t)
+	probe, err := redisstore.New(rdb, redisstore.Plaintext())
+	require.NoError(t, err)
+	lk := probe.LockKey(auth.StoreKey("moov", "client-crash"))
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		return ts.requests(time.Time{}, time.Now()) == 1 && rdb.Exists(ctx, lk).Val() == 1
+	}, 15*time.Second, 10*time.Millisecond, "the holder took the lock and its fetch hangs")
+	// Kill right after a renewal: the lock then has nearly a whole lease left.
+	var left time.Duration
+	require.Eventually(t, func() bool {
+		left = rdb.PTTL(ctx, lk).Val()
+		return left > 4700*time.Millisecond
+	}, 10*time.Second, 5*time.Millisecond, "the holder renews its 5s lease")
+	require.NoError(t, holder.cmds[0].Process.Kill())
+	_ = holder.cmds[0].Wait()
+	killed := time.Now()
+
+	fresh := cfg
+	fresh.Goroutines, fresh.CallTimeout = 20, 10*time.Second
+	fresh.Start, fresh.Stop = time.Now(), time.Now().Add(8*time.Second)
+	f := startFleet(t, 1, fresh)
+	f.wait(t)
+	r := f.reports[0]
+	t.Logf("token requests: %s", ts.timeline(killed))
+
+	require.False(t, r.FirstToken.IsZero(), "the fresh process got a token: %s", r.FirstError)
+	first := r.FirstToken.Sub(r.FirstCall)
+	upstream := ts.requests(time.Time{}, time.Now())
+	t.Logf("FIGURES scenario=holder-crash-plain upstream=%d caller_errors=%d lock_left_at_kill=%s first_token=%s (from the fresh process's first call) kill_to_first_token=%s",
+		upstream, r.Errors, left.Round(time.Millisecond), first.Round(time.Millisecond), r.FirstToken.Sub(killed).Round(time.Millisecond))
+	assert.LessOrEqual(t, first, 6*time.Second, "first token within one lease (5s) + one fetch")
+	assert.Zero(t, r.Errors, "callers with 10s deadlines: %s", r.FirstError)
+	assert.Equal(t, 2, upstream, "the hung fetch and the fresh process's own")
+}
+
+// failover is one Redis topology whose master of the token's slot the test
+// kills.
+type failover struct {
+	cfg      func(*fleetConfig)        // points the workers at the topology
+	client   redis.UniversalClient     // the probe's client, go-redis defaults
+	kill     func()                    // kills the master of the token's slot
+	promoted func() (time.Time, error) // waits for its replica's promotion
+}
+
+func sentinelFailover(t *testing.T) *failover {
+	st := redistest.StartSentinel(t)
+	return &failover{
+		cfg: func(c *fleetConfig) { c.Sentinel = st.Sentinel.Addr },
+		client: redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: redistest.SentinelMaster, SentinelAddrs: []string{st.Sentinel.Addr},
+		}),
+		kill:     st.Master.Kill,
+		promoted: func() (time.Time, error) { return st.WaitPromoted(30 * time.Second) },
+	}
+}
+
+func clusterFailover(t *testing.T, redisKey string) *failover {
+	c := redistest.StartCluster(t, 3, 1)
+	m, err := c.MasterOf(redisKey)
+	require.NoError(t, err)
+	return &failover{
+		cfg:    func(cfg *fleetConfig) { cfg.Cluster = c.Addrs() },
+		client: redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()}),
+		kill:   m.Kill,
+		promoted: func() (time.Time, error) {
+			deadline := time.Now().Add(30 * time.Second)
+			for time.Now().Before(deadline) {
+				if n, err := c.MasterOf(redisKey); err == nil && n != m {
+					return time.Now(), nil
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			return time.Time{}, fmt.Errorf("no replica took over %s's slots within 30s", m.Addr)
+		},
+	}
+}
+
+// TestFleetFailover: 4 processes × 20 goroutines (10 s deadlines) share a
+// token through Sentinel or Cluster; the master holding the token's slot is
+// killed while a fetch holds the lock, at start-up (mid-fetch) or at the
+// refresh point (mid-refresh).
+func TestFleetFailover(t *testing.T) {
+	testenv.Long(t)
+	for _, topo := range []string{"sentinel", "cluster"} {
+		for _, phase := range []string{"fetch", "refresh"} {
+			t.Run(topo+"/"+phase, func(t *testing.T) { testFailover(t, topo, phase) })
+		}
+	}
+}
+
+func testFailover(t *testing.T, topo, phase string) {
+	clientID := "client-" + topo + "-" + phase
+	key := auth.StoreKey("moov", clientID)
+	unused := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
+	t.Cleanup(func() { _ = unused.Close() })
+	keyStore, err := redisstore.New(unused, redisstore.Plaintext()) // for its key layout only
+	require.NoError(t, err)
+	redisKey := keyStore.RedisKey(key)
+	var fo *failover
+	if topo == "sentinel" {
+		fo = sentinelFailover(t)
+	} else {
+		fo = clusterFailover(t, redisKey)
+	}
+	t.Cleanup(func() { _ = fo.client.Close() })
+
+	// Each fetch takes 2 s, so the kill lands inside one.
+	const fetch = 2 * time.Second
+	t0 := time.Now().Add(2 * time.Second) // time for the workers to start
+	cfg := fleetConfig{
+		Key: newKey(t), ClientID: clientID, Goroutines: 20, CallTimeout: 10 * time.Second,
+		Start: t0, Margin: time.Second,
+	}
+	fo.cfg(&cfg)
+	var killAt time.Time
+	var ts *tokenServer
+	switch phase {
+	case "fetch": // the start-up fetch (t0 … t0+2s); tokens live an hour
+		ts = newTokenServer(t, time.Hour, fetch)
+		ts.delayFor = func(n int) time.Duration {
+			if n == 1 {
+				return fetch
+			}
+			return 50 * time.Millisecond
+		}
+		cfg.Window, cfg.Stop = time.Minute, t0.Add(12*time.Second)
+		killAt = t0.Add(time.Second)
+	case "refresh": // 12 s tokens, stale 5 s before expiry: the refresh fetch runs t0+7s … t0+9s
+		ts = newTokenServer(t, 12*time.Second, fetch)
+		ts.delayFor = func(n int) time.Duration {
+			if n == 1 {
+				return 50 * time.Millisecond
+			}
+			return fetch
+		}
+		cfg.Window, cfg.Stop = 5*time.Second, t0.Add(21*time.Second)
+		killAt = t0.Add(8 * time.Second)
+	}
+	cfg.TokenURL = ts.URL
+
+	// The probe: a Store on a client of the topology, loading the token's
+	// key every 50 ms, recording when it succeeds.
+	probe, err := redisstore.New(fo.client, redisstore.WithEncryptionKey(cfg.Key))
+	require.NoError(t, err)
+	var (
+		mu  sync.Mutex
+		oks []time.Time
+	)
+	stop := make(chan struct{})
+	probeDone := make(chan struct{})
+	go func() {
+		defer close(probeDone)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if _, err := probe.Load(context.Background(), key); err == nil {
+				mu.Lock()
+				oks = append(oks, time.Now())
+				mu.Unlock()
+			}
+		}
+	}()
+
+	f := startFleet(t, 4, cfg)
+	time.Sleep(time.Until(killAt))
+	fo.kill()
+	killed := time.Now()
+	promoted, err := fo.promoted()
+	require.NoError(t, err)
+	f.wait(t)
+	close(stop)
+	<-probeDone
+	t.Logf("token requests: %s", ts.timeline(t0))
+
+	var firstOK time.Time
+	mu.Lock()
+	for _, at := range oks {
+		if at.After(killed) {
+			firstOK = at
+			break
+		}
+	}
+	mu.Unlock()
+	require.False(t, firstOK.IsZero(), "no store operation succeeded after the kill")
+	recovery := max(firstOK.Sub(promoted), 0)
+
+	var errs, expired int64
+	for i, r := range f.reports {
+		errs += r.Errors
+		expired += r.ExpiredServed
+		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
+		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
+	}
+	upstream := ts.requests(time.Time{}, time.Now())
+	t.Logf("FIGURES scenario=%s-%s upstream=%d caller_errors=%d expired_served=%d promotion_after_kill=%s store_ok_after_promotion=%s store_outage=%s",
+		topo, phase, upstream, errs, expired, promoted.Sub(killed).Round(time.Millisecond),
+		recovery.Round(time.Millisecond), firstOK.Sub(killed).Round(time.Millisecond))
+	assert.Zero(t, expired)
+	assert.LessOrEqual(t, recovery, 10*time.Second, "time without a successful store operation after the promotion")
+	switch phase {
+	case "fetch":
+		// The holder's fetch, and at most one own fetch per other process
+		// while the store is down.
+		assert.LessOrEqual(t, upstream, 1+len(f.reports)-1)
+	case "refresh":
+		// After the failover the fleet shares again: the next refresh
+		// point (t0+16s … t0+18s) costs one request.
+		assert.Equal(t, 1, ts.requests(t0.Add(14*time.Second), time.Now()), "one request at the refresh after recovery")
+	}
+}
