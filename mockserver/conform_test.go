@@ -235,3 +235,20 @@ func TestMoovRefreshAfterDefaultScope(t *testing.T) {
 	require.Equal(t, 400, third.Status, "%s", third.Body)
 	assert.JSONEq(t, `{"error":"invalid_scope"}`, string(third.Body))
 }
+
+// The spec's format: uri on MobiFinance's redirect_uri is enforced, as Prism enforces it:
+// a request it rejects gets 400 invalid_request and leaves the code unspent.
+func TestRedirectURIFormat(t *testing.T) {
+	srv, c := newServer(t)
+	d := demoSetup(srv)
+	for _, bad := range []string{"not a uri", "/callback", "miniapp.example.mn/callback", "https://miniapp.example.mn/call back", "https://x/{y}"} {
+		t.Run(bad, func(t *testing.T) {
+			a := send(t, c, srv, mobiReq(d.fid, d.fsec, d.code, bad), true)
+			require.Equal(t, 400, a.Status, "%s", a.Body)
+			assert.Equal(t, "invalid_request", a.str(t, "error"))
+			assert.Contains(t, a.str(t, "error_description"), "redirect_uri")
+		})
+	}
+	a := send(t, c, srv, mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), true)
+	assert.Equal(t, 200, a.Status, "the refused requests left the code unspent: %s", a.Body)
+}

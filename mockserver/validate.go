@@ -67,6 +67,9 @@ func route(p Provider) (*routers.Route, error) {
 // written into the body.
 var validationOptions = &openapi3filter.Options{
 	SkipSettingDefaults: true,
+	// kin-openapi checks no "uri" format of its own: without this, what the spec rejects
+	// (MobiFinance's redirect_uri "not a uri") reached the handler, and spent the code.
+	SchemaValidationOptions: []openapi3.SchemaValidationOption{openapi3.WithStringFormatValidator("uri", uriFormat{})},
 	AuthenticationFunc: func(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 		if in.SecurityScheme == nil || in.SecurityScheme.Type != "http" || !strings.EqualFold(in.SecurityScheme.Scheme, "basic") {
 			return fmt.Errorf("security scheme %q is not supported by the mock", in.SecuritySchemeName)
@@ -206,4 +209,19 @@ func unsupportedGrant(p Provider) responder {
 type oauthError struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+// uriFormat is OpenAPI's "uri" format: an absolute URI, scheme included (RFC 3986 §4.3),
+// with nothing RFC 3986 does not allow in one unescaped (spaces, controls, quotes, <>\^`{|}).
+type uriFormat struct{}
+
+func (uriFormat) Validate(v string) error {
+	if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune(`"<>\\^`+"`"+`{|}`, r) }) {
+		return errors.New("not a URI: characters a URI cannot hold")
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" {
+		return errors.New("not an absolute URI")
+	}
+	return nil
 }
