@@ -23,7 +23,7 @@ import (
 //	DELETE /_mock/counts                    reset the counts                           → 204
 //
 // Bodies are JSON (or, for clients and codes, form-encoded), whatever the Content-Type says. Errors are 400/404 with
-// {"error": "…"}.
+// {"error": "…"}; 409 when a provider already has Limits.MaxEntries clients or queued faults.
 const ControlPrefix = "/_mock/"
 
 // Index is the control API's GET /_mock/ answer.
@@ -85,7 +85,10 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 			bad(w, http.StatusBadRequest, fmt.Errorf("client_id and client_secret are required"))
 			return
 		}
-		s.AddClient(p, id, secret)
+		if err := s.addClientBounded(p, id, secret); err != nil {
+			bad(w, http.StatusConflict, err)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST "+ControlPrefix+"{provider}/faults", func(w http.ResponseWriter, r *http.Request) {
@@ -104,7 +107,10 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 			bad(w, http.StatusBadRequest, fmt.Errorf("fault: %w", err))
 			return
 		}
-		s.InjectFault(p, f)
+		if err := s.injectFaultBounded(p, f); err != nil {
+			bad(w, http.StatusConflict, err)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("DELETE "+ControlPrefix+"{provider}/faults", func(w http.ResponseWriter, r *http.Request) {

@@ -112,3 +112,40 @@ func (l Limits) withDefaults() Limits {
 	}
 	return l
 }
+
+// WithClock makes the mock read the time from now instead of time.Now, for what it decides
+// by the clock: when tokens and codes expire, and when they are forgotten. It lets a test
+// move time forward without waiting; expires_in still says the configured lifetime. A nil
+// now panics.
+func WithClock(now func() time.Time) Option {
+	if now == nil {
+		panic("mockserver: WithClock: nil clock")
+	}
+	return func(c *config) { c.now = now }
+}
+
+// addClientBounded is AddClient for the control API: it refuses a new client beyond
+// Limits.MaxEntries, so no client of the API can grow the mock without bound.
+func (s *Server) addClientBounded(p Provider, clientID, secret string) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if _, known := st.clients[p][clientID]; !known && len(st.clients[p]) >= st.cfg.limits.MaxEntries {
+		return fmt.Errorf("%s has %d clients, the most the mock keeps (Limits.MaxEntries, paytoken mock --max-entries)", p, len(st.clients[p]))
+	}
+	st.clients[p][clientID] = secret
+	return nil
+}
+
+// injectFaultBounded is InjectFault for the control API, which refuses a fault beyond
+// Limits.MaxEntries queued. f is valid.
+func (s *Server) injectFaultBounded(p Provider, f Fault) error {
+	st := s.st
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if len(st.faults[p]) >= st.cfg.limits.MaxEntries {
+		return fmt.Errorf("%s has %d faults queued, the most the mock keeps (Limits.MaxEntries, paytoken mock --max-entries); DELETE them first", p, len(st.faults[p]))
+	}
+	st.faults[p] = append(st.faults[p], &faultEntry{f: f, remaining: f.Times})
+	return nil
+}

@@ -20,6 +20,7 @@ type config struct {
 	rotate       bool
 	logging      bool
 	limits       Limits
+	now          func() time.Time
 }
 
 type clientReg struct {
@@ -34,6 +35,7 @@ func newConfig(opts []Option) config {
 		moovType:     "opaque",
 		rotate:       true,
 		limits:       DefaultLimits(),
+		now:          time.Now,
 	}
 	for _, p := range Providers() {
 		c.lifetimes[p] = p.DefaultLifetime()
@@ -97,7 +99,9 @@ func WithMoovTokenType(tokenType string) Option {
 // WithMoovRefreshTokenReuse makes Moov refresh tokens reusable. By default a refresh token
 // is single-use (rotated): the refresh_token grant answers with a new refresh token and the
 // old one is then rejected with invalid_grant, as OAuth 2.0 Security BCP recommends. Access
-// tokens issued earlier stay valid until they expire either way.
+// tokens issued earlier stay valid until they expire either way. A refresh token expires
+// 30 days after it was issued (Moov documents no lifetime), and the oldest are forgotten
+// beyond Limits.MaxEntries.
 func WithMoovRefreshTokenReuse() Option { return func(c *config) { c.rotate = false } }
 
 // WithLogger logs every request the mock answers (method, path, provider, status), at info

@@ -198,7 +198,7 @@ func (s *Server) protected(owner Provider) http.HandlerFunc {
 		case t.revoked:
 			fail("invalid_token", "the access token was revoked", "api_error.auth.unauthorized")
 			return
-		case !t.expires.IsZero() && !time.Now().Before(t.expires):
+		case !t.expires.IsZero() && !s.st.cfg.now().Before(t.expires):
 			fail("invalid_token", "the access token has expired", "api_error.auth.expired_access_token")
 			return
 		}

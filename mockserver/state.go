@@ -22,13 +22,12 @@ type state struct {
 
 	mu      sync.Mutex
 	clients map[Provider]map[string]string // provider → client id → secret
-	tokens  map[string]*issued             // access token → what it was issued for
-	refresh map[string]*refreshGrant       // Moov refresh token → grant
-	codes   map[string]*authCode           // MobiFinance code → binding
+	tokens  *ledger[*issued]               // access token → what it was issued for
+	refresh *ledger[*refreshGrant]         // Moov refresh token → grant
+	codes   *ledger[*authCode]             // MobiFinance code → binding
 	faults  map[Provider][]*faultEntry
 	counts  map[Provider]*Counts
 	unowned Counts // protected requests whose token the mock never issued
-	sinceGC int
 }
 
 type issued struct {
@@ -59,9 +58,9 @@ func newState(cfg config) *state {
 		cfg:     cfg,
 		jwtKey:  randomBytes(32),
 		clients: map[Provider]map[string]string{},
-		tokens:  map[string]*issued{},
-		refresh: map[string]*refreshGrant{},
-		codes:   map[string]*authCode{},
+		tokens:  newLedger[*issued](cfg.limits.MaxEntries),
+		refresh: newLedger[*refreshGrant](cfg.limits.MaxEntries),
+		codes:   newLedger[*authCode](cfg.limits.MaxEntries),
 		faults:  map[Provider][]*faultEntry{},
 		counts:  map[Provider]*Counts{},
 	}
@@ -138,7 +137,7 @@ func (st *state) lifetime(p Provider) time.Duration { return st.cfg.lifetimes[p]
 // issue makes a new access token for the client.
 func (st *state) issue(p Provider, clientID, scope, tokenType string) (string, time.Duration) {
 	life := st.lifetime(p)
-	now := time.Now()
+	now := st.cfg.now()
 	var exp time.Time
 	if life > 0 {
 		exp = now.Add(life)
@@ -149,8 +148,8 @@ func (st *state) issue(p Provider, clientID, scope, tokenType string) (string, t
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.gcLocked(now)
-	st.tokens[tok] = &issued{provider: p, clientID: clientID, scope: scope, tokenTyp: tokenType, expires: exp}
+	st.pruneLocked(now)
+	st.tokens.put(p, tok, &issued{provider: p, clientID: clientID, scope: scope, tokenTyp: tokenType, expires: exp}, st.forgetAfter(exp))
 	return tok, life
 }
 
@@ -178,32 +177,35 @@ func (st *state) jwt(p Provider, clientID, scope string, now, exp time.Time) str
 	return signing + "." + enc.EncodeToString(mac.Sum(nil))
 }
 
-// gcLocked drops expired tokens and codes now and then, so a long-running `paytoken mock`
-// does not grow without bound.
-func (st *state) gcLocked(now time.Time) {
-	st.sinceGC++
-	if st.sinceGC < 1000 {
-		return
-	}
-	st.sinceGC = 0
-	for k, t := range st.tokens {
-		if !t.expires.IsZero() && now.After(t.expires.Add(time.Hour)) {
-			delete(st.tokens, k)
-		}
-	}
-	for k, c := range st.codes {
-		if now.After(c.expires.Add(time.Hour)) {
-			delete(st.codes, k)
-		}
-	}
+// pruneLocked forgets the tokens and codes that expired more than Limits.ExpiredRetention
+// ago, so a long-running `paytoken mock` keeps what is in use, not what it ever issued
+// (Limits.MaxEntries bounds the rest).
+func (st *state) pruneLocked(now time.Time) {
+	st.tokens.prune(now)
+	st.refresh.prune(now)
+	st.codes.prune(now)
 }
+
+// forgetAfter is when something that expires at exp is forgotten (zero: never expires).
+func (st *state) forgetAfter(exp time.Time) time.Time {
+	if exp.IsZero() {
+		return exp
+	}
+	return exp.Add(st.cfg.limits.ExpiredRetention)
+}
+
+// refreshLifetime is how long a Moov refresh token can be used: Moov documents none, and
+// the mock has to forget them some time.
+const refreshLifetime = 30 * 24 * time.Hour
 
 // newRefresh makes a Moov refresh token for the grant.
 func (st *state) newRefresh(p Provider, clientID, scope string) string {
 	rt := randomToken()
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.refresh[rt] = &refreshGrant{provider: p, clientID: clientID, scope: scope}
+	now := st.cfg.now()
+	st.pruneLocked(now)
+	st.refresh.put(p, rt, &refreshGrant{provider: p, clientID: clientID, scope: scope}, now.Add(refreshLifetime))
 	return rt
 }
 
@@ -218,7 +220,8 @@ var (
 func (st *state) useRefresh(p Provider, clientID, rt, scope string) (string, error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	g, ok := st.refresh[rt]
+	st.pruneLocked(st.cfg.now()) // a refresh token past its lifetime is gone
+	g, ok := st.refresh.get(rt)
 	if !ok || g.provider != p || g.clientID != clientID {
 		return "", errBadRefresh
 	}
@@ -232,7 +235,7 @@ func (st *state) useRefresh(p Provider, clientID, rt, scope string) (string, err
 		return "", errWiderScope
 	}
 	if st.cfg.rotate {
-		delete(st.refresh, rt)
+		st.refresh.remove(rt)
 	}
 	return scope, nil
 }
@@ -254,7 +257,10 @@ func (s *Server) IssueCode(clientID, redirectURI string) (string, error) {
 		return "", fmt.Errorf("mockserver: IssueCode: client %q is not registered with MobiFinance", clientID)
 	}
 	code := hex.EncodeToString(randomBytes(16))
-	st.codes[code] = &authCode{clientID: clientID, redirectURI: redirectURI, expires: time.Now().Add(st.cfg.codeLifetime)}
+	now := st.cfg.now()
+	st.pruneLocked(now)
+	exp := now.Add(st.cfg.codeLifetime)
+	st.codes.put(MobiFinance, code, &authCode{clientID: clientID, redirectURI: redirectURI, expires: exp}, st.forgetAfter(exp))
 	return code, nil
 }
 
@@ -272,21 +278,23 @@ func (s *Server) MustIssueCode(clientID, redirectURI string) string {
 func (st *state) redeem(clientID, code, redirectURI string) (*authCode, string) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	c, ok := st.codes[code]
+	now := st.cfg.now()
+	st.pruneLocked(now)
+	c, ok := st.codes.get(code)
 	switch {
 	case !ok:
 		return nil, "Invalid code"
 	case c.clientID != clientID:
 		return nil, "Invalid code: it was issued to another client"
 	case c.used:
-		if t := st.tokens[c.token]; t != nil {
+		if t, ok := st.tokens.get(c.token); ok {
 			t.revoked = true
 		}
 		return nil, "Invalid code: it was used already; the token it gave is revoked"
 	}
 	c.used = true
 	switch {
-	case time.Now().After(c.expires):
+	case now.After(c.expires):
 		return nil, "Invalid code: it has expired"
 	case c.redirectURI != redirectURI:
 		return nil, "Invalid code: redirect_uri does not match the one the code was issued for"
@@ -304,7 +312,8 @@ func (st *state) bindCodeToken(c *authCode, tok string) {
 func (st *state) lookup(tok string) (issued, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	t, ok := st.tokens[tok]
+	st.pruneLocked(st.cfg.now())
+	t, ok := st.tokens.get(tok)
 	if !ok {
 		return issued{}, false
 	}
@@ -319,12 +328,14 @@ func (s *Server) ExpireTokens(p Provider) {
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	past := time.Now().Add(-time.Second)
-	for _, t := range st.tokens {
-		if t.provider == p {
-			t.expires = past
+	past := st.cfg.now().Add(-time.Second)
+	forget := st.forgetAfter(past)
+	st.tokens.each(p, func(e *ledgerEntry[*issued]) {
+		e.val.expires = past
+		if e.forget.IsZero() || forget.Before(e.forget) {
+			e.forget = forget // no later than before, so the order stays that of forget times
 		}
-	}
+	})
 }
 
 // RevokeToken revokes one access token: the protected endpoint rejects it from now on.
@@ -332,7 +343,7 @@ func (s *Server) RevokeToken(accessToken string) {
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if t, ok := st.tokens[accessToken]; ok {
+	if t, ok := st.tokens.get(accessToken); ok {
 		t.revoked = true
 	}
 }

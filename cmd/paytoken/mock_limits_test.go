@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -127,4 +129,48 @@ func TestMockCommandUsageErrors(t *testing.T) {
 			assert.Empty(t, stdout.String())
 		})
 	}
+}
+
+// --max-entries bounds what the process keeps: past it, the oldest token is forgotten (the
+// protected endpoint answers 401 "unknown"), the newest works, and the control API refuses
+// one client too many.
+func TestMockCommandMaxEntries(t *testing.T) {
+	t.Parallel()
+	cmd, url, _, errOut := startMock(t, "--quiet", "--max-entries", "20")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var toks []string
+	for range 25 {
+		st, m := curl(t, c, "POST", url+"/oauth2/token", "application/json", `{"grant_type":"client_credentials"}`, "demo-moov:demo-moov-secret")
+		require.Equal(t, 200, st, "%v", m)
+		toks = append(toks, m["access_token"].(string))
+	}
+	protected := func(tok string) (int, map[string]any) {
+		req, err := http.NewRequest("GET", url+"/protected", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+		return resp.StatusCode, m
+	}
+	st, m := protected(toks[0])
+	assert.Equal(t, 401, st)
+	assert.Equal(t, "the access token is unknown", m["error_description"])
+	st, _ = protected(toks[24])
+	assert.Equal(t, 200, st)
+	for i := range 19 { // the demo client is the 20th
+		resp, err := c.Post(url+"/_mock/moneygo/clients", "application/json", strings.NewReader(fmt.Sprintf(`{"client_id":"c%d","client_secret":"s"}`, i)))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, 204, resp.StatusCode, "client %d", i)
+	}
+	st, m = curl(t, c, "POST", url+"/_mock/moneygo/clients", "application/json", `{"client_id":"one-too-many","client_secret":"s"}`, "")
+	assert.Equal(t, 409, st)
+	assert.Contains(t, m["error"], "moneygo has 20 clients, the most the mock keeps")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "stderr: %s", errOut.String())
 }
