@@ -177,9 +177,9 @@ type moneykitServer struct{ s *Server }
 
 func moneykitError(status int, code, msg string) genmoneykit.CreateTokenResponseObject {
 	if status == 400 {
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
 	}
-	return genmoneykit.CreateToken401JSONResponse{ErrorCode: code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+	return genmoneykit.CreateToken401JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
 }
 
 func (m moneykitServer) CreateToken(ctx context.Context, req genmoneykit.CreateTokenRequestObject) (genmoneykit.CreateTokenResponseObject, error) {
@@ -205,7 +205,9 @@ func (m moneykitServer) CreateToken(ctx context.Context, req genmoneykit.CreateT
 type moovServer struct{ s *Server }
 
 func moovError(code string) genmoov.CreateTokenResponseObject {
-	return genmoov.CreateToken400JSONResponse{Error: code}
+	var r genmoov.CreateToken400JSONResponse
+	r.Body.Error = code
+	return r
 }
 
 // CreateToken answers Moov's two grants. Wrong credentials get invalid_client: 401 when they
@@ -229,7 +231,9 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 	if !ok && basic {
 		// RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401
 		// (the WWW-Authenticate challenge is added for every 401 on the way out).
-		return genmoov.CreateToken401JSONResponse{Error: "invalid_client"}, nil
+		var r genmoov.CreateToken401JSONResponse
+		r.Body.Error = "invalid_client"
+		return r, nil
 	}
 	if !ok {
 		return moovError("invalid_client"), nil
@@ -261,9 +265,9 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 		resp.Scope = &scope
 	}
 	if ri.formAnswer {
-		return genmoov.CreateToken200FormdataResponse(resp), nil
+		return genmoov.CreateToken200FormdataResponse{Body: resp}, nil
 	}
-	return genmoov.CreateToken200JSONResponse(resp), nil
+	return genmoov.CreateToken200JSONResponse{Body: resp}, nil
 }
 
 // subset reports whether every space-separated scope in want is in have.

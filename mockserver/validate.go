@@ -22,7 +22,6 @@ import (
 	specmoneygo "github.com/paytoken/paytoken/gen/moneygo/spec"
 	genmoneykit "github.com/paytoken/paytoken/gen/moneykit"
 	specmoneykit "github.com/paytoken/paytoken/gen/moneykit/spec"
-	genmoov "github.com/paytoken/paytoken/gen/moov"
 	specmoov "github.com/paytoken/paytoken/gen/moov/spec"
 )
 
@@ -183,9 +182,9 @@ func invalidRequest(p Provider, desc string) responder {
 	case MoneyGo:
 		return genmoneygo.CreateToken4XXJSONResponse{StatusCode: 400, Body: oauthError{"invalid_request", desc}}
 	case MoneyKit:
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: "api_error.auth.unauthorized", ErrorMessage: desc, DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: desc, DocumentationURL: ptr(docURL)}
 	case Moov:
-		return genmoov.CreateToken400JSONResponse{Error: "invalid_request"}
+		return moovError("invalid_request")
 	default:
 		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: ptr(desc)}
 	}
@@ -197,9 +196,9 @@ func unsupportedGrant(p Provider) responder {
 	case MoneyGo:
 		return genmoneygo.CreateToken4XXJSONResponse{StatusCode: 400, Body: oauthError{"unsupported_grant_type", desc}}
 	case MoneyKit:
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: "api_error.auth.unauthorized", ErrorMessage: "Invalid grant_type", DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: "Invalid grant_type", DocumentationURL: ptr(docURL)}
 	case Moov:
-		return genmoov.CreateToken400JSONResponse{Error: "unsupported_grant_type"}
+		return moovError("unsupported_grant_type")
 	default:
 		return genmobifinance.CreateToken415JSONResponse{Error: "unsupported_grant_type", ErrorDescription: ptr(desc)}
 	}

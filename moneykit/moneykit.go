@@ -174,6 +174,6 @@ func (c *Config) prepare() (*prepared, error) {
 // fetch makes one token request.
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.client.CreateTokenWithFormdataBody(ctx, p.body, p.editors...)
+		return p.client.CreateTokenWithFormdataBody(ctx, nil, p.body, p.editors...)
 	}, p.sensitive...)
 }

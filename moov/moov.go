@@ -136,6 +136,7 @@ func (c *Config) clone() Config {
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
 	client    *genmoov.Client
+	params    *genmoov.CreateTokenParams // request headers (x-moov-version)
 	editors   []genmoov.RequestEditorFn
 	id        *string // client_id and client_secret in the body (auth.InBody), else nil
 	secret    *string
@@ -212,6 +213,6 @@ func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.To
 // request's credentials, scrubbed from its errors.
 func (p *prepared) send(ctx context.Context, body genmoov.TokenRequest, sensitive []string) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.client.CreateToken(ctx, body, p.editors...)
+		return p.client.CreateToken(ctx, p.params, body, p.editors...)
 	}, sensitive...)
 }

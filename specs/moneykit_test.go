@@ -69,7 +69,7 @@ func TestMoneyKitRequests(t *testing.T) {
 			if tc.basic {
 				editors = append(editors, basicAuth(moneykitID, moneykitSecret))
 			}
-			_, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t), tc.body, editors...)
+			_, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, tc.body, editors...)
 			require.NoError(t, err)
 
 			got := srv.only(t)
@@ -83,6 +83,7 @@ func TestMoneyKitRequests(t *testing.T) {
 			} else {
 				assert.Empty(t, got.Header.Values("Authorization"))
 			}
+			assert.Empty(t, got.Header.Values("MoneyKit-Version"), "no params: no version header")
 			assert.Equal(t, tc.form, formValues(t, got.Body))
 			if tc.rawBody != "" {
 				assert.Equal(t, tc.rawBody, string(got.Body))
@@ -91,13 +92,27 @@ func TestMoneyKitRequests(t *testing.T) {
 	}
 }
 
+// TestMoneyKitVersionHeader: the optional MoneyKit-Version header MoneyKit's official SDKs send
+// goes out as given when set.
+func TestMoneyKitVersionHeader(t *testing.T) {
+	srv := newRecorder(t, reply{Status: 201})
+	_, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+		&moneykit.CreateTokenParams{MoneyKitVersion: ptr("2023-02-18")},
+		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials},
+		basicAuth(moneykitID, moneykitSecret))
+	require.NoError(t, err)
+	got := srv.only(t)
+	assert.Equal(t, []string{"2023-02-18"}, got.Header.Values("MoneyKit-Version"))
+	assert.Equal(t, "grant_type=client_credentials", string(got.Body))
+}
+
 // TestMoneyKitResponses: success is 201; 400 and 401 carry error_code, error_message and
 // documentation_url, with codes beyond the documented one parsing as well.
 func TestMoneyKitResponses(t *testing.T) {
 	send := func(t *testing.T, r reply) *moneykit.CreateTokenResponse {
 		t.Helper()
 		srv := newRecorder(t, r)
-		resp, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+		resp, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
 			moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials},
 			basicAuth(moneykitID, moneykitSecret))
 		require.NoError(t, err)
@@ -125,7 +140,7 @@ func TestMoneyKitResponses(t *testing.T) {
 		r := send(t, reply{Status: 400, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/"}`})
 		assert.Equal(t, 400, r.StatusCode())
 		require.NotNil(t, r.JSON400)
-		assert.Equal(t, "api_error.auth.unauthorized", r.JSON400.ErrorCode)
+		assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON400.ErrorCode)
 		assert.Equal(t, "Accounts access not permitted", r.JSON400.ErrorMessage)
 		assert.Equal(t, ptr("https://docs.moneykit.com/"), r.JSON400.DocumentationURL)
 		assert.Nil(t, r.JSON201)
@@ -136,16 +151,25 @@ func TestMoneyKitResponses(t *testing.T) {
 		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`})
 		assert.Equal(t, 401, r.StatusCode())
 		require.NotNil(t, r.JSON401)
-		assert.Equal(t, "api_error.auth.expired_access_token", r.JSON401.ErrorCode)
+		assert.Equal(t, ptr("api_error.auth.expired_access_token"), r.JSON401.ErrorCode)
 		assert.Equal(t, "Access token expired", r.JSON401.ErrorMessage)
 		assert.Nil(t, r.JSON401.DocumentationURL)
 		assert.Nil(t, r.JSON400)
 	})
 
+	t.Run("400 with only error_message", func(t *testing.T) {
+		// MoneyKit's OpenAPI document (its official SDKs) requires only error_message.
+		r := send(t, reply{Status: 400, Header: jsonCT, Body: `{"error_message":"Invalid grant_type"}`})
+		require.NotNil(t, r.JSON400)
+		assert.Nil(t, r.JSON400.ErrorCode)
+		assert.Equal(t, "Invalid grant_type", r.JSON400.ErrorMessage)
+		assert.Nil(t, r.JSON400.DocumentationURL)
+	})
+
 	t.Run("401 documented", func(t *testing.T) {
 		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/auth"}`})
 		require.NotNil(t, r.JSON401)
-		assert.Equal(t, "api_error.auth.unauthorized", r.JSON401.ErrorCode)
+		assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
 		assert.Equal(t, ptr("https://docs.moneykit.com/auth"), r.JSON401.DocumentationURL)
 	})
 }
@@ -166,7 +190,7 @@ func TestMoneyKitStrictServer(t *testing.T) {
 	srv := httptest.NewServer(moneykit.HandlerFromMux(moneykit.NewStrictHandler(impl, nil), http.NewServeMux()))
 	t.Cleanup(srv.Close)
 
-	r, err := moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+	r, err := moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
 		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read")})
 	require.NoError(t, err)
 	require.NotNil(t, impl.got.Body)
@@ -175,11 +199,11 @@ func TestMoneyKitStrictServer(t *testing.T) {
 	require.NotNil(t, r.JSON201)
 	assert.Equal(t, moneykit.TokenResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}, *r.JSON201)
 
-	impl.resp = moneykit.CreateToken401JSONResponse{ErrorCode: "api_error.auth.unauthorized", ErrorMessage: "Accounts access not permitted"}
-	r, err = moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t),
+	impl.resp = moneykit.CreateToken401JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: "Accounts access not permitted"}
+	r, err = moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
 		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials})
 	require.NoError(t, err)
 	require.NotNil(t, r.JSON401)
-	assert.Equal(t, "api_error.auth.unauthorized", r.JSON401.ErrorCode)
+	assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
 	assert.JSONEq(t, `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted"}`, string(r.Body))
 }

@@ -2,11 +2,13 @@ package specs_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/oapi-codegen/runtime"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,6 +29,18 @@ func moovClient(t *testing.T, srv *httptest.Server) *moov.Client {
 	return c
 }
 
+// moovAnswer sends a client_credentials request to a server that answers with r and returns
+// the parsed answer.
+func moovAnswer(t *testing.T, r reply) *moov.CreateTokenResponse {
+	t.Helper()
+	srv := newRecorder(t, r)
+	c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	resp, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+	require.NoError(t, err)
+	return resp
+}
+
 // TestMoovRequests: each documented request shape, JSON and form, both grants, Basic header
 // or body credentials, reaches the server exactly as documented and with nothing more.
 func TestMoovRequests(t *testing.T) {
@@ -42,7 +56,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "json client_credentials, Basic header",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, moov.CreateTokenJSONRequestBody{
+				return c.CreateToken(ctx, nil, moov.CreateTokenJSONRequestBody{
 					GrantType: moov.TokenRequestGrantTypeClientCredentials,
 					Scope:     ptr("/accounts.read /accounts.write"),
 				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
@@ -54,7 +68,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "json client_credentials, body credentials",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, moov.TokenRequest{
+				return c.CreateToken(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
 					ClientID:     ptr(moovID),
 					ClientSecret: ptr(moovSecret),
@@ -70,7 +84,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "json refresh_token, Basic header, no scope",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, moov.TokenRequest{
+				return c.CreateToken(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
 					RefreshToken: ptr(moovRefresh),
 				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
@@ -82,7 +96,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "form client_credentials, body credentials",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, moov.CreateTokenFormdataRequestBody{
+				return c.CreateTokenWithFormdataBody(ctx, nil, moov.CreateTokenFormdataRequestBody{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
 					ClientID:     ptr(moovID),
 					ClientSecret: ptr(moovSecret),
@@ -98,7 +112,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "form client_credentials, Basic header, nothing optional",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, moov.TokenRequest{
+				return c.CreateTokenWithFormdataBody(ctx, nil, moov.TokenRequest{
 					GrantType: moov.TokenRequestGrantTypeClientCredentials,
 				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
 			},
@@ -109,7 +123,7 @@ func TestMoovRequests(t *testing.T) {
 		{
 			name: "form refresh_token, body credentials",
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, moov.TokenRequest{
+				return c.CreateTokenWithFormdataBody(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
 					RefreshToken: ptr(moovRefresh),
 					ClientID:     ptr(moovID),
@@ -140,6 +154,7 @@ func TestMoovRequests(t *testing.T) {
 			} else {
 				assert.Empty(t, got.Header.Values("Authorization"))
 			}
+			assert.Empty(t, got.Header.Values("x-moov-version"), "no params: no version header")
 			if tc.json != nil {
 				assert.Equal(t, tc.json, jsonMap(t, got.Body))
 			} else {
@@ -149,11 +164,32 @@ func TestMoovRequests(t *testing.T) {
 	}
 }
 
+// TestMoovVersionHeader: the optional x-moov-version request header of Moov's OpenAPI document
+// goes out as given, with either request media type.
+func TestMoovVersionHeader(t *testing.T) {
+	params := &moov.CreateTokenParams{XMoovVersion: ptr("v2025.04.00")}
+	body := moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read")}
+	for name, send := range map[string]func(*moov.Client) (*http.Response, error){
+		"json": func(c *moov.Client) (*http.Response, error) { return c.CreateToken(ctx(t), params, body) },
+		"form": func(c *moov.Client) (*http.Response, error) {
+			return c.CreateTokenWithFormdataBody(ctx(t), params, body)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := newRecorder(t, reply{Status: 200})
+			resp, err := send(moovClient(t, srv.Server))
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			assert.Equal(t, []string{"v2025.04.00"}, srv.only(t).Header.Values("X-Moov-Version"))
+		})
+	}
+}
+
 // TestMoovFormOmitsEmptyOptionals: runtime.MarshalForm sends every field it does not skip, so
 // an optional field left nil must not reach the wire at all, not even as "scope=".
 func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
 	srv := newRecorder(t, reply{Status: 200})
-	resp, err := moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), moov.TokenRequest{
+	resp, err := moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), nil, moov.TokenRequest{
 		GrantType: moov.TokenRequestGrantTypeClientCredentials,
 	})
 	require.NoError(t, err)
@@ -162,7 +198,7 @@ func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
 
 	// A pointer to an empty string is a value, and is sent: callers leave a field out with
 	// nil, never with ptr("").
-	resp, err = moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), moov.TokenRequest{
+	resp, err = moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), nil, moov.TokenRequest{
 		GrantType: moov.TokenRequestGrantTypeClientCredentials,
 		Scope:     ptr(""),
 	})
@@ -174,17 +210,13 @@ func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
 // TestMoovResponses: each documented answer parses into its typed field.
 func TestMoovResponses(t *testing.T) {
 	t.Run("200 json opaque", func(t *testing.T) {
-		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{
+		r := moovAnswer(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{
 			"access_token": "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
 			"expires_in": 900,
 			"refresh_token": "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
 			"scope": "/accounts.write",
 			"token_type": "opaque"
 		}`})
-		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-		require.NoError(t, err)
-		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
-		require.NoError(t, err)
 		assert.Equal(t, 200, r.StatusCode())
 		require.NotNil(t, r.JSON200)
 		assert.Equal(t, moov.TokenResponse{
@@ -203,7 +235,7 @@ func TestMoovResponses(t *testing.T) {
 		// Some Moov examples show an absolute Unix time in expires_in; it fits int32.
 		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"},
 			Body: `{"access_token":"eyJhbGciOi.x.y","expires_in":1736966581,"token_type":"jwt"}`})
-		resp, err := moovClient(t, srv.Server).CreateToken(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		resp, err := moovClient(t, srv.Server).CreateToken(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
 		r, err := moov.ParseCreateTokenResponse(resp)
 		require.NoError(t, err)
@@ -218,7 +250,7 @@ func TestMoovResponses(t *testing.T) {
 			Body: "access_token=i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...&expires_in=900&refresh_token=r1&scope=%2Faccounts.write&token_type=opaque"})
 		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
 		require.NoError(t, err)
-		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
 		assert.Equal(t, 200, r.StatusCode())
 		assert.Nil(t, r.JSON200)
@@ -236,16 +268,78 @@ func TestMoovResponses(t *testing.T) {
 	})
 
 	t.Run("400", func(t *testing.T) {
-		srv := newRecorder(t, reply{Status: 400, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"error":"invalid_request"}`})
-		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-		require.NoError(t, err)
-		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
-		require.NoError(t, err)
+		r := moovAnswer(t, reply{Status: 400, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"error":"invalid_request"}`})
 		assert.Equal(t, 400, r.StatusCode())
 		require.NotNil(t, r.JSON400)
 		assert.Equal(t, "invalid_request", r.JSON400.Error)
 		assert.Nil(t, r.JSON200)
 	})
+
+	t.Run("200 json as Moov's OpenAPI document: Bearer, expires_in a Unix time, x-request-id", func(t *testing.T) {
+		r := moovAnswer(t, reply{Status: 200, Header: map[string]string{
+			"Content-Type": "application/json",
+			"X-Request-Id": "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4",
+		}, Body: `{
+			"access_token": "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
+			"expires_in": 1736964352,
+			"refresh_token": "eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a...",
+			"scope": "/accounts.read /accounts.write",
+			"token_type": "Bearer"
+		}`})
+		require.NotNil(t, r.JSON200)
+		assert.Equal(t, moov.TokenResponse{
+			AccessToken:  "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
+			ExpiresIn:    1736964352,
+			RefreshToken: ptr("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a..."),
+			Scope:        ptr("/accounts.read /accounts.write"),
+			TokenType:    moov.TokenResponseTokenTypeBearer,
+		}, *r.JSON200)
+		assert.True(t, r.JSON200.TokenType.Valid())
+		require.NotNil(t, r.Headers200)
+		require.NotNil(t, r.Headers200.XRequestID)
+		assert.Equal(t, "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4", r.Headers200.XRequestID.String())
+	})
+
+	t.Run("422 keyed by field, no error key", func(t *testing.T) {
+		r := moovAnswer(t, reply{Status: 422, Header: map[string]string{
+			"Content-Type": "application/json",
+			"x-request-id": "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1",
+		}, Body: `{"scope":"is required when grant_type is client_credentials"}`})
+		assert.Equal(t, 422, r.StatusCode())
+		require.NotNil(t, r.JSON422)
+		assert.Equal(t, ptr("is required when grant_type is client_credentials"), r.JSON422.Scope)
+		assert.Nil(t, r.JSON422.RefreshToken)
+		require.NotNil(t, r.Headers422)
+		require.NotNil(t, r.Headers422.XRequestID)
+		assert.Equal(t, "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1", r.Headers422.XRequestID.String())
+		assert.Nil(t, r.JSON400)
+	})
+
+	for _, status := range []int{500, 504} {
+		t.Run(fmt.Sprintf("%d with x-request-id", status), func(t *testing.T) {
+			r := moovAnswer(t, reply{Status: status, Header: map[string]string{
+				"Content-Type": "application/json",
+				"X-Request-ID": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+			}, Body: `{"error":"server_error"}`})
+			assert.Equal(t, status, r.StatusCode())
+			var (
+				body map[string]any
+				id   *moov.CreateTokenResponse500Headers
+			)
+			if status == 500 {
+				require.NotNil(t, r.JSON500)
+				body, id = *r.JSON500, r.Headers500
+			} else {
+				require.NotNil(t, r.JSON504)
+				require.NotNil(t, r.Headers504)
+				body, id = *r.JSON504, (*moov.CreateTokenResponse500Headers)(r.Headers504)
+			}
+			assert.Equal(t, map[string]any{"error": "server_error"}, body)
+			require.NotNil(t, id)
+			require.NotNil(t, id.XRequestID)
+			assert.Equal(t, "7c9e6679-7425-40de-944b-e07fc1f90ae7", id.XRequestID.String())
+		})
+	}
 
 	for _, tc := range []struct {
 		name, retryAfter, retryIn string
@@ -262,11 +356,7 @@ func TestMoovResponses(t *testing.T) {
 			if tc.retryIn != "" {
 				h["X-Retry-In"] = tc.retryIn
 			}
-			srv := newRecorder(t, reply{Status: 429, Header: h, Body: `{"error":"rate limited"}`})
-			c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-			require.NoError(t, err)
-			r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
-			require.NoError(t, err)
+			r := moovAnswer(t, reply{Status: 429, Header: h, Body: `{"error":"rate limited"}`})
 			assert.Equal(t, 429, r.StatusCode())
 			require.NotNil(t, r.JSON429)
 			assert.Equal(t, map[string]any{"error": "rate limited"}, *r.JSON429)
@@ -310,8 +400,8 @@ func TestMoovStrictServer(t *testing.T) {
 	require.NoError(t, err)
 
 	t.Run("form in, form out", func(t *testing.T) {
-		impl.resp = moov.CreateToken200FormdataResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}
-		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), moov.TokenRequest{
+		impl.resp = moov.CreateToken200FormdataResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}}
+		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, moov.TokenRequest{
 			GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read"),
 		})
 		require.NoError(t, err)
@@ -324,8 +414,8 @@ func TestMoovStrictServer(t *testing.T) {
 	})
 
 	t.Run("json in, json out", func(t *testing.T) {
-		impl.resp = moov.CreateToken200JSONResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}
-		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{
+		impl.resp = moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}}
+		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{
 			GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: ptr("r0"),
 		})
 		require.NoError(t, err)
@@ -336,9 +426,30 @@ func TestMoovStrictServer(t *testing.T) {
 		assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
 	})
 
+	t.Run("json out with x-request-id", func(t *testing.T) {
+		id := uuid.MustParse("5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4")
+		impl.resp = moov.CreateToken200JSONResponse{
+			Body:    moov.TokenResponse{AccessToken: "a", ExpiresIn: 1736964352, TokenType: moov.TokenResponseTokenTypeBearer},
+			Headers: moov.CreateToken200ResponseHeaders{XRequestID: &id},
+		}
+		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4"}, r.HTTPResponse.Header.Values("X-Request-Id"))
+		require.NotNil(t, r.JSON200)
+		assert.Equal(t, moov.TokenResponseTokenTypeBearer, r.JSON200.TokenType)
+
+		// Without a request id the header is left out, not sent empty.
+		impl.resp = moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}}
+		r, err = c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		require.NoError(t, err)
+		assert.Empty(t, r.HTTPResponse.Header.Values("X-Request-Id"))
+	})
+
 	t.Run("400", func(t *testing.T) {
-		impl.resp = moov.CreateToken400JSONResponse{Error: "invalid_request"}
-		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		var resp moov.CreateToken400JSONResponse
+		resp.Body.Error = "invalid_request"
+		impl.resp = resp
+		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
 		require.NotNil(t, r.JSON400)
 		assert.Equal(t, "invalid_request", r.JSON400.Error)
@@ -349,7 +460,7 @@ func TestMoovStrictServer(t *testing.T) {
 			Body:    map[string]any{},
 			Headers: moov.CreateToken429ResponseHeaders{RetryAfter: ptr("7")},
 		}
-		r, err := c.CreateTokenWithResponse(ctx(t), moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
+		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
 		assert.Equal(t, 429, r.StatusCode())
 		assert.Equal(t, "7", r.HTTPResponse.Header.Get("Retry-After"))

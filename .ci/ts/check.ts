@@ -94,3 +94,24 @@ export const mobifinanceErrors: [MobiError<400>, MobiError<401>, MobiError<403>,
   { error: "unsupported_grant_type", error_description: "Unsupported type" },
   { error: "server_error", error_description: "Internal server error" },
 ];
+
+// The vendors' current official material: Moov's OpenAPI document (token_type Bearer,
+// expires_in a Unix time, 422 keyed by field, x-request-id, x-moov-version) and MoneyKit's
+// SDKs (an error body with only error_message).
+export const moovCurrentToken: MoovOps["createToken"]["responses"][200]["content"]["application/json"] = {
+  access_token: "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
+  expires_in: 1736964352,
+  refresh_token: "eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a...",
+  scope: "/accounts.read /accounts.write",
+  token_type: "Bearer",
+};
+export const moovValidation: MoovOps["createToken"]["responses"][422]["content"]["application/json"] = {
+  scope: "is required when grant_type is client_credentials",
+};
+export const moovRequestID: MoovOps["createToken"]["responses"][504]["headers"]["x-request-id"] = "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4";
+export const moovVersion: MoovOps["createToken"]["parameters"]["header"] = { "x-moov-version": "v2025.04.00" };
+export const moovAllTokenTypes: Moov["schemas"]["TokenResponse"]["token_type"][] = ["Bearer", "opaque", "jwt"];
+export const moneykitMessageOnly: MoneyKitOps["createToken"]["responses"][400]["content"]["application/json"] = {
+  error_message: "Invalid grant_type",
+};
+export const moneykitVersion: MoneyKitOps["createToken"]["parameters"]["header"] = { "MoneyKit-Version": "2023-02-18" };

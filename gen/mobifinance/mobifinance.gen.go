@@ -59,7 +59,7 @@ type TokenRequest struct {
 
 	// RedirectURI Registered your application URL (must match schema and domain)
 	//
-	// Example: https://miniapp.example.mn/callback
+	// Example: https://yourdomain.com
 	RedirectURI string `json:"redirect_uri"`
 }
 

@@ -66,7 +66,7 @@ type TokenRequest struct {
 // Example: client_credentials
 type TokenRequestGrantType string
 
-// TokenResponse Generated access token.
+// TokenResponse Generated access token ("MoneyKit API access token.").
 type TokenResponse struct {
 	// AccessToken Short-lived access token.
 	//
@@ -82,6 +82,13 @@ type TokenResponse struct {
 	//
 	// Example: bearer
 	TokenType string `json:"token_type"`
+}
+
+// CreateTokenParams defines parameters for CreateToken.
+type CreateTokenParams struct {
+	// MoneyKitVersion The version of MoneyKit's API to answer with. MoneyKit's official SDKs send
+	// `2023-02-18` on every request.
+	MoneyKitVersion *string `json:"MoneyKit-Version,omitempty"`
 }
 
 // CreateTokenFormdataRequestBody defines body for CreateToken for application/x-www-form-urlencoded ContentType.
@@ -170,7 +177,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
-	CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTokenWithBody(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTokenWithFormdataBody Generate Access Token
 	//
@@ -181,7 +188,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
-	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTokenWithFormdataBody(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateTokenWithBody Generate Access Token
@@ -193,8 +200,8 @@ type ClientInterface interface {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
-func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateTokenWithBody(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -214,8 +221,8 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
-func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
+func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -227,18 +234,18 @@ func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTok
 }
 
 // NewCreateTokenRequestWithFormdataBody calls the generic CreateToken builder with application/x-www-form-urlencoded body
-func NewCreateTokenRequestWithFormdataBody(server string, body CreateTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreateTokenRequestWithFormdataBody(server string, params *CreateTokenParams, body CreateTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateTokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateTokenRequestWithBody constructs an http.Request for the CreateToken method, with any body, and a specified content type
-func NewCreateTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateTokenRequestWithBody(server string, params *CreateTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -262,6 +269,21 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.MoneyKitVersion != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "MoneyKit-Version", *params.MoneyKitVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("MoneyKit-Version", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -319,7 +341,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
-	CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+	CreateTokenWithBodyWithResponse(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithFormdataBodyWithResponse Generate Access Token
 	//
@@ -330,7 +352,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /auth/token (the `CreateToken` operationId).
-	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 }
 
 type CreateTokenResponse struct {
@@ -345,12 +367,16 @@ type CreateTokenResponse struct {
 		// Example: https://docs.moneykit.com/
 		DocumentationURL *string `json:"documentation_url,omitempty"`
 
-		// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-		// codes, such as api_error.auth.expired_access_token and
-		// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+		// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+		// it that default, so an absent code means api_error.auth.unauthorized (the
+		// default is not declared here, since generators such as
+		// openapi-typescript then make the field required). MoneyKit documents
+		// this one value; other codes, such as api_error.auth.expired_access_token
+		// and api_error.rate_limit_exceeded, are seen too, so any string is
+		// accepted.
 		//
 		// Example: api_error.auth.unauthorized
-		ErrorCode string `json:"error_code"`
+		ErrorCode *string `json:"error_code,omitempty"`
 
 		// ErrorMessage Error message
 		//
@@ -364,12 +390,16 @@ type CreateTokenResponse struct {
 		// Example: https://docs.moneykit.com/
 		DocumentationURL *string `json:"documentation_url,omitempty"`
 
-		// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-		// codes, such as api_error.auth.expired_access_token and
-		// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+		// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+		// it that default, so an absent code means api_error.auth.unauthorized (the
+		// default is not declared here, since generators such as
+		// openapi-typescript then make the field required). MoneyKit documents
+		// this one value; other codes, such as api_error.auth.expired_access_token
+		// and api_error.rate_limit_exceeded, are seen too, so any string is
+		// accepted.
 		//
 		// Example: api_error.auth.unauthorized
-		ErrorCode string `json:"error_code"`
+		ErrorCode *string `json:"error_code,omitempty"`
 
 		// ErrorMessage Error message
 		//
@@ -383,10 +413,10 @@ type CreateTokenResponse struct {
 		// Example: https://docs.moneykit.com/
 		DocumentationURL *string `json:"documentation_url,omitempty"`
 
-		// ErrorCode api_error.auth.unauthorized, as for a 400.
+		// ErrorCode api_error.auth.unauthorized, as for a 400; absent means the same.
 		//
 		// Example: api_error.auth.unauthorized
-		ErrorCode string `json:"error_code"`
+		ErrorCode *string `json:"error_code,omitempty"`
 
 		// ErrorMessage Error message
 		//
@@ -407,12 +437,16 @@ func (r CreateTokenResponse) GetJSON400() *struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-	// codes, such as api_error.auth.expired_access_token and
-	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+	// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+	// it that default, so an absent code means api_error.auth.unauthorized (the
+	// default is not declared here, since generators such as
+	// openapi-typescript then make the field required). MoneyKit documents
+	// this one value; other codes, such as api_error.auth.expired_access_token
+	// and api_error.rate_limit_exceeded, are seen too, so any string is
+	// accepted.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -429,12 +463,16 @@ func (r CreateTokenResponse) GetJSON401() *struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-	// codes, such as api_error.auth.expired_access_token and
-	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+	// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+	// it that default, so an absent code means api_error.auth.unauthorized (the
+	// default is not declared here, since generators such as
+	// openapi-typescript then make the field required). MoneyKit documents
+	// this one value; other codes, such as api_error.auth.expired_access_token
+	// and api_error.rate_limit_exceeded, are seen too, so any string is
+	// accepted.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -451,10 +489,10 @@ func (r CreateTokenResponse) GetJSON413() *struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized, as for a 400.
+	// ErrorCode api_error.auth.unauthorized, as for a 400; absent means the same.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -502,8 +540,8 @@ func (r CreateTokenResponse) ContentType() string {
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
-func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
-	rsp, err := c.CreateTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
+	rsp, err := c.CreateTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -519,8 +557,8 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /auth/token (the `CreateToken` operationId).
-func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
-	rsp, err := c.CreateTokenWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
+	rsp, err := c.CreateTokenWithFormdataBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -555,12 +593,16 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			// Example: https://docs.moneykit.com/
 			DocumentationURL *string `json:"documentation_url,omitempty"`
 
-			// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-			// codes, such as api_error.auth.expired_access_token and
-			// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+			// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+			// it that default, so an absent code means api_error.auth.unauthorized (the
+			// default is not declared here, since generators such as
+			// openapi-typescript then make the field required). MoneyKit documents
+			// this one value; other codes, such as api_error.auth.expired_access_token
+			// and api_error.rate_limit_exceeded, are seen too, so any string is
+			// accepted.
 			//
 			// Example: api_error.auth.unauthorized
-			ErrorCode string `json:"error_code"`
+			ErrorCode *string `json:"error_code,omitempty"`
 
 			// ErrorMessage Error message
 			//
@@ -579,12 +621,16 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			// Example: https://docs.moneykit.com/
 			DocumentationURL *string `json:"documentation_url,omitempty"`
 
-			// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-			// codes, such as api_error.auth.expired_access_token and
-			// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+			// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+			// it that default, so an absent code means api_error.auth.unauthorized (the
+			// default is not declared here, since generators such as
+			// openapi-typescript then make the field required). MoneyKit documents
+			// this one value; other codes, such as api_error.auth.expired_access_token
+			// and api_error.rate_limit_exceeded, are seen too, so any string is
+			// accepted.
 			//
 			// Example: api_error.auth.unauthorized
-			ErrorCode string `json:"error_code"`
+			ErrorCode *string `json:"error_code,omitempty"`
 
 			// ErrorMessage Error message
 			//
@@ -603,10 +649,10 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			// Example: https://docs.moneykit.com/
 			DocumentationURL *string `json:"documentation_url,omitempty"`
 
-			// ErrorCode api_error.auth.unauthorized, as for a 400.
+			// ErrorCode api_error.auth.unauthorized, as for a 400; absent means the same.
 			//
 			// Example: api_error.auth.unauthorized
-			ErrorCode string `json:"error_code"`
+			ErrorCode *string `json:"error_code,omitempty"`
 
 			// ErrorMessage Error message
 			//
@@ -627,7 +673,7 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 type ServerInterface interface {
 	// CreateToken Generate Access Token
 	// (POST /auth/token)
-	CreateToken(w http.ResponseWriter, r *http.Request)
+	CreateToken(w http.ResponseWriter, r *http.Request, params CreateTokenParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -642,8 +688,35 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // CreateToken operation middleware
 func (siw *ServerInterfaceWrapper) CreateToken(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTokenParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "MoneyKit-Version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("MoneyKit-Version")]; found {
+		var MoneyKitVersion string
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "MoneyKit-Version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "MoneyKit-Version", valueList[0], &MoneyKitVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "MoneyKit-Version", Err: err})
+			return
+		}
+
+		params.MoneyKitVersion = &MoneyKitVersion
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateToken(w, r)
+		siw.Handler.CreateToken(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -779,7 +852,8 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type CreateTokenRequestObject struct {
-	Body *CreateTokenFormdataRequestBody
+	Params CreateTokenParams
+	Body   *CreateTokenFormdataRequestBody
 }
 
 type CreateTokenResponseObject interface {
@@ -806,12 +880,16 @@ type CreateToken400JSONResponse struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-	// codes, such as api_error.auth.expired_access_token and
-	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+	// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+	// it that default, so an absent code means api_error.auth.unauthorized (the
+	// default is not declared here, since generators such as
+	// openapi-typescript then make the field required). MoneyKit documents
+	// this one value; other codes, such as api_error.auth.expired_access_token
+	// and api_error.rate_limit_exceeded, are seen too, so any string is
+	// accepted.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -837,12 +915,16 @@ type CreateToken401JSONResponse struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized. MoneyKit documents this one value; other
-	// codes, such as api_error.auth.expired_access_token and
-	// api_error.rate_limit_exceeded, are seen too, so any string is accepted.
+	// ErrorCode api_error.auth.unauthorized. Optional: MoneyKit's OpenAPI document gives
+	// it that default, so an absent code means api_error.auth.unauthorized (the
+	// default is not declared here, since generators such as
+	// openapi-typescript then make the field required). MoneyKit documents
+	// this one value; other codes, such as api_error.auth.expired_access_token
+	// and api_error.rate_limit_exceeded, are seen too, so any string is
+	// accepted.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -868,10 +950,10 @@ type CreateToken413JSONResponse struct {
 	// Example: https://docs.moneykit.com/
 	DocumentationURL *string `json:"documentation_url,omitempty"`
 
-	// ErrorCode api_error.auth.unauthorized, as for a 400.
+	// ErrorCode api_error.auth.unauthorized, as for a 400; absent means the same.
 	//
 	// Example: api_error.auth.unauthorized
-	ErrorCode string `json:"error_code"`
+	ErrorCode *string `json:"error_code,omitempty"`
 
 	// ErrorMessage Error message
 	//
@@ -938,8 +1020,10 @@ type strictHandler struct {
 }
 
 // CreateToken operation middleware
-func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request, params CreateTokenParams) {
 	var request CreateTokenRequestObject
+
+	request.Params = params
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))

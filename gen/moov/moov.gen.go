@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for TokenRequestGrantType.
@@ -38,6 +39,7 @@ func (e TokenRequestGrantType) Valid() bool {
 
 // Defines values for TokenResponseTokenType.
 const (
+	TokenResponseTokenTypeBearer TokenResponseTokenType = "Bearer"
 	TokenResponseTokenTypeJwt    TokenResponseTokenType = "jwt"
 	TokenResponseTokenTypeOpaque TokenResponseTokenType = "opaque"
 )
@@ -45,6 +47,8 @@ const (
 // Valid indicates whether the value is a known member of the TokenResponseTokenType enum.
 func (e TokenResponseTokenType) Valid() bool {
 	switch e {
+	case TokenResponseTokenTypeBearer:
+		return true
 	case TokenResponseTokenTypeJwt:
 		return true
 	case TokenResponseTokenTypeOpaque:
@@ -58,33 +62,40 @@ func (e TokenResponseTokenType) Valid() bool {
 // Following this specification will allow any tooling to be able to use this API to get an
 // access_token.
 type TokenRequest struct {
-	// ClientID If not specified in `Authorization: Basic` it can be specified here.
+	// ClientID If not specified in `Authorization: Basic` it can be specified here (as the user
+	// name of HTTP Basic Auth otherwise).
 	//
 	// Example: 5clTR_MdVrrkgxw2
 	ClientID *string `json:"client_id,omitempty"`
 
-	// ClientSecret If not specified in `Authorization: Basic` it can be specified here.
+	// ClientSecret If not specified in `Authorization: Basic` it can be specified here (as the password
+	// of HTTP Basic Auth otherwise).
 	//
 	// Example: dNC-hg7sVm22jc3g_Eogtyu0_1Mqh_4-
 	ClientSecret *string `json:"client_secret,omitempty"`
 
-	// GrantType The OAuth2 grant type.
+	// GrantType The type of grant being requested: `client_credentials` to obtain an access token,
+	// `refresh_token` to obtain a new access token using a refresh token.
 	//
 	// Example: client_credentials
 	GrantType TokenRequestGrantType `json:"grant_type"`
 
-	// RefreshToken String passed to the authorization server to gain access to the system.
+	// RefreshToken The refresh_token returned alongside the access token being refreshed. Required
+	// when `grant_type` is `refresh_token`.
 	//
 	// Example: i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
-	// Scope A space-delimited list of scopes that are allowed.
+	// Scope A space-delimited list of scopes that are allowed. Moov's OpenAPI document says it
+	// is required when `grant_type` is `client_credentials` (a 422 keyed by `scope`
+	// otherwise); its documentation page marks it optional.
 	//
 	// Example: /accounts.write
 	Scope *string `json:"scope,omitempty"`
 }
 
-// TokenRequestGrantType The OAuth2 grant type.
+// TokenRequestGrantType The type of grant being requested: `client_credentials` to obtain an access token,
+// `refresh_token` to obtain a new access token using a refresh token.
 //
 // Example: client_credentials
 type TokenRequestGrantType string
@@ -92,38 +103,59 @@ type TokenRequestGrantType string
 // TokenResponse Possible responses that can be made to the /token endpoints. The type of response
 // returned here will mirror the type of the request.
 type TokenResponse struct {
-	// AccessToken String passed to the authorization server to gain access to the system.
+	// AccessToken A value passed to the authorization server to gain access to the system.
 	//
 	// Example: i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...
 	AccessToken string `json:"access_token"`
 
-	// ExpiresIn Number of seconds the token is valid for.
+	// ExpiresIn When the token expires: the number of seconds the token is valid for (Moov's
+	// documentation page, 900), or the "Unix timestamp indicating when this token expires"
+	// (Moov's OpenAPI document, 1736964352). A value above 1577836800
+	// (2020-01-01T00:00:00Z) is a Unix time; anything else is a number of seconds.
 	//
 	// Example: 900
 	ExpiresIn int32 `json:"expires_in"`
 
-	// RefreshToken String passed to the authorization server to gain access to the system.
+	// RefreshToken A value passed to the authorization server to obtain a new access token.
 	//
 	// Example: i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...
 	RefreshToken *string `json:"refresh_token,omitempty"`
 
 	// Scope A space-delimited list of scopes that are allowed.
 	//
-	// Example: /accounts.write
+	// Example: /accounts.read /accounts.write
 	Scope *string `json:"scope,omitempty"`
 
-	// TokenType Type of token returned. Opaque is not parse-able while JWT follows JWT spec.
-	// Whatever the type, the token is sent as `Authorization: Bearer <access_token>`.
+	// TokenType Type of token returned. Moov's OpenAPI document: `Bearer`, "an RFC 6750 token type"
+	// (since January 2025). Moov's documentation page: `opaque` or `jwt`, "Opaque is not
+	// parse-able while JWT follows JWT spec." Whatever the type, the token is sent as
+	// `Authorization: Bearer <access_token>`.
 	//
-	// Example: opaque
+	// Example: Bearer
 	TokenType TokenResponseTokenType `json:"token_type"`
 }
 
-// TokenResponseTokenType Type of token returned. Opaque is not parse-able while JWT follows JWT spec.
-// Whatever the type, the token is sent as `Authorization: Bearer <access_token>`.
+// TokenResponseTokenType Type of token returned. Moov's OpenAPI document: `Bearer`, "an RFC 6750 token type"
+// (since January 2025). Moov's documentation page: `opaque` or `jwt`, "Opaque is not
+// parse-able while JWT follows JWT spec." Whatever the type, the token is sent as
+// `Authorization: Bearer <access_token>`.
 //
-// Example: opaque
+// Example: Bearer
 type TokenResponseTokenType string
+
+// VersionHeader Example: v2025.04.00
+type VersionHeader = string
+
+// CreateTokenParams defines parameters for CreateToken.
+type CreateTokenParams struct {
+	// XMoovVersion Specify an API version. "API versioning follows the format `vYYYY.QQ.BB`", where
+	// `YYYY` is the year, `QQ` the two-digit month of the first month of the quarter (01,
+	// 04, 07, 10) and `BB` the build number; `v2024.01.00` is the initial release of the
+	// first quarter of 2024. "The `latest` version represents the most recent development
+	// state. It may include breaking changes and should be treated as a beta release."
+	// Without the header Moov answers as `v2024.01.00`.
+	XMoovVersion *VersionHeader `json:"x-moov-version,omitempty"`
+}
 
 // CreateTokenJSONRequestBody defines body for CreateToken for application/json ContentType.
 type CreateTokenJSONRequestBody = TokenRequest
@@ -207,8 +239,8 @@ type ClientInterface interface {
 
 	// CreateTokenWithBody Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -217,12 +249,12 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTokenWithBody(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateToken Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -231,12 +263,12 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateToken(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateToken(ctx context.Context, params *CreateTokenParams, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateTokenWithFormdataBody Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -245,13 +277,13 @@ type ClientInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateTokenWithFormdataBody(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // CreateTokenWithBody Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -260,8 +292,8 @@ type ClientInterface interface {
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTokenRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateTokenWithBody(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTokenRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -274,8 +306,8 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 
 // CreateToken Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -284,8 +316,8 @@ func (c *Client) CreateTokenWithBody(ctx context.Context, contentType string, bo
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTokenRequest(c.Server, body)
+func (c *Client) CreateToken(ctx context.Context, params *CreateTokenParams, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTokenRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -298,8 +330,8 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 
 // CreateTokenWithFormdataBody Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -308,8 +340,8 @@ func (c *Client) CreateToken(ctx context.Context, body CreateTokenJSONRequestBod
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, body)
+func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateTokenRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -321,29 +353,29 @@ func (c *Client) CreateTokenWithFormdataBody(ctx context.Context, body CreateTok
 }
 
 // NewCreateTokenRequest calls the generic CreateToken builder with application/json body
-func NewCreateTokenRequest(server string, body CreateTokenJSONRequestBody) (*http.Request, error) {
+func NewCreateTokenRequest(server string, params *CreateTokenParams, body CreateTokenJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateTokenRequestWithBody(server, "application/json", bodyReader)
+	return NewCreateTokenRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreateTokenRequestWithFormdataBody calls the generic CreateToken builder with application/x-www-form-urlencoded body
-func NewCreateTokenRequestWithFormdataBody(server string, body CreateTokenFormdataRequestBody) (*http.Request, error) {
+func NewCreateTokenRequestWithFormdataBody(server string, params *CreateTokenParams, body CreateTokenFormdataRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	bodyStr, err := runtime.MarshalForm(body, nil)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewCreateTokenRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+	return NewCreateTokenRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
 }
 
 // NewCreateTokenRequestWithBody constructs an http.Request for the CreateToken method, with any body, and a specified content type
-func NewCreateTokenRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateTokenRequestWithBody(server string, params *CreateTokenParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -367,6 +399,21 @@ func NewCreateTokenRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.XMoovVersion != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "x-moov-version", *params.XMoovVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("x-moov-version", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -417,8 +464,8 @@ type ClientWithResponsesInterface interface {
 
 	// CreateTokenWithBodyWithResponse Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -427,12 +474,12 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+	CreateTokenWithBodyWithResponse(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithResponse Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -441,12 +488,12 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+	CreateTokenWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
 
 	// CreateTokenWithFormdataBodyWithResponse Create an access token
 	//
-	// Use your `client_id` and `client_secret` to generate an access token, with the
-	// `client_credentials` grant, or renew one with the `refresh_token` grant.
+	// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+	// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 	//
 	// The client credentials go in an `Authorization: Basic` header; "If not specified in
 	// Authorization: Basic" they can be specified in the body as `client_id` and
@@ -455,13 +502,49 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+	CreateTokenWithFormdataBodyWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error)
+}
+
+// CreateTokenResponse200Headers the declared response headers of an HTTP 200 response for CreateToken
+type CreateTokenResponse200Headers struct {
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse400Headers the declared response headers of an HTTP 400 response for CreateToken
+type CreateTokenResponse400Headers struct {
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse401Headers the declared response headers of an HTTP 401 response for CreateToken
+type CreateTokenResponse401Headers struct {
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse413Headers the declared response headers of an HTTP 413 response for CreateToken
+type CreateTokenResponse413Headers struct {
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse422Headers the declared response headers of an HTTP 422 response for CreateToken
+type CreateTokenResponse422Headers struct {
+	XRequestID *openapi_types.UUID
 }
 
 // CreateTokenResponse429Headers the declared response headers of an HTTP 429 response for CreateToken
 type CreateTokenResponse429Headers struct {
 	RetryAfter *string
 	XRetryIn   *string
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse500Headers the declared response headers of an HTTP 500 response for CreateToken
+type CreateTokenResponse500Headers struct {
+	XRequestID *openapi_types.UUID
+}
+
+// CreateTokenResponse504Headers the declared response headers of an HTTP 504 response for CreateToken
+type CreateTokenResponse504Headers struct {
+	XRequestID *openapi_types.UUID
 }
 
 type CreateTokenResponse struct {
@@ -490,10 +573,40 @@ type CreateTokenResponse struct {
 		// Example: invalid_request
 		Error string `json:"error"`
 	}
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *struct {
+		// RefreshToken What is wrong with the `refresh_token` field.
+		//
+		// Example: is required when grant_type is refresh_token
+		RefreshToken *string `json:"refresh_token,omitempty"`
+
+		// Scope What is wrong with the `scope` field.
+		//
+		// Example: is required when grant_type is client_credentials
+		Scope *string `json:"scope,omitempty"`
+	}
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *map[string]interface{}
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *map[string]interface{}
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *map[string]interface{}
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateTokenResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *CreateTokenResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *CreateTokenResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *CreateTokenResponse413Headers
+	// Headers422 the parsed response headers for an HTTP 422 response
+	Headers422 *CreateTokenResponse422Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *CreateTokenResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *CreateTokenResponse500Headers
+	// Headers504 the parsed response headers for an HTTP 504 response
+	Headers504 *CreateTokenResponse504Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -531,9 +644,34 @@ func (r CreateTokenResponse) GetJSON413() *struct {
 	return r.JSON413
 }
 
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateTokenResponse) GetJSON422() *struct {
+	// RefreshToken What is wrong with the `refresh_token` field.
+	//
+	// Example: is required when grant_type is refresh_token
+	RefreshToken *string `json:"refresh_token,omitempty"`
+
+	// Scope What is wrong with the `scope` field.
+	//
+	// Example: is required when grant_type is client_credentials
+	Scope *string `json:"scope,omitempty"`
+} {
+	return r.JSON422
+}
+
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
 func (r CreateTokenResponse) GetJSON429() *map[string]interface{} {
 	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateTokenResponse) GetJSON500() *map[string]interface{} {
+	return r.JSON500
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateTokenResponse) GetJSON504() *map[string]interface{} {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -567,8 +705,8 @@ func (r CreateTokenResponse) ContentType() string {
 
 // CreateTokenWithBodyWithResponse Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -577,8 +715,8 @@ func (r CreateTokenResponse) ContentType() string {
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
-	rsp, err := c.CreateTokenWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Context, params *CreateTokenParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
+	rsp, err := c.CreateTokenWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -587,8 +725,8 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 
 // CreateTokenWithResponse Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -597,8 +735,8 @@ func (c *ClientWithResponses) CreateTokenWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
-	rsp, err := c.CreateToken(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
+	rsp, err := c.CreateToken(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -607,8 +745,8 @@ func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body 
 
 // CreateTokenWithFormdataBodyWithResponse Create an access token
 //
-// Use your `client_id` and `client_secret` to generate an access token, with the
-// `client_credentials` grant, or renew one with the `refresh_token` grant.
+// Create or refresh an access token: use your `client_id` and `client_secret` to generate
+// one with the `client_credentials` grant, or renew one with the `refresh_token` grant.
 //
 // The client credentials go in an `Authorization: Basic` header; "If not specified in
 // Authorization: Basic" they can be specified in the body as `client_id` and
@@ -617,8 +755,8 @@ func (c *ClientWithResponses) CreateTokenWithResponse(ctx context.Context, body 
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /oauth2/token (the `CreateToken` operationId).
-func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx context.Context, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
-	rsp, err := c.CreateTokenWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreateTokenWithFormdataBodyWithResponse(ctx context.Context, params *CreateTokenParams, body CreateTokenFormdataRequestBody, reqEditors ...RequestEditorFn) (*CreateTokenResponse, error) {
+	rsp, err := c.CreateTokenWithFormdataBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -682,6 +820,23 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON413 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest struct {
+			// RefreshToken What is wrong with the `refresh_token` field.
+			//
+			// Example: is required when grant_type is refresh_token
+			RefreshToken *string `json:"refresh_token,omitempty"`
+
+			// Scope What is wrong with the `scope` field.
+			//
+			// Example: is required when grant_type is client_credentials
+			Scope *string `json:"scope,omitempty"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest map[string]interface{}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -689,12 +844,76 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 		}
 		response.JSON429 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest map[string]interface{}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	case rsp.StatusCode == 200:
 		// Content-type (application/x-www-form-urlencoded) unsupported
 
 	}
 
 	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateTokenResponse200Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers CreateTokenResponse400Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers CreateTokenResponse401Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers CreateTokenResponse413Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 422:
+		var headers CreateTokenResponse422Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers422 = &headers
 	case rsp.StatusCode == 429:
 		var headers CreateTokenResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -711,7 +930,34 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 			}
 			headers.XRetryIn = &value
 		}
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
 		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers CreateTokenResponse500Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 504:
+		var headers CreateTokenResponse504Headers
+		if values := rsp.Header.Values("x-request-id"); len(values) > 0 {
+			var value openapi_types.UUID
+			if err := runtime.BindStyledParameterWithOptions("simple", "x-request-id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: "uuid"}); err != nil {
+				return nil, err
+			}
+			headers.XRequestID = &value
+		}
+		response.Headers504 = &headers
 	}
 
 	return response, nil
@@ -721,7 +967,7 @@ func ParseCreateTokenResponse(rsp *http.Response) (*CreateTokenResponse, error) 
 type ServerInterface interface {
 	// CreateToken Create an access token
 	// (POST /oauth2/token)
-	CreateToken(w http.ResponseWriter, r *http.Request)
+	CreateToken(w http.ResponseWriter, r *http.Request, params CreateTokenParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -736,8 +982,35 @@ type MiddlewareFunc func(http.Handler) http.Handler
 // CreateToken operation middleware
 func (siw *ServerInterfaceWrapper) CreateToken(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateTokenParams
+
+	headers := r.Header
+
+	// ------------- Optional header parameter "x-moov-version" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("x-moov-version")]; found {
+		var XMoovVersion VersionHeader
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "x-moov-version", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "x-moov-version", valueList[0], &XMoovVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "x-moov-version", Err: err})
+			return
+		}
+
+		params.XMoovVersion = &XMoovVersion
+
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.CreateToken(w, r)
+		siw.Handler.CreateToken(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -873,6 +1146,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 }
 
 type CreateTokenRequestObject struct {
+	Params       CreateTokenParams
 	JSONBody     *CreateTokenJSONRequestBody
 	FormdataBody *CreateTokenFormdataRequestBody
 }
@@ -881,87 +1155,167 @@ type CreateTokenResponseObject interface {
 	VisitCreateTokenResponse(w http.ResponseWriter) error
 }
 
-type CreateToken200JSONResponse TokenResponse
+type CreateToken200ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
+type CreateToken200JSONResponse struct {
+	Body    TokenResponse
+	Headers CreateToken200ResponseHeaders
+}
 
 func (response CreateToken200JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
-type CreateToken200FormdataResponse TokenResponse
+type CreateToken200FormdataResponse struct {
+	Body    TokenResponse
+	Headers CreateToken200ResponseHeaders
+}
 
 func (response CreateToken200FormdataResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
-	form, err := runtime.MarshalForm(response, nil)
+	form, err := runtime.MarshalForm(response.Body, nil)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(200)
 	_, err = w.Write([]byte(form.Encode()))
 	return err
 }
 
+type CreateToken400ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
 type CreateToken400JSONResponse struct {
-	// Error The OAuth2 error code (RFC 6749 section 5.2).
-	//
-	// Example: invalid_request
-	Error string `json:"error"`
+	Body struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_request
+		Error string `json:"error"`
+	}
+	Headers CreateToken400ResponseHeaders
 }
 
 func (response CreateToken400JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(400)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
+type CreateToken401ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
 type CreateToken401JSONResponse struct {
-	// Error The OAuth2 error code (RFC 6749 section 5.2).
-	//
-	// Example: invalid_client
-	Error string `json:"error"`
+	Body struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_client
+		Error string `json:"error"`
+	}
+	Headers CreateToken401ResponseHeaders
 }
 
 func (response CreateToken401JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(401)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
+type CreateToken413ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
 type CreateToken413JSONResponse struct {
-	// Error The OAuth2 error code (RFC 6749 section 5.2).
-	//
-	// Example: invalid_request
-	Error string `json:"error"`
+	Body struct {
+		// Error The OAuth2 error code (RFC 6749 section 5.2).
+		//
+		// Example: invalid_request
+		Error string `json:"error"`
+	}
+	Headers CreateToken413ResponseHeaders
 }
 
 func (response CreateToken413JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(413)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken422ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
+type CreateToken422JSONResponse struct {
+	Body struct {
+		// RefreshToken What is wrong with the `refresh_token` field.
+		//
+		// Example: is required when grant_type is refresh_token
+		RefreshToken *string `json:"refresh_token,omitempty"`
+
+		// Scope What is wrong with the `scope` field.
+		//
+		// Example: is required when grant_type is client_credentials
+		Scope *string `json:"scope,omitempty"`
+	}
+	Headers CreateToken422ResponseHeaders
+}
+
+func (response CreateToken422JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(422)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -969,6 +1323,7 @@ func (response CreateToken413JSONResponse) VisitCreateTokenResponse(w http.Respo
 type CreateToken429ResponseHeaders struct {
 	RetryAfter *string
 	XRetryIn   *string
+	XRequestID *openapi_types.UUID
 }
 
 type CreateToken429JSONResponse struct {
@@ -989,7 +1344,58 @@ func (response CreateToken429JSONResponse) VisitCreateTokenResponse(w http.Respo
 	if response.Headers.XRetryIn != nil {
 		w.Header().Set("X-Retry-In", fmt.Sprint(*response.Headers.XRetryIn))
 	}
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
 	w.WriteHeader(429)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken500ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
+type CreateToken500JSONResponse struct {
+	Body    map[string]interface{}
+	Headers CreateToken500ResponseHeaders
+}
+
+func (response CreateToken500JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type CreateToken504ResponseHeaders struct {
+	XRequestID *openapi_types.UUID
+}
+
+type CreateToken504JSONResponse struct {
+	Body    map[string]interface{}
+	Headers CreateToken504ResponseHeaders
+}
+
+func (response CreateToken504JSONResponse) VisitCreateTokenResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if response.Headers.XRequestID != nil {
+		w.Header().Set("x-request-id", fmt.Sprint(*response.Headers.XRequestID))
+	}
+	w.WriteHeader(504)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1041,9 +1447,10 @@ type strictHandler struct {
 }
 
 // CreateToken operation middleware
-func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) CreateToken(w http.ResponseWriter, r *http.Request, params CreateTokenParams) {
 	var request CreateTokenRequestObject
 
+	request.Params = params
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 
 		var body CreateTokenJSONRequestBody
