@@ -23,10 +23,9 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{
-		Addr:                  "redis:6379",
-		ContextTimeoutEnabled: true, // let the Store's per-operation deadline reach the socket
-		DialTimeout:           time.Second,
-	})
+		Addr:        "redis:6379",
+		DialTimeout: time.Second,
+	}) // New turns on ContextTimeoutEnabled, so the Store's deadlines reach the socket
 	defer rdb.Close()
 
 	store, err := redisstore.New(rdb,
@@ -37,6 +36,33 @@ func ExampleNew() {
 		log.Fatal(err) // names the option at fault, e.g. "WithEncryptionKey: key is 16 bytes, want 32"
 	}
 	_ = store // pass to a provider: cfg.TokenSource(auth.WithStore(store, ""))
+}
+
+// A fleet on Redis Cluster or Sentinel: no settings beyond the addresses.
+// A token and its lock share a hash slot, and the Store reloads a
+// ClusterClient's slot map after a failed operation, so a failed-over
+// master is found again within moments of its replica's promotion; the
+// failover client asks the sentinels for the master on every new
+// connection, so it follows a promotion by itself.
+func ExampleNew_clusterOrSentinel() {
+	var rdb redis.UniversalClient
+	if os.Getenv("REDIS_SENTINEL") != "" {
+		rdb = redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName:    "mymaster",
+			SentinelAddrs: []string{"sentinel-0:26379", "sentinel-1:26379", "sentinel-2:26379"},
+		})
+	} else {
+		rdb = redis.NewClusterClient(&redis.ClusterOptions{
+			Addrs: []string{"redis-0:6379", "redis-1:6379", "redis-2:6379"},
+		})
+	}
+	defer rdb.Close()
+	key := make([]byte, redisstore.KeySize) // from your secret manager
+	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = store // cfg.TokenSource(auth.WithStore(store, ""))
 }
 
 // Rotating the encryption key: entries sealed with the old key stay
@@ -62,7 +88,7 @@ func ExampleWithPreviousKeys() {
 // then serves it from Redis without a new code.
 func Example_mobiFinanceUserTokens() {
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379", ContextTimeoutEnabled: true})
+	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 	defer rdb.Close()
 	key := make([]byte, redisstore.KeySize) // from your secret manager
 	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
