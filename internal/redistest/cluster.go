@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -147,7 +148,7 @@ func (c *Cluster) healthy() (bool, string) {
 }
 
 // MasterOf returns the node that is master of key's slot, as a running
-// node's CLUSTER SLOTS says.
+// node's CLUSTER SHARDS says (the online master of its shard).
 func (c *Cluster) MasterOf(key string) (*Server, error) {
 	var master string
 	err := c.ask(func(ctx context.Context, rc *redis.Client) error {
@@ -155,14 +156,21 @@ func (c *Cluster) MasterOf(key string) (*Server, error) {
 		if err != nil {
 			return err
 		}
-		slots, err := rc.ClusterSlots(ctx).Result()
+		shards, err := rc.ClusterShards(ctx).Result()
 		if err != nil {
 			return err
 		}
-		for _, s := range slots {
-			if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 0 {
-				master = s.Nodes[0].Addr
-				return nil
+		for _, sh := range shards {
+			for _, r := range sh.Slots {
+				if r.Start > slot || slot > r.End {
+					continue
+				}
+				for _, n := range sh.Nodes {
+					if n.Role == "master" && n.Health == "online" {
+						master = net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10))
+						return nil
+					}
+				}
 			}
 		}
 		return fmt.Errorf("slot %d of %q has no master", slot, key)
