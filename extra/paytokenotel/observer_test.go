@@ -120,17 +120,19 @@ func TestBackgroundRenewal(t *testing.T) {
 		t.Run(string(p), func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			// A seed token inside a refresh window longer than its life is
-			// stale: the first caller gets it and starts a renewal that
-			// nobody waits for.
+			// A stored token inside a refresh window longer than its life is
+			// stale: the first caller gets it from the Store and starts a
+			// renewal that nobody waits for.
 			seed := &oauth2.Token{AccessToken: "seed-access-token-" + string(p), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
 			e.sawToken(seed)
+			store := &auth.MemoryStore{}
+			require.NoError(t, store.Save(t.Context(), "k", seed))
 			sig := newSignal(e.obs)
-			src := e.source(p, sig, auth.WithInitialToken(seed), auth.WithRefreshWindow(2*time.Hour))
+			src := e.source(p, sig, auth.WithStore(store, "k"), auth.WithRefreshWindow(2*time.Hour))
 			ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
 			tok, err := e.token(ctx, src)
 			require.NoError(t, err)
-			require.Same(t, seed, tok)
+			require.Equal(t, seed.AccessToken, tok.AccessToken)
 			caller.End()
 			sig.await(t, "background fetch", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
 
@@ -238,7 +240,7 @@ func TestStoreErrors(t *testing.T) {
 func storeErrPoints(p mockserver.Provider, save bool) map[string]int64 {
 	m := map[string]int64{
 		key("paytoken.store.errors", "error.type", "timeout", "paytoken.provider", string(p), "paytoken.store.operation", "load"): 1,
-		key("paytoken.store.errors", "error.type", "_OTHER", "paytoken.provider", string(p), "paytoken.store.operation", "lock"):   1,
+		key("paytoken.store.errors", "error.type", "_OTHER", "paytoken.provider", string(p), "paytoken.store.operation", "lock"):  1,
 	}
 	if save {
 		m[key("paytoken.store.errors", "error.type", "_OTHER", "paytoken.provider", string(p), "paytoken.store.operation", "save")] = 1
