@@ -23,7 +23,8 @@ import (
 type Transport struct {
 	// Source gives the tokens. Required.
 	Source *Source
-	// Base sends the requests; nil means http.DefaultTransport.
+	// Base sends the requests; nil means http.DefaultTransport (whatever
+	// RoundTripper it is; a transport of its own if that is nil).
 	Base http.RoundTripper
 }
 
@@ -97,7 +98,7 @@ func (t *Transport) base() http.RoundTripper {
 	if t.Base != nil {
 		return t.Base
 	}
-	return http.DefaultTransport
+	return programTransport()
 }
 
 // authorized returns a clone of req carrying the bearer token.
