@@ -2,6 +2,7 @@ package mockserver
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -132,4 +133,13 @@ func acceptQ(accept, mediaType string) float64 {
 		}
 	}
 	return q
+}
+
+// requestID is a random (version 4) UUID, RFC 9562 §5.4.
+func requestID() string {
+	b := randomBytes(16)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }

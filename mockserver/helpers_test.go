@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/stretchr/testify/require"
 
@@ -110,6 +111,12 @@ func sendRaw(t *testing.T, c *http.Client, srv *mockserver.Server, r tokenReq) a
 	return a
 }
 
+// answerFormats are the string formats the specs use on answers, which kin-openapi checks
+// only when told (Prism checks them always): x-request-id is a uuid.
+var answerFormats = []openapi3.SchemaValidationOption{
+	openapi3.WithStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC4122)),
+}
+
 // validateAnswer checks an answer against the provider's embedded spec with kin-openapi.
 func validateAnswer(t *testing.T, r tokenReq, a answer, strict bool) {
 	t.Helper()
@@ -122,7 +129,7 @@ func validateAnswer(t *testing.T, r tokenReq, a answer, strict bool) {
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
 		Status:                 a.Status,
 		Header:                 a.Header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: strict},
+		Options:                &openapi3filter.Options{IncludeResponseStatus: strict, SchemaValidationOptions: answerFormats},
 	}
 	in.SetBodyBytes(a.Body)
 	require.NoError(t, openapi3filter.ValidateResponse(context.Background(), in),
@@ -205,3 +212,6 @@ func demoSetup(srv *mockserver.Server) demoCreds {
 	d.code = srv.MustIssueCode(d.fid, mockserver.DemoRedirectURI)
 	return d
 }
+
+// requestIDPattern is an X-Request-Id as the mock sends it: a version 4 UUID.
+const requestIDPattern = `^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`

@@ -388,7 +388,7 @@ func validateFuzzAnswer(t *testing.T, p mockserver.Provider, contentType string,
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: route},
 		Status:                 res.StatusCode,
 		Header:                 res.Header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+		Options:                &openapi3filter.Options{IncludeResponseStatus: true, SchemaValidationOptions: answerFormats},
 	}
 	in.SetBodyBytes(got)
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {

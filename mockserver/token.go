@@ -109,11 +109,12 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 	}
 }
 
-// tokenHeaders sets the headers every token answer carries.
+// tokenHeaders sets the headers every token answer carries. The request id is a UUID, the
+// format Moov's spec gives x-request-id.
 func tokenHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	h.Set("X-Request-Id", randomToken()[:24])
+	h.Set("X-Request-Id", requestID())
 }
 
 func (s *Server) answer(w http.ResponseWriter, p Provider, r responder) {

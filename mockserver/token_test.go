@@ -64,7 +64,7 @@ func TestTokenSuccess(t *testing.T) {
 			seen[tok] = true
 			assert.Equal(t, tc.tokenType, typ)
 			assert.Equal(t, tc.expiresIn, exp)
-			assert.NotEmpty(t, a.Header.Get("X-Request-Id"))
+			assert.Regexp(t, requestIDPattern, a.Header.Get("X-Request-Id"), "a UUID, the format of Moov's x-request-id")
 
 			st, _, ans := callProtected(t, c, srv.ProtectedURL(), "Bearer "+tok)
 			assert.Equal(t, 200, st, "%v", ans)
