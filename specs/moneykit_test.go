@@ -128,7 +128,7 @@ func TestMoneyKitResponses(t *testing.T) {
 	})
 
 	t.Run("200 is not the documented status", func(t *testing.T) {
-		// The trap DESIGN.md describes: the generated JSON201 is nil for any other status, so
+		// The trap of a 201-only spec: the generated JSON201 is nil for any other status, so
 		// the provider package parses the body itself.
 		r := send(t, reply{Status: 200, Header: jsonCT, Body: `{"access_token":"a","token_type":"bearer","expires_in":3600}`})
 		assert.Equal(t, 200, r.StatusCode())

@@ -69,8 +69,9 @@ var (
 	basicSec = openapi3.SecurityRequirements{{"basicAuth": {}}, {}}
 )
 
-// spec is what each document must say: the facts of DESIGN.md's endpoint table and the vendor
-// documents. A spec that loses or changes any of them fails here, generated code or not.
+// spec is what each document must say: the facts of the vendors' documents, which each
+// spec names in its info.description. A spec that loses or changes any of them fails
+// here, generated code or not.
 type spec struct {
 	file        string
 	servers     []string

@@ -135,8 +135,8 @@ func checkInsecure(t *testing.T, via string, err error) {
 	}
 }
 
-// TestTransportLocalhostSubdomain: DESIGN.md allows plain http to loopback
-// hosts only — "localhost, 127.0.0.0/8, ::1". A name under .localhost is
+// TestTransportLocalhostSubdomain: plain http goes to loopback hosts only
+// — "localhost, 127.0.0.0/8, ::1". A name under .localhost is
 // not one: Go's resolver asks DNS for it (any answer goes), and
 // http.ProxyFromEnvironment sends it through HTTP_PROXY, so credentials
 // would travel in clear text off the machine.
