@@ -560,7 +560,7 @@ type prevTokenKey struct{}
 
 // PreviousToken returns, inside a Fetcher called by a Source, the token the
 // fetch replaces — stale, expired or invalidated; from a fetch, the Store
-// or withInitialToken — or nil when there was none. Moov's TokenSource
+// or the provider package — or nil when there was none. Moov's TokenSource
 // uses it to renew with the refresh_token grant. Do not modify it.
 func PreviousToken(ctx context.Context) *oauth2.Token {
 	tok, _ := ctx.Value(prevTokenKey{}).(*oauth2.Token)

@@ -226,36 +226,51 @@ func TestRedirectNotFollowed(t *testing.T) {
 // TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
 // X-Retry-In (ms) is retried after exactly that wait.
 func TestRateLimited(t *testing.T) {
+	// How long a retry waits is auth's business, tested there on a fake
+	// clock; here, that each form of the server's wait reaches the Error,
+	// and that a retry waits it (X-Retry-In, which counts milliseconds).
 	cases := []struct {
-		name   string
-		header func() (string, string)
-		min    time.Duration
+		name     string
+		header   func() (string, string)
+		min, max time.Duration
 	}{
-		{"Retry-After seconds", func() (string, string) { return "Retry-After", "1" }, time.Second},
+		{"Retry-After seconds", func() (string, string) { return "Retry-After", "1" }, time.Second, time.Second},
 		{"Retry-After HTTP-date", func() (string, string) {
 			return "Retry-After", time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
-		}, time.Second}, // an HTTP-date has whole seconds: at least 1s of the 2s remain
-		{"X-Retry-In milliseconds", func() (string, string) { return "X-Retry-In", "700" }, 700 * time.Millisecond},
+		}, time.Second, 2 * time.Second}, // an HTTP-date has whole seconds: at least 1s of the 2s remain
+		{"X-Retry-In milliseconds", func() (string, string) { return "X-Retry-In", "700" }, 700 * time.Millisecond, 700 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				if n == 1 {
-					k, v := tc.header()
-					w.Header().Set(k, v)
-					providertest.Reply(w, 429, `{}`)
-					return
-				}
-				providertest.Reply(w, 200, okBody)
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				k, v := tc.header()
+				w.Header().Set(k, v)
+				providertest.Reply(w, 429, `{}`)
 			})
-			tok, err := config(s).Token(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, "Bearer", tok.TokenType)
-			reqs := s.Requests()
-			require.Len(t, reqs, 2)
-			assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), tc.min)
+			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+			assert.ErrorIs(t, err, auth.ErrRateLimited)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.GreaterOrEqual(t, e.RetryAfter, tc.min)
+			assert.LessOrEqual(t, e.RetryAfter, tc.max)
 		})
 	}
+	t.Run("X-Retry-In 50 waited, then 200", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+			if n == 1 {
+				w.Header().Set("X-Retry-In", "50")
+				providertest.Reply(w, 429, `{}`)
+				return
+			}
+			providertest.Reply(w, 200, okBody)
+		})
+		tok, err := config(s).Token(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, "Bearer", tok.TokenType)
+		reqs := s.Requests()
+		require.Len(t, reqs, 2)
+		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+	})
 
 	t.Run("the error keeps RetryAfter when retries are spent", func(t *testing.T) {
 		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
@@ -416,11 +431,13 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
-	src := config(s).TokenSource(auth.WithSafetyMargin(0), auth.WithRefreshWindow(0))
+	// A 2 s token served for its first 200 ms only (the safety margin takes
+	// the rest): it runs out without a long wait.
+	src := config(s).TokenSource(auth.WithSafetyMargin(1800*time.Millisecond), auth.WithRefreshWindow(0))
 	tok, err := src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-1", tok.AccessToken)
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	tok, err = src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-2", tok.AccessToken)

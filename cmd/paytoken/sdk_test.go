@@ -139,6 +139,7 @@ func TestSDKRetriesTransientFaults(t *testing.T) {
 	for _, p := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov} {
 		for name, f := range faults {
 			t.Run(string(p)+" "+name, func(t *testing.T) {
+				t.Parallel() // each its own mock: the Retry-After waits overlap
 				srv, hc := newMock(t)
 				s := sdkFor(t, srv, hc, p, "")
 				srv.InjectFault(p, f)
@@ -292,10 +293,10 @@ func TestSDKMoovRenewsWithRefreshToken(t *testing.T) {
 	srv, hc := newMock(t, mockserver.WithTokenLifetime(mockserver.Moov, 2*time.Second))
 	id, secret := mockserver.DemoClientID(mockserver.Moov), mockserver.DemoClientSecret(mockserver.Moov)
 	c := &moov.Config{ClientID: id, ClientSecret: auth.Secret(secret), BaseURL: srv.URL, HTTPClient: hc, Scopes: []string{"/accounts.read"}}
-	ts := c.TokenSource(auth.WithSafetyMargin(0), auth.WithRefreshWindow(0))
+	ts := c.TokenSource()
 	first, err := ts.TokenContext(ctxT(t))
 	require.NoError(t, err)
-	time.Sleep(2100 * time.Millisecond)
+	ts.Invalidate() // renew now: when a renewal happens is auth's business, tested on a fake clock
 	second, err := ts.TokenContext(ctxT(t))
 	require.NoError(t, err)
 	assert.NotEqual(t, first.AccessToken, second.AccessToken)

@@ -530,6 +530,7 @@ var rows = []row{
 // Most cases wait (for a Retry-After, a timeout), so they run 16 at a time
 // whatever -parallel says.
 func TestFaultMatrix(t *testing.T) {
+	t.Parallel()
 	forEachCase(t, func(t *testing.T, r row, p prov, server string) {
 		var c *result
 		if server == "hostile" {
@@ -549,6 +550,7 @@ func TestFaultMatrixConfigToken(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the default policy's backoffs: skipped with -short")
 	}
+	t.Parallel()
 	forEachCase(t, func(t *testing.T, r row, p prov, server string) {
 		if server != "hostile" || p.oneShot {
 			return
