@@ -528,6 +528,7 @@ func TestFetcherContractViolations(t *testing.T) {
 
 // Real short lifetimes, real timers.
 func TestRealTimeRefresh(t *testing.T) {
+	t.Parallel()
 	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
 	s := NewSource(f.fetch, WithRefreshWindow(200*time.Millisecond), WithSafetyMargin(50*time.Millisecond))
 	tok1 := mustToken(t, s)

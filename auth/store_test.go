@@ -127,6 +127,7 @@ func TestStoreReadThroughAndWriteBack(t *testing.T) {
 // one refresh: at the stale point both start a background refresh; one
 // fetches under the lock, the other waits for its token.
 func TestStoreSharedBetweenSources(t *testing.T) {
+	t.Parallel()
 	st := new(MemoryStore)
 	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
 	key := StoreKey("moov", "cid", "/accounts.read")
@@ -307,6 +308,7 @@ func TestLockIsALease(t *testing.T) {
 // itself. (It used to wait until its context ended, fail, and leave the
 // next flight to wait again.)
 func TestLockWaitLeavesFetchBudget(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := new(MemoryStore)
 	_, err := st.Lock(ctx, "k", time.Hour) // held for good
@@ -327,6 +329,7 @@ func TestLockWaitLeavesFetchBudget(t *testing.T) {
 // replaces expires (its callers are served meanwhile), not just one lease,
 // and then fetches itself.
 func TestLockWaitBackgroundUntilExpiry(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := new(MemoryStore)
 	_, err := st.Lock(ctx, "k", time.Hour)

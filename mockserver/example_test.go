@@ -49,12 +49,11 @@ func Example() {
 	// 200 OK 2 token requests
 }
 
-// Faults make the token endpoint misbehave: here one 429 with Retry-After, which the SDK
-// waits out before asking again.
+// Faults make the token endpoint misbehave: here one 503, after which the SDK asks again.
 func ExampleServer_InjectFault() {
 	srv := mockserver.New()
 	defer srv.Close()
-	srv.InjectFault(mockserver.Moov, mockserver.Fault{Status: 429, RetryAfter: "1", Times: 1})
+	srv.InjectFault(mockserver.Moov, mockserver.Fault{Status: 503, Times: 1})
 
 	cfg := &moov.Config{
 		ClientID:     mockserver.DemoClientID(mockserver.Moov),

@@ -100,6 +100,7 @@ func TestFaultCustomBodyAndRedirect(t *testing.T) {
 }
 
 func TestFaultDelay(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t)
 	srv.InjectFault(mockserver.MoneyKit, mockserver.Fault{Delay: 200 * time.Millisecond, Times: 1})
 	start := time.Now()

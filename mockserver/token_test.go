@@ -228,6 +228,7 @@ func TestWithoutDemoClients(t *testing.T) {
 }
 
 func TestLifetimes(t *testing.T) {
+	t.Parallel()
 	srv, c := newServer(t,
 		mockserver.WithTokenLifetime(mockserver.MoneyGo, 1500*time.Millisecond), // rounded up to 2 s
 		mockserver.WithTokenLifetime(mockserver.MoneyKit, time.Minute),

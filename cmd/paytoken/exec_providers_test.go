@@ -15,11 +15,10 @@ import (
 	"github.com/paytoken/paytoken/mockserver"
 )
 
-// paytoken execs the built binary with a clean environment plus env.
+// paytoken execs the command with a clean environment plus env.
 func paytoken(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	cmd := command(append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...), args...)
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -44,6 +43,7 @@ func TestDemoCommand(t *testing.T) {
 }
 
 func TestDemoCommandWithFaults(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := paytoken(t, nil, "demo", "--faults")
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
 	assert.Equal(t, 4, strings.Count(out, "200 OK"), out)

@@ -4,31 +4,43 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
-// binary is the paytoken command, built once for the tests that exec it.
+// asCLI, set in a child's environment, makes the test binary run as the
+// paytoken command: the tests that exec the command exec the test binary
+// itself, which saves building (and linking) a second binary of the
+// package on every go test run.
+const asCLI = "PAYTOKEN_TEST_AS_CLI"
+
+// binary is the test binary, which runs as the paytoken command under asCLI.
 var binary string
 
+// command is exec.Command for the paytoken command: the test binary with
+// asCLI set, in the environment env (nil: this process's).
+func command(env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(binary, args...)
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env, asCLI+"=1")
+	return cmd
+}
+
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "paytoken-test-")
+	if os.Getenv(asCLI) == "1" {
+		main()
+		return
+	}
+	exe, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	binary = filepath.Join(dir, "paytoken")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building paytoken:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
+	binary = exe
 	code := m.Run()
-	os.RemoveAll(dir)
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)

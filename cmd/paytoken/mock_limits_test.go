@@ -119,7 +119,7 @@ func TestMockCommandUsageErrors(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()
 			var stdout, stderr strings.Builder
-			cmd := exec.Command(binary, append([]string{"mock"}, tc.args...)...)
+			cmd := command(nil, append([]string{"mock"}, tc.args...)...)
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
 			var ee *exec.ExitError

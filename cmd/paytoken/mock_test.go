@@ -41,7 +41,7 @@ var urlLine = regexp.MustCompile(`^paytoken mock listening on (http://127\.0\.0\
 // startMock execs `paytoken mock` on a free port and returns its URL once it serves.
 func startMock(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer, *syncBuffer) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"mock", "--addr", "127.0.0.1:0"}, args...)...)
+	cmd := command(nil, append([]string{"mock", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var out, errOut syncBuffer
@@ -175,7 +175,7 @@ func TestMockCommandShutdownEndsDelays(t *testing.T) {
 func TestMockCommandAddressInUse(t *testing.T) {
 	_, url, _, _ := startMock(t, "--quiet")
 	addr := strings.TrimPrefix(url, "http://")
-	out, err := exec.Command(binary, "mock", "--addr", addr).CombinedOutput()
+	out, err := command(nil, "mock", "--addr", addr).CombinedOutput()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 1, ee.ExitCode())
