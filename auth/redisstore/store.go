@@ -371,11 +371,15 @@ func (s *Store) Load(ctx context.Context, key string) (*oauth2.Token, error) {
 	b, err := s.rdb.Get(ctx, rk).Bytes()
 	if errors.Is(err, redis.Nil) {
 		// Not in the current layout: perhaps saved by an earlier version.
+		// In a Cluster that key lives in another slot, on another master;
+		// an error there (that master failing over) is not this token's
+		// trouble, so it counts as a miss.
 		rk = s.legacyKey(key)
 		b, err = s.rdb.Get(ctx, rk).Bytes()
-	}
-	if errors.Is(err, redis.Nil) {
-		return nil, nil
+		if err != nil {
+			s.noteError(err)
+			return nil, nil
+		}
 	}
 	if err != nil {
 		s.noteError(err)
