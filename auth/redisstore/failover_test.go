@@ -38,10 +38,11 @@ func TestFleetHolderCrashesMidFetch(t *testing.T) {
 	}
 	cfg := fleetConfig{
 		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t), ClientID: "client-crash",
-		Goroutines: 1, Start: time.Now(), Stop: time.Now().Add(time.Minute),
+		Goroutines: 1, Duration: time.Minute,
 		Window: time.Minute, Margin: 10 * time.Second, CallTimeout: time.Minute,
 	}
 	holder := startFleet(t, 1, cfg)
+	holder.begin(t)
 
 	rdb := srv.Client(t)
 	probe, err := redisstore.New(rdb, redisstore.Plaintext())
@@ -63,8 +64,9 @@ func TestFleetHolderCrashesMidFetch(t *testing.T) {
 
 	fresh := cfg
 	fresh.Goroutines, fresh.CallTimeout = 20, 10*time.Second
-	fresh.Start, fresh.Stop = time.Now(), time.Now().Add(8*time.Second)
+	fresh.Duration = 8 * time.Second
 	f := startFleet(t, 1, fresh)
+	f.begin(t)
 	f.wait(t)
 	r := f.reports[0]
 	t.Logf("token requests: %s", ts.timeline(killed))
@@ -152,13 +154,12 @@ func testFailover(t *testing.T, topo, phase string) {
 
 	// Each fetch takes 2 s, so the kill lands inside one.
 	const fetch = 2 * time.Second
-	t0 := time.Now().Add(2 * time.Second) // time for the workers to start
 	cfg := fleetConfig{
 		Key: newKey(t), ClientID: clientID, Goroutines: 20, CallTimeout: 10 * time.Second,
-		Start: t0, Margin: time.Second,
+		Margin: time.Second,
 	}
 	fo.cfg(&cfg)
-	var killAt time.Time
+	var killAt time.Duration // after t0
 	var ts *tokenServer
 	switch phase {
 	case "fetch": // the start-up fetch (t0 … t0+2s); tokens live an hour
@@ -169,8 +170,8 @@ func testFailover(t *testing.T, topo, phase string) {
 			}
 			return 50 * time.Millisecond
 		}
-		cfg.Window, cfg.Stop = time.Minute, t0.Add(12*time.Second)
-		killAt = t0.Add(time.Second)
+		cfg.Window, cfg.Duration = time.Minute, 12*time.Second
+		killAt = time.Second
 	case "refresh": // 12 s tokens, stale 5 s before expiry: the refresh fetch runs t0+7s … t0+9s
 		ts = newTokenServer(t, 12*time.Second, fetch)
 		ts.delayFor = func(n int) time.Duration {
@@ -179,8 +180,8 @@ func testFailover(t *testing.T, topo, phase string) {
 			}
 			return fetch
 		}
-		cfg.Window, cfg.Stop = 5*time.Second, t0.Add(21*time.Second)
-		killAt = t0.Add(8 * time.Second)
+		cfg.Window, cfg.Duration = 5*time.Second, 21*time.Second
+		killAt = 8 * time.Second
 	}
 	cfg.TokenURL = ts.URL
 
@@ -211,7 +212,8 @@ func testFailover(t *testing.T, topo, phase string) {
 	}()
 
 	f := startFleet(t, 4, cfg)
-	time.Sleep(time.Until(killAt))
+	t0 := f.begin(t)
+	time.Sleep(time.Until(t0.Add(killAt)))
 	fo.kill()
 	killed := time.Now()
 	promoted, err := fo.promoted()

@@ -1,6 +1,7 @@
 package redisstore_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -36,13 +37,15 @@ import (
 const fleetWorkerEnv = "PAYTOKEN_REDISSTORE_FLEET_WORKER"
 
 type fleetConfig struct {
-	Redis        string
-	TokenURL     string // base URL of the Moov-shaped token endpoint
-	Key          []byte
-	ClientID     string
-	Scopes       []string
-	Goroutines   int
-	Start, Stop  time.Time
+	Redis      string
+	TokenURL   string // base URL of the Moov-shaped token endpoint
+	Key        []byte
+	ClientID   string
+	Scopes     []string
+	Goroutines int
+	// Duration is how long the workers call Token, from the start time
+	// the test sends them once all are ready (see fleet.begin).
+	Duration     time.Duration
 	Window       time.Duration
 	Margin       time.Duration
 	StoreTimeout time.Duration
@@ -89,16 +92,23 @@ type tokenServer struct {
 	delay    time.Duration
 	// delayFor, when set, is the delay of the n-th request (from 1)
 	// instead of delay; a negative one hangs until the client goes away.
-	delayFor func(n int) time.Duration
-	mu       sync.Mutex
-	at       []time.Time
+	delayFor  func(n int) time.Duration
+	mu        sync.Mutex
+	at        []time.Time
+	strangers []string // requests not from a fleet worker, not counted
 }
 
 func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 	ts := &tokenServer{lifetime: lifetime, delay: delay}
 	ts.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if r.Method != http.MethodPost || !bytes.Contains(body, []byte("client_credentials")) {
+		// Only the fleet's own workers count: on a machine shared with
+		// other test runs, a stranger may reach a reused loopback port.
+		user, _, _ := r.BasicAuth()
+		if r.Method != http.MethodPost || r.URL.Path != "/oauth2/token" || !bytes.Contains(body, []byte("client_credentials")) || !strings.HasPrefix(user, "client-") {
+			ts.mu.Lock()
+			ts.strangers = append(ts.strangers, fmt.Sprintf("%s %s user=%q UA=%q", r.Method, r.URL.Path, user, r.UserAgent()))
+			ts.mu.Unlock()
 			http.Error(w, `{"error":"invalid_request"}`, http.StatusBadRequest)
 			return
 		}
@@ -144,14 +154,43 @@ func (ts *tokenServer) timeline(t0 time.Time) string {
 	for _, at := range ts.at {
 		parts = append(parts, fmt.Sprintf("t0%+.3fs", at.Sub(t0).Seconds()))
 	}
+	if len(ts.strangers) > 0 {
+		parts = append(parts, fmt.Sprintf("(and %d requests not from the fleet, not counted: %s)", len(ts.strangers), strings.Join(ts.strangers, "; ")))
+	}
 	return strings.Join(parts, " ")
 }
 
 type fleet struct {
 	cmds    []*exec.Cmd
-	outs    []*bytes.Buffer
+	outs    []*readyWriter
 	errs    []*bytes.Buffer
+	starts  []io.WriteCloser
 	reports []fleetReport
+}
+
+// readyWriter is a worker's stdout: it signals ready at the worker's first
+// line ("ready"), and keeps the rest (the report).
+type readyWriter struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	ready chan struct{}
+	once  sync.Once
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.b.Write(p)
+	if bytes.HasPrefix(w.b.Bytes(), []byte("ready\n")) {
+		w.once.Do(func() { close(w.ready) })
+	}
+	return len(p), nil
+}
+
+func (w *readyWriter) report() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return bytes.TrimPrefix(w.b.Bytes(), []byte("ready\n"))
 }
 
 func startFleet(t *testing.T, n int, cfg fleetConfig) *fleet {
@@ -162,12 +201,16 @@ func startFleet(t *testing.T, n int, cfg fleetConfig) *fleet {
 	for range n {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), fleetWorkerEnv+"="+string(b))
-		var out, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &stderr
+		out := &readyWriter{ready: make(chan struct{})}
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = out, &stderr
+		start, err := cmd.StdinPipe()
+		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
 		f.cmds = append(f.cmds, cmd)
-		f.outs = append(f.outs, &out)
+		f.outs = append(f.outs, out)
 		f.errs = append(f.errs, &stderr)
+		f.starts = append(f.starts, start)
 	}
 	t.Cleanup(func() {
 		for _, c := range f.cmds {
@@ -180,13 +223,35 @@ func startFleet(t *testing.T, n int, cfg fleetConfig) *fleet {
 	return f
 }
 
+// begin waits until every worker is ready (its Store and Source built),
+// however long a loaded machine takes to start them, then starts them all
+// at once and returns that start time, t0.
+func (f *fleet) begin(t *testing.T) time.Time {
+	t.Helper()
+	for i, out := range f.outs {
+		select {
+		case <-out.ready:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("worker %d not ready after 2 minutes; stderr:\n%s", i, f.errs[i])
+		}
+	}
+	t0 := time.Now().Add(50 * time.Millisecond)
+	line := t0.Format(time.RFC3339Nano) + "\n"
+	for i, w := range f.starts {
+		_, err := io.WriteString(w, line)
+		require.NoError(t, err, "starting worker %d", i)
+		_ = w.Close()
+	}
+	return t0
+}
+
 func (f *fleet) wait(t *testing.T) {
 	t.Helper()
 	for i, c := range f.cmds {
 		err := c.Wait()
 		require.NoError(t, err, "worker %d: %v\nstderr:\n%s", i, err, f.errs[i])
 		var r fleetReport
-		require.NoError(t, json.Unmarshal(f.outs[i].Bytes(), &r), "worker %d stdout: %q\nstderr:\n%s", i, f.outs[i], f.errs[i])
+		require.NoError(t, json.Unmarshal(f.outs[i].report(), &r), "worker %d stdout: %q\nstderr:\n%s", i, f.outs[i].report(), f.errs[i])
 		f.reports = append(f.reports, r)
 	}
 }
@@ -200,15 +265,15 @@ func TestFleetRefresh(t *testing.T) {
 	srv := redistest.Start(t)
 	const lifetime = 6 * time.Second
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
-	t0 := time.Now().Add(2 * time.Second) // time for the workers to start
 	cfg := fleetConfig{
 		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
 		ClientID: "client-1", Scopes: []string{"/accounts.read"}, Goroutines: 100,
-		Start: t0, Stop: t0.Add(5 * time.Second),
+		Duration: 5 * time.Second,
 		// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
 		Window: 3 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
 	}
 	f := startFleet(t, 8, cfg)
+	t0 := f.begin(t)
 	f.wait(t)
 	t.Logf("token requests: %s", ts.timeline(t0))
 
@@ -244,17 +309,18 @@ func TestFleetRedisOutage(t *testing.T) {
 	srv := redistest.Start(t)
 	const lifetime = 8 * time.Second
 	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
-	t0 := time.Now().Add(2 * time.Second)
 	cfg := fleetConfig{
 		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
 		ClientID: "client-2", Goroutines: 100,
-		Start: t0, Stop: t0.Add(10500 * time.Millisecond),
-		// token 1: stale ≈ t0+4s; tokens fetched during the outage
-		// (≈ t0+4.7s): stale ≈ t0+8.7s
+		Duration: 12500 * time.Millisecond,
+		// token 1: stale ≈ t0+4s, renewed in the window's first half
+		// (auth jitters renewals there), t0+4s … t0+6s, all inside the
+		// outage; tokens fetched then: stale from ≈ t0+8.7s, renewed by
+		// ≈ t0+11.8s, with Redis back
 		Window: 4 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
 	}
 	f := startFleet(t, 8, cfg)
-
+	t0 := f.begin(t)
 	time.Sleep(time.Until(t0.Add(1500 * time.Millisecond)))
 	srv.Kill()
 	time.Sleep(time.Until(t0.Add(6500 * time.Millisecond)))
@@ -331,7 +397,20 @@ func fleetWorker(cfgJSON string) int {
 		callTimeout = 5 * time.Second
 	}
 	var firstToken atomic.Pointer[time.Time]
-	time.Sleep(time.Until(cfg.Start))
+	// Ready; the test answers with the start time once every worker is.
+	fmt.Println("ready")
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleet worker: reading the start time:", err)
+		return 2
+	}
+	start, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(line))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fleet worker: start time:", err)
+		return 2
+	}
+	stop := start.Add(cfg.Duration)
+	time.Sleep(time.Until(start))
 	rep.FirstCall = time.Now()
 	for g := range cfg.Goroutines {
 		wg.Add(1)
@@ -339,7 +418,7 @@ func fleetWorker(cfgJSON string) int {
 			defer wg.Done()
 			var last string
 			time.Sleep(time.Duration(g) * 100 * time.Microsecond) // spread the wake-ups
-			for time.Now().Before(cfg.Stop) {
+			for time.Now().Before(stop) {
 				ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 				tok, err := src.TokenContext(ctx)
 				now := time.Now()
