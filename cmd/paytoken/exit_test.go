@@ -16,8 +16,7 @@ import (
 // the exit status, stdout (when buffered) and stderr.
 func execBinary(t *testing.T, env []string, out *os.File, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd := command(append(os.Environ(), env...), args...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if out != nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -33,6 +35,13 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCLI) == "1" {
 		main()
 		return
+	}
+	// go test always passes -test.* flags. Without them this binary was
+	// exec'd as the command by a test that dropped asCLI from the
+	// environment: running the tests again here would exec again, without end.
+	if !slices.ContainsFunc(os.Args[1:], func(a string) bool { return strings.HasPrefix(a, "-test.") }) {
+		fmt.Fprintln(os.Stderr, "paytoken.test: exec'd without "+asCLI+"=1 (use command() in tests)")
+		os.Exit(125)
 	}
 	exe, err := os.Executable()
 	if err != nil {
