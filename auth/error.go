@@ -14,7 +14,8 @@ import (
 // provider code and HTTP status, so callers can branch on the kind of failure
 // without knowing each provider's vocabulary.
 var (
-	// ErrInvalidRequest: the provider rejected the request as malformed (400, invalid_request).
+	// ErrInvalidRequest: the provider rejected the request as malformed or
+	// invalid (400, invalid_request; 422, a body that failed validation).
 	ErrInvalidRequest = errors.New("invalid request")
 	// ErrInvalidClient: the client id or secret was rejected (401, invalid_client,
 	// unauthorized_client, api_error.auth.unauthorized).
@@ -220,7 +221,7 @@ func classify(status int, code string) error {
 		return ErrInvalidGrant
 	case status == http.StatusUnsupportedMediaType:
 		return ErrUnsupportedGrantType
-	case status == http.StatusBadRequest:
+	case status == http.StatusBadRequest, status == http.StatusUnprocessableEntity:
 		return ErrInvalidRequest
 	case status >= 200 && status <= 299:
 		return ErrMalformedResponse

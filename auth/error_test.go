@@ -41,6 +41,7 @@ func TestErrorMapping(t *testing.T) {
 		{401, "", ErrInvalidClient, false},
 		{403, "", ErrInvalidGrant, false},
 		{415, "", ErrUnsupportedGrantType, false},
+		{422, "", ErrInvalidRequest, false}, // Moov: the contents failed validation
 		{429, "", ErrRateLimited, true},
 		{500, "", ErrServer, true},
 		{502, "", ErrServer, true},

@@ -77,7 +77,7 @@ func (ep endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 		newScrubber(sensitive).scrubError(e, body)
 		return nil, e
 	}
-	code, desc, uri := ep.decodeErrorBody(body)
+	code, desc, uri := ep.decodeErrorBody(status, body)
 	e := newError(ep.Provider, status, resp.Header, body, code, desc, uri)
 	newScrubber(sensitive).scrubError(e, body)
 	return nil, e
@@ -129,9 +129,9 @@ func tokenValues(body []byte) []string {
 	return vals
 }
 
-func (ep endpoint) decodeErrorBody(body []byte) (code, desc, uri string) {
+func (ep endpoint) decodeErrorBody(status int, body []byte) (code, desc, uri string) {
 	if ep.DecodeError != nil {
-		if code, desc, uri, ok := ep.DecodeError(body); ok {
+		if code, desc, uri, ok := ep.DecodeError(status, body); ok {
 			return code, desc, uri
 		}
 	}

@@ -39,7 +39,7 @@ var fuzzEndpoints = []providerkit.Endpoint{
 	{Provider: "mobifinance"},
 }
 
-func fuzzMoneyKitError(body []byte) (code, desc, uri string, ok bool) {
+func fuzzMoneyKitError(_ int, body []byte) (code, desc, uri string, ok bool) {
 	var v struct {
 		Code string `json:"error_code"`
 		Msg  string `json:"error_message"`
@@ -352,7 +352,7 @@ func FuzzErrorBody(f *testing.F) {
 		var std struct {
 			Error string `json:"error"`
 		}
-		if code, _, _, ok := fuzzMoneyKitError(body); ep.DecodeError != nil && ok {
+		if code, _, _, ok := fuzzMoneyKitError(status, body); ep.DecodeError != nil && ok {
 			if e.Code != code {
 				t.Fatalf("code %q, want MoneyKit's %q", e.Code, code)
 			}

@@ -180,7 +180,7 @@ func TestReadResponseErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidRequest)
 
 	// A provider's own shape (MoneyKit) via DecodeError.
-	mk := endpoint{Provider: "moneykit", DecodeError: func(b []byte) (string, string, string, bool) {
+	mk := endpoint{Provider: "moneykit", DecodeError: func(_ int, b []byte) (string, string, string, bool) {
 		var v struct{ ErrorCode, ErrorMessage, DocumentationURL string }
 		if json.Unmarshal(b, &v) != nil || v.ErrorCode == "" {
 			return "", "", "", false

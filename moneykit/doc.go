@@ -59,7 +59,10 @@
 // becomes an *auth.Error with Code = error_code, Description =
 // error_message and URI = documentation_url, plus StatusCode, RetryAfter,
 // RequestID and up to 4 KiB of the raw body (an HTML gateway page keeps its
-// status too). Match its kind with errors.Is:
+// status too). MoneyKit's OpenAPI document (behind its official SDKs)
+// requires only error_message: a 400 or 401 without an error_code gets the
+// code that document gives as its default, api_error.auth.unauthorized.
+// Match its kind with errors.Is:
 //
 //	api_error.auth.unauthorized (400 or 401)   auth.ErrInvalidClient
 //	api_error.auth.expired_access_token        auth.ErrInvalidGrant

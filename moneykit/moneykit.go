@@ -32,21 +32,32 @@ var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: Default
 
 // decodeError reads MoneyKit's error body,
 // {"error_code": "api_error.auth.unauthorized", "error_message": "…", "documentation_url": "…"},
-// into an auth.Error's Code, Description and URI. A body without an
-// error_code is not MoneyKit's shape (auth then tries the generic OAuth2 one).
-func decodeError(body []byte) (code, description, uri string, ok bool) {
+// into an auth.Error's Code, Description and URI. MoneyKit's OpenAPI
+// document requires only error_message: error_code is optional, and for a
+// 400 or a 401 (APIErrorAuthUnauthorizedResponse) its default is
+// api_error.auth.unauthorized, which an answer without one gets here too.
+// A body with neither field is not MoneyKit's shape (auth then tries the
+// generic OAuth2 one).
+func decodeError(status int, body []byte) (code, description, uri string, ok bool) {
 	var m map[string]any
 	if json.Unmarshal(body, &m) != nil {
 		return "", "", "", false
 	}
 	code, _ = m["error_code"].(string)
-	if code == "" {
+	description, hasMessage := m["error_message"].(string)
+	if code == "" && !hasMessage {
 		return "", "", "", false
 	}
-	description, _ = m["error_message"].(string)
+	if code == "" && (status == http.StatusBadRequest || status == http.StatusUnauthorized) {
+		code = defaultErrorCode
+	}
 	uri, _ = m["documentation_url"].(string)
 	return code, description, uri, true
 }
+
+// defaultErrorCode is what MoneyKit's OpenAPI document gives error_code
+// when a 400 or 401 leaves it out.
+const defaultErrorCode = "api_error.auth.unauthorized"
 
 // Config describes a MoneyKit application that gets tokens with the
 // client_credentials grant. ClientID and ClientSecret are required. A bad

@@ -175,6 +175,23 @@ func TestTokenErrors(t *testing.T) {
 			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", uri: doc, attempts: 1,
 		},
 		{
+			// MoneyKit's OpenAPI document requires only error_message; an absent
+			// error_code is its documented default, api_error.auth.unauthorized.
+			name: "400 with only error_message", status: 400, ctype: "application/json",
+			body: `{"error_message":"Invalid grant_type"}`,
+			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Invalid grant_type", attempts: 1,
+		},
+		{
+			name: "401 with only error_message", status: 401, ctype: "application/json",
+			body: `{"error_message":"Accounts access not permitted"}`,
+			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", attempts: 1,
+		},
+		{
+			name: "503 with only error_message: no default code, a server error", status: 503, ctype: "application/json",
+			body: `{"error_message":"maintenance"}`,
+			kind: auth.ErrServer, code: "", desc: "maintenance", attempts: 1,
+		},
+		{
 			name: "401 expired access token", status: 401, ctype: "application/json",
 			body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`,
 			kind: auth.ErrInvalidGrant, code: "api_error.auth.expired_access_token", desc: "Access token expired", attempts: 1,

@@ -33,21 +33,41 @@
 // {"grant_type":"refresh_token","refresh_token":"…"} with the same
 // credentials and no scope.
 //
-// A success is HTTP 200 (any 2xx with an access_token is accepted):
+// A success is HTTP 200 (any 2xx with an access_token is accepted). Moov's
+// documentation page shows
 //
 //	{"access_token":"i1qx…","expires_in":900,"refresh_token":"i1qx…",
 //	 "scope":"/accounts.write","token_type":"opaque"}
 //
+// and Moov's OpenAPI document (github.com/moovfinancial/moov-api-public,
+// latest/openapi.yaml, operation createAccessToken)
+//
+//	{"access_token":"eyJh…","expires_in":1736964352,"refresh_token":"eyJh…",
+//	 "scope":"/accounts.read /accounts.write","token_type":"Bearer"}
+//
+// with an x-request-id header on every answer. Both are read the same way.
+//
+// Config.APIVersion, when set, is sent as the x-moov-version header
+// ("v2024.01.00", "latest"); Moov answers as v2024.01.00 without it.
+//
 // # Quirks handled for you
 //
-//   - token_type is "opaque" or "jwt", yet Moov's API wants
-//     "Authorization: Bearer". Every token this package returns has TokenType
-//     "Bearer", so golang.org/x/oauth2 and auth.Transport send Bearer; the raw
-//     value stays readable as tok.Extra("token_type").
-//   - expires_in is read as a number or a numeric string of seconds; a value
-//     above 1577836800, as in some of Moov's examples (1736966581), is an
-//     absolute Unix time. Absent or 0: DefaultLifetime (15 minutes).
-//     Negative, non-numeric or overflowing: auth.ErrMalformedResponse.
+//   - token_type is "Bearer" in Moov's OpenAPI document but "opaque" or "jwt"
+//     in its documentation page (and in its answers until 2025), yet Moov's
+//     API always wants "Authorization: Bearer". Every token this package
+//     returns has TokenType "Bearer", so golang.org/x/oauth2 and
+//     auth.Transport send Bearer; the raw value stays readable as
+//     tok.Extra("token_type").
+//   - expires_in is a number of seconds in the documentation page and the
+//     Unix time of expiry in the OpenAPI document. It is read as a number or
+//     a numeric string; a value above 1577836800 (2020-01-01) is an absolute
+//     Unix time, anything else seconds. Absent or 0: DefaultLifetime (15
+//     minutes). Negative, non-numeric, overflowing or already past:
+//     auth.ErrMalformedResponse.
+//   - A 422 carries no OAuth2 error code: its body is keyed by the fields
+//     that failed validation ({"scope": "…"}). It is auth.ErrInvalidRequest,
+//     with a Description naming each field in name order:
+//     "fields failed validation: scope: …".
 //   - TokenSource renews with the refresh_token grant when the token it
 //     replaces carried a refresh token, and falls back to client_credentials
 //     when that fails (a spent or revoked refresh token costs one extra
@@ -62,11 +82,12 @@
 // # Errors
 //
 // An answer that is not a token is an *auth.Error carrying StatusCode, Code
-// (Moov's "error" field), Description, RetryAfter and up to 4 KiB of the raw
-// body, so even an HTML gateway page keeps its status. Match its kind with
-// errors.Is:
+// (Moov's "error" field), Description, RetryAfter, RequestID (the
+// x-request-id header) and up to 4 KiB of the raw body, so even an HTML
+// gateway page keeps its status. Match its kind with errors.Is:
 //
 //	400 {"error":"invalid_request"}   auth.ErrInvalidRequest
+//	422 {"scope":"…"}                 auth.ErrInvalidRequest
 //	401 / invalid_client              auth.ErrInvalidClient
 //	invalid_grant                     auth.ErrInvalidGrant
 //	429 (+ Retry-After)               auth.ErrRateLimited   (retried)
@@ -75,7 +96,8 @@
 //
 // A Config that cannot work fails on first use with an *auth.ConfigError
 // naming the field: an empty ClientID or ClientSecret, a scope with a space
-// inside one element, a BaseURL that is not https
+// inside one element, an APIVersion not in the form vYYYY.QQ.BB or latest
+// ("moov: Config.APIVersion: …"), a BaseURL that is not https
 // ("moov: Config.BaseURL: … insecure URL …", errors.Is(err,
 // auth.ErrInsecureURL); plain http is allowed to loopback hosts only).
 //

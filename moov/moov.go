@@ -27,8 +27,9 @@ const (
 const provider = "moov"
 
 // endpoint reads Moov's answers. Its error body, {"error": "invalid_request"},
-// is the generic OAuth2 shape that auth reads without help.
-var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime}
+// is the generic OAuth2 shape that auth reads without help; decodeError
+// reads the field-keyed body of a 422.
+var endpoint = providerkit.Endpoint{Provider: provider, DefaultLifetime: DefaultLifetime, DecodeError: decodeError}
 
 // Config describes a Moov API client that gets tokens with the
 // client_credentials grant (and renews them with the refresh_token grant).
@@ -54,6 +55,11 @@ type Config struct {
 	// zero value) sends them in an "Authorization: Basic" header,
 	// auth.InBody as client_id and client_secret in the JSON body.
 	AuthStyle auth.AuthStyle
+	// APIVersion, when set, is sent as the x-moov-version header of every
+	// token request: "vYYYY.QQ.BB" (such as "v2024.01.00") or "latest", as
+	// Moov documents it. Empty: no header, and Moov answers as v2024.01.00.
+	// Any other value fails on first use with an error naming the field.
+	APIVersion string
 }
 
 // Token gets a new token with the client_credentials grant: one fetch,
@@ -154,6 +160,7 @@ func (c *Config) prepare() (*prepared, error) {
 		providerkit.CheckClientSecret(provider, c.ClientSecret),
 		providerkit.CheckAuthStyle(provider, c.AuthStyle),
 		providerkit.CheckScopes(provider, "Scopes", c.Scopes),
+		checkAPIVersion(c.APIVersion),
 		urlErr,
 	); err != nil {
 		return nil, err
@@ -172,6 +179,10 @@ func (c *Config) prepare() (*prepared, error) {
 	if len(c.Scopes) > 0 {
 		scope := strings.Join(c.Scopes, " ")
 		p.scope = &scope
+	}
+	if c.APIVersion != "" {
+		v := c.APIVersion
+		p.params = &genmoov.CreateTokenParams{XMoovVersion: &v}
 	}
 	return p, nil
 }

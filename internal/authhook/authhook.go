@@ -39,7 +39,7 @@ const (
 type Endpoint struct {
 	Provider        string
 	DefaultLifetime time.Duration
-	DecodeError     func(body []byte) (code, description, uri string, ok bool)
+	DecodeError     func(status int, body []byte) (code, description, uri string, ok bool)
 }
 
 // Set by package auth in its init.

@@ -36,10 +36,12 @@ type Endpoint struct {
 	// DefaultLifetime applies when expires_in is absent or 0. Zero means
 	// the provider documents tokens as permanent: the token has no expiry.
 	DefaultLifetime time.Duration
-	// DecodeError reads the provider's documented error body. It returns
-	// ok=false when body is not in that shape; the generic OAuth2 shape
-	// ({error, error_description, error_uri}) is tried next.
-	DecodeError func(body []byte) (code, description, uri string, ok bool)
+	// DecodeError reads the provider's documented error body for the
+	// answer's HTTP status (a provider may document a shape, or a default
+	// code, for some statuses only). It returns ok=false when body is not in
+	// that shape; the generic OAuth2 shape ({error, error_description,
+	// error_uri}) is tried next.
+	DecodeError func(status int, body []byte) (code, description, uri string, ok bool)
 }
 
 // ReadResponse turns a token endpoint's answer into a token or an
