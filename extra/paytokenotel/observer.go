@@ -60,6 +60,11 @@ type observer struct {
 	fetches   metric.Int64Counter
 	refreshes metric.Int64Counter
 	storeErrs metric.Int64Counter
+
+	fetchOpts    optionCache[fetchKey, metric.MeasurementOption]
+	storeOpts    optionCache[storeKey, metric.MeasurementOption]
+	providerOpts optionCache[string, metric.MeasurementOption]
+	spanOpts     optionCache[spanStartKey, []trace.SpanStartOption]
 }
 
 // NewObserver returns an auth.Observer that records a Source's fetches,
@@ -117,12 +122,8 @@ type spanKey struct{}
 // StartFetch starts the fetch's span: a child of the caller's span, or for a
 // background renewal a root span linked to it.
 func (o *observer) StartFetch(ctx context.Context, ev auth.Event) context.Context {
-	opts := []trace.SpanStartOption{
-		trace.WithSpanKind(trace.SpanKindInternal),
-		trace.WithAttributes(keyProvider.String(ev.Provider), keyBackground.Bool(ev.Background)),
-	}
+	opts := o.spanOpts.get(spanStartKey{ev.Provider, ev.Background}, spanStartOptions)
 	if ev.Background {
-		opts = append(opts, trace.WithNewRoot())
 		if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
 			opts = append(opts, trace.WithLinks(trace.Link{SpanContext: sc}))
 		}
@@ -145,27 +146,18 @@ func (o *observer) Observe(ctx context.Context, ev auth.Event) {
 				keyErrorType.String(errorType(ev.Err))))
 		}
 	case auth.EventRefreshStart:
-		o.refreshes.Add(ctx, 1, metric.WithAttributes(keyProvider.String(ev.Provider)))
+		o.refreshes.Add(ctx, 1, o.providerOpts.get(ev.Provider, providerAttrs))
 	case auth.EventStoreError:
-		o.storeErrs.Add(ctx, 1, metric.WithAttributes(
-			keyProvider.String(ev.Provider),
-			keyStoreOp.String(ev.Op),
-			keyErrorType.String(errorType(ev.Err))))
+		o.storeErrs.Add(ctx, 1, o.storeOpts.get(storeKey{ev.Provider, ev.Op, errorType(ev.Err)}, storeAttrs))
 	}
 }
 
 func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
-	attrs := make([]attribute.KeyValue, 2, 3)
-	attrs[0] = keyProvider.String(ev.Provider)
 	var kind string
-	if ev.Kind == auth.EventFetchDone {
-		attrs[1] = keyOutcome.String("ok")
-	} else {
+	if ev.Kind == auth.EventFetchFailed {
 		kind = errorType(ev.Err)
-		attrs[1] = keyOutcome.String("error")
-		attrs = append(attrs, keyErrorType.String(kind))
 	}
-	set := metric.WithAttributeSet(attribute.NewSet(attrs...))
+	set := o.fetchOpts.get(fetchKey{ev.Provider, kind}, fetchAttrs)
 	o.duration.Record(ctx, ev.Duration.Seconds(), set)
 	o.fetches.Add(ctx, 1, set)
 
@@ -173,9 +165,10 @@ func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
 	if !ok {
 		return
 	}
-	span.SetAttributes(keyAttempts.Int(ev.Attempt))
-	if ev.Kind == auth.EventFetchFailed {
-		span.SetAttributes(keyErrorType.String(kind))
+	if kind == "" {
+		span.SetAttributes(keyAttempts.Int(ev.Attempt))
+	} else {
+		span.SetAttributes(keyAttempts.Int(ev.Attempt), keyErrorType.String(kind))
 		span.SetStatus(codes.Error, ev.Err.Error())
 	}
 	span.End()
