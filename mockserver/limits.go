@@ -81,7 +81,7 @@ func (l Limits) check() error {
 		"ShutdownGrace": int64(l.ShutdownGrace),
 	} {
 		if v < 0 {
-			return fmt.Errorf("Limits.%s is negative", name)
+			return fmt.Errorf("negative Limits.%s", name)
 		}
 	}
 	return nil

@@ -49,6 +49,13 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			h := w.Header()
 			tokenHeaders(h)
 
+			// The request is read first, as a server does before it works on it: a slow or
+			// oversized body is refused (408, 413) whatever fault is queued.
+			body, ok := s.readBody(w, r)
+			if !ok {
+				return
+			}
+
 			f, faulty := s.st.takeFault(p)
 			if faulty {
 				s.st.count(p, func(c *Counts) { c.Faults++ })
@@ -60,11 +67,6 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 					s.serveFault(w, p, f)
 					return
 				}
-			}
-
-			body, ok := s.readBody(w, r)
-			if !ok {
-				return
 			}
 			ct := r.Header.Get("Content-Type")
 			if name := repeatedParam(ct, body); name != "" {
