@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -252,4 +253,46 @@ func (sc *scheduler) sweepAll() {
 		}
 		i++
 	}
+}
+
+// queued is the number of fetches waiting in l's queue.
+func (l *limiter) queued() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.queue)
+}
+
+// PendingBefore is the number of armed timers due before t.
+func (c *fakeClock) PendingBefore(t time.Time) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for tm := range c.timers {
+		if tm.when.Before(t) {
+			n++
+		}
+	}
+	return n
+}
+
+// settleScheduler collects unreferenced Sources and lets the process's
+// scheduler see it (it would at its next wake-up, at most maxTimerStep
+// away): its resident goroutine then ends. It returns whether it did
+// within 5s.
+func settleScheduler() bool {
+	sc := realScheduler
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		runtime.GC()
+		sc.mu.Lock()
+		resident := sc.resident
+		if resident {
+			sc.nudgeLocked()
+		}
+		sc.mu.Unlock()
+		if !resident {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
 }

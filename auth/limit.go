@@ -84,13 +84,14 @@ type limiter struct {
 	conc     int
 	interval time.Duration // between two requests; 0: no rate limit
 
-	mu      sync.Mutex
-	queue   flightQueue
-	workers int
-	nextAt  time.Time // the next free request slot under the rate limit
-	seq     uint64
-	running int // fetches being run (tests)
-	peak    int
+	mu       sync.Mutex
+	queue    flightQueue
+	workers  int
+	sleeping int       // workers waiting for their rate slot
+	nextAt   time.Time // the next free request slot under the rate limit
+	seq      uint64
+	running  int // fetches being run (tests)
+	peak     int
 }
 
 type limiterKey struct {
@@ -171,17 +172,20 @@ func (l *limiter) promote(f *flight) {
 func (l *limiter) work() {
 	for {
 		l.mu.Lock()
-		if len(l.queue) == 0 {
+		// Each queued fetch needs one slot: those that workers already
+		// wait for slots for are covered.
+		if len(l.queue) <= l.sleeping {
 			l.workers--
 			l.mu.Unlock()
 			return
 		}
-		wait := l.reserveLocked()
-		l.mu.Unlock()
-		if wait > 0 {
+		if wait := l.reserveLocked(); wait > 0 {
+			l.sleeping++
+			l.mu.Unlock()
 			_ = sleep(context.Background(), l.clk, wait)
+			l.mu.Lock()
+			l.sleeping--
 		}
-		l.mu.Lock()
 		if len(l.queue) == 0 {
 			l.workers--
 			l.mu.Unlock()

@@ -40,6 +40,7 @@ type scheduler struct {
 	wake        chan struct{} // nudges the resident goroutine (buffer 1)
 	residentDue int64         // what the resident goroutine waits for
 	sweepAt     int           // where the next sweep for collected Sources starts
+	popped      uint64        // deadlines handed to Sources (tests)
 }
 
 // schedItem is a Source's place in the heap. It holds the Source weakly,
@@ -113,6 +114,16 @@ func (sc *scheduler) cancel(s *Source) {
 	defer sc.mu.Unlock()
 	if s.sidx > 0 {
 		sc.removeLocked(int(s.sidx - 1))
+		if sc.resident && len(sc.heap) < residentExit {
+			sc.nudgeLocked() // let the resident goroutine hand over and end
+		}
+	}
+}
+
+func (sc *scheduler) nudgeLocked() {
+	select {
+	case sc.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -161,10 +172,7 @@ func (sc *scheduler) kickLocked() {
 	head := sc.heap[0].at
 	if sc.resident {
 		if head < sc.residentDue {
-			select {
-			case sc.wake <- struct{}{}:
-			default:
-			}
+			sc.nudgeLocked()
 		}
 		return
 	}
@@ -241,6 +249,7 @@ func (sc *scheduler) popDueLocked(now int64) []*Source {
 	for n := 0; len(sc.heap) > 0 && sc.heap[0].at <= now && n < maxBatch; n++ {
 		if s := sc.heap[0].src.Value(); s != nil {
 			due = append(due, s)
+			sc.popped++
 		}
 		sc.removeLocked(0)
 	}
