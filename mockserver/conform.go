@@ -68,6 +68,25 @@ func repeatedMember(body []byte) string {
 	return ""
 }
 
+// tokenParams are the token request parameters RFC 6749 defines (§2.3.1, §4.1.3, §4.4.2,
+// §6) and RFC 7523 adds (client assertions).
+var tokenParams = []string{"grant_type", "client_id", "client_secret", "code", "redirect_uri",
+	"refresh_token", "scope", "code_verifier", "client_assertion", "client_assertion_type", "username", "password"}
+
+// queryParam names a token request parameter sent in the request URI. RFC 6749 §2.3.1:
+// client credentials "MUST NOT be included in the request URI"; §3.2 and §4 put every
+// parameter in the entity-body. The endpoint URI may carry a query of its own (§3.2), so
+// other names pass. net/http's ParseForm, which the generated handlers use, would otherwise
+// merge the query into the body's parameters.
+func queryParam(q url.Values) string {
+	for _, name := range tokenParams {
+		if q.Has(name) {
+			return name
+		}
+	}
+	return ""
+}
+
 // challenger adds the challenge RFC 9110 §11.6.1 and §15.5.2 require on every 401 ("The
 // server generating a 401 response MUST send a WWW-Authenticate header field"): at a token
 // endpoint the client authenticates with HTTP Basic or body credentials, so the challenge

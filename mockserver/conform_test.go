@@ -252,3 +252,43 @@ func TestRedirectURIFormat(t *testing.T) {
 	a := send(t, c, srv, mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), true)
 	assert.Equal(t, 200, a.Status, "the refused requests left the code unspent: %s", a.Body)
 }
+
+// RFC 6749 §2.3.1, §3.2: token request parameters travel in the body, never in the request
+// URI; net/http's ParseForm would merge a query into them. A query of the endpoint's own
+// (other names) is allowed and ignored.
+func TestParametersInTheQuery(t *testing.T) {
+	srv, c := newServer(t)
+	kid, ksec := demo(mockserver.MoneyKit)
+	const desc = `parameter \"client_secret\" in the request URI: token request parameters go in the body (RFC 6749 section 3.2)`
+	for _, tc := range []struct {
+		name   string
+		req    tokenReq
+		want   string
+		status int
+	}{
+		{"moneykit credentials in the query",
+			tokenReq{p: mockserver.MoneyKit, path: "/auth/token?client_secret=" + ksec, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", kid)},
+			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"` + desc + `"}`, 400},
+		{"moov grant_type in the query",
+			tokenReq{p: mockserver.Moov, path: "/oauth2/token?grant_type=client_credentials", contentType: ctForm, body: form("scope", "/accounts.read"), basic: demoPair(mockserver.Moov)},
+			`{"error":"invalid_request"}`, 400},
+		{"mobifinance code in the query",
+			tokenReq{p: mockserver.MobiFinance, path: "/v2/oauth/token?code=x", contentType: ctForm, body: form("grant_type", "authorization_code")},
+			`{"error":"invalid_request","error_description":"parameter \"code\" in the request URI: token request parameters go in the body (RFC 6749 section 3.2)"}`, 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := send(t, c, srv, tc.req, true)
+			require.Equal(t, tc.status, a.Status, "%s", a.Body)
+			assert.JSONEq(t, tc.want, string(a.Body))
+		})
+	}
+	t.Run("another query is ignored", func(t *testing.T) {
+		a := send(t, c, srv, tokenReq{p: mockserver.MoneyKit, path: "/auth/token?tenant=eu", contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{kid, ksec}}, true)
+		assert.Equal(t, 201, a.Status, "%s", a.Body)
+	})
+}
+
+func demoPair(p mockserver.Provider) [2]string {
+	id, secret := demo(p)
+	return [2]string{id, secret}
+}

@@ -74,6 +74,11 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 				s.answer(w, p, invalidRequest(p, "parameter "+strconv.Quote(truncate(name, 40))+" is repeated (RFC 6749 section 3.2)"))
 				return
 			}
+			if name := queryParam(r.URL.Query()); name != "" {
+				s.st.count(p, func(c *Counts) { c.TokenErrors++ })
+				s.answer(w, p, invalidRequest(p, "parameter "+strconv.Quote(name)+" in the request URI: token request parameters go in the body (RFC 6749 section 3.2)"))
+				return
+			}
 			isForm := strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded")
 			ri := &reqInfo{formAnswer: isForm && !prefersJSON(r.Header.Get("Accept")), outcome: &outcome{}}
 			ri.basicID, ri.basicSecret, ri.hasBasic = basicCreds(r)
@@ -94,6 +99,9 @@ func (s *Server) tokenMiddleware(p Provider) func(http.Handler) http.Handler {
 			}
 
 			r2 := r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri))
+			u := *r.URL
+			u.RawQuery = "" // the handlers read the body's parameters alone
+			r2.URL = &u
 			r2.Body = io.NopCloser(bytes.NewReader(body))
 			r2.ContentLength = int64(len(body))
 			if faulty && f.AfterHandling {

@@ -58,6 +58,8 @@ async function cases(p) {
     ["grant_type twice (RFC 6749 §3.2)", { ct, body: repeated, headers: hdrs, direct: ct === json }, badRequest, "spec allows"],
     ["body over 64 KiB (RFC 9110 §15.5.14)", { ct, body: enc({ ...good, scope: big }), headers: hdrs }, tooLarge, "spec allows"],
   ];
+  // RFC 6749 §2.3.1: credentials never in the request URI (§3.2: parameters in the body).
+  out.push(["client_secret in the query (RFC 6749 §2.3.1)", { ct, body: enc(good), headers: {}, query: `?client_secret=${secret}` }, badRequest, "spec allows"]);
   if (p === "moneygo") {
     out.push(["form body (JSON only)", { ct: formCT, body: form(good), headers: {} }, badRequest, "spec rejects"]);
     out.push(["missing client_secret", { ct, body: enc(without("client_secret")), headers: {} }, badRequest, "spec rejects"]);
@@ -87,7 +89,7 @@ async function cases(p) {
 }
 
 async function send(base, path, req) {
-  const res = await fetch(base + path, {
+  const res = await fetch(base + path + (req.query ?? ""), {
     method: req.method ?? "POST",
     headers: { ...(req.ct ? { "Content-Type": req.ct } : {}), ...req.headers },
     body: req.method === "GET" ? undefined : req.body,
