@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
@@ -23,7 +26,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{
-		Addr:        "redis:6379",
+		Addr:        os.Getenv("REDIS_ADDR"), // "redis:6379"
 		DialTimeout: time.Second,
 	}) // New turns on ContextTimeoutEnabled, so the Store's deadlines reach the socket
 	defer rdb.Close()
@@ -35,7 +38,16 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err) // names the option at fault, e.g. "WithEncryptionKey: key is 16 bytes, want 32"
 	}
-	_ = store // pass to a provider: cfg.TokenSource(auth.WithStore(store, ""))
+	// Pass it to a provider: cfg.TokenSource(auth.WithStore(store, "")).
+	ctx := context.Background()
+	if err := store.Save(ctx, "k", &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}); err != nil {
+		log.Fatal(err)
+	}
+	tok, err := store.Load(ctx, "k")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.AccessToken)
 }
 
 // A fleet on Redis Cluster or Sentinel: no settings beyond the addresses.
@@ -46,14 +58,14 @@ func ExampleNew() {
 // connection, so it follows a promotion by itself.
 func ExampleNew_clusterOrSentinel() {
 	var rdb redis.UniversalClient
-	if os.Getenv("REDIS_SENTINEL") != "" {
+	if addrs := os.Getenv("REDIS_SENTINEL_ADDRS"); addrs != "" { // "sentinel-0:26379,sentinel-1:26379,…"
 		rdb = redis.NewFailoverClient(&redis.FailoverOptions{
-			MasterName:    "mymaster",
-			SentinelAddrs: []string{"sentinel-0:26379", "sentinel-1:26379", "sentinel-2:26379"},
+			MasterName:    os.Getenv("REDIS_MASTER_NAME"), // "mymaster"
+			SentinelAddrs: strings.Split(addrs, ","),
 		})
 	} else {
 		rdb = redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs: []string{"redis-0:6379", "redis-1:6379", "redis-2:6379"},
+			Addrs: strings.Split(os.Getenv("REDIS_CLUSTER_ADDRS"), ","), // "redis-0:6379,redis-1:6379,…"
 		})
 	}
 	defer rdb.Close()
@@ -62,16 +74,30 @@ func ExampleNew_clusterOrSentinel() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = store // cfg.TokenSource(auth.WithStore(store, ""))
+	// cfg.TokenSource(auth.WithStore(store, "")); the lock shares the token's slot:
+	ctx := context.Background()
+	unlock, err := store.Lock(ctx, "v1:moov:client:", 5*time.Second)
+	if err == nil {
+		err = store.Save(ctx, "v1:moov:client:", &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)})
+		unlock()
+	}
+	fmt.Println(err)
 }
 
 // Rotating the encryption key: entries sealed with the old key stay
 // readable, and each Save re-seals under the new one.
 func ExampleWithPreviousKeys() {
-	var rdb redis.UniversalClient = redis.NewClient(&redis.Options{Addr: "redis:6379"})
+	var rdb redis.UniversalClient = redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	defer rdb.Close()
 	oldKey, newKey := make([]byte, 32), make([]byte, 32) // from your secret manager
 	newKey[0] = 1
+	ctx := context.Background()
+	before, err := redisstore.New(rdb, redisstore.WithEncryptionKey(oldKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = before.Save(ctx, "k", &oauth2.Token{AccessToken: "sealed with the old key", Expiry: time.Now().Add(time.Hour)})
+
 	store, err := redisstore.New(rdb,
 		redisstore.WithEncryptionKey(newKey),
 		redisstore.WithPreviousKeys(oldKey),
@@ -79,7 +105,11 @@ func ExampleWithPreviousKeys() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = store
+	tok, err := store.Load(ctx, "k")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(tok.AccessToken)
 }
 
 // Per-user MobiFinance tokens that survive restarts: one token per
