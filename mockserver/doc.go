@@ -33,10 +33,11 @@
 // unsupported_grant_type for a grant_type other than authorization_code), never a Go error
 // string. A token path asked with any other method than POST (HEAD and OPTIONS included)
 // gets 405 with Allow: POST and that same documented error body. Every token answer, faults
-// included, carries Cache-Control: no-store and Pragma: no-cache. A parameter sent twice is
-// refused with the documented 400 (RFC 6749 §3.2), a body over 64 KiB with 413 Content Too
-// Large and the same body (RFC 9110 §15.5.14), and every 401 carries WWW-Authenticate: Basic
-// realm="<provider>" (RFC 9110 §11.6.1). A path the mock does not serve gets a JSON 404
+// included, carries Cache-Control: no-store and Pragma: no-cache. A parameter sent twice,
+// or one sent in the request URI, is refused with the documented 400 (RFC 6749 §3.2,
+// §2.3.1), a body over 64 KiB with 413 Content Too Large and the same body (RFC 9110
+// §15.5.14), and every 401 carries WWW-Authenticate: Basic realm="<provider>" (RFC 9110
+// §11.6.1). A path the mock does not serve gets a JSON 404
 // {"error":"not_found", …}.
 //
 // # Behaviour
