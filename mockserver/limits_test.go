@@ -106,6 +106,7 @@ func TestRefusalsCount(t *testing.T) {
 	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
 	rawExchange(t, srv, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 40<<10)+"\r\n\r\n")
 	rawExchange(t, srv, "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n")
+	rawExchange(t, srv, "GET /moov/protected HTTP/1.1\r\nHost: x\r\nX-Big: "+strings.Repeat("a", 40<<10)+"\r\n\r\n") // not a token request
 	c := srv.Counts(mockserver.Moov)
 	assert.Equal(t, mockserver.Counts{TokenRequests: 2, TokenErrors: 2}, c)
 }

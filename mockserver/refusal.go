@@ -74,7 +74,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, desc
 // rawRefusal is a whole HTTP/1.1 answer, for a connection no handler has.
 func (s *Server) rawRefusal(path string, status int, desc string) []byte {
 	p, found := providerForPath(path)
-	if found {
+	if found && (path == p.TokenPath() || path == "/"+string(p)+p.TokenPath()) {
 		s.st.count(p, func(c *Counts) { c.TokenRequests++; c.TokenErrors++ })
 	}
 	body := refusalBody(p, found, status, desc)
