@@ -349,7 +349,7 @@ func checkErrorShape(t *testing.T, p mockserver.Provider, m map[string]any, raw 
 			t.Fatalf("%s error: %q is not a non-empty string: %s", p, k, raw)
 		}
 	}
-	allowed := map[string]bool{}
+	var allowed map[string]bool
 	switch p {
 	case mockserver.MoneyKit:
 		str("error_code", true)
