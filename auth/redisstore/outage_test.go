@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -51,11 +52,16 @@ func TestRedisKilledMidRun(t *testing.T) {
 }
 
 // TestRedisHangs: a Redis that accepts connections but never answers (here
-// SIGSTOPped) costs each operation no more than WithTimeout.
+// SIGSTOPped) costs each operation no more than WithTimeout, on a client
+// with go-redis's defaults (ReadTimeout 3s, 3 retries): New turned on its
+// ContextTimeoutEnabled.
 func TestRedisHangs(t *testing.T) {
 	e := newEnv(t)
 	const bound = 200 * time.Millisecond
-	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)), redisstore.WithTimeout(bound))
+	rdb := redis.NewClient(&redis.Options{Addr: e.srv.Addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s, err := redisstore.New(rdb, redisstore.WithEncryptionKey(newKey(t)), redisstore.WithTimeout(bound))
+	require.NoError(t, err)
 	ctx := context.Background()
 	tok := moovToken(t, time.Hour)
 	require.NoError(t, s.Save(ctx, "k", tok))
