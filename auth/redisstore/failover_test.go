@@ -159,7 +159,7 @@ func testFailover(t *testing.T, topo, phase string) {
 		Margin: time.Second,
 	}
 	fo.cfg(&cfg)
-	var killAt time.Duration // after t0
+	var killAfter int // the kill lands 1 s into the fetch of this request
 	var ts *tokenServer
 	switch phase {
 	case "fetch": // the start-up fetch (t0 … t0+2s); tokens live an hour
@@ -171,8 +171,8 @@ func testFailover(t *testing.T, topo, phase string) {
 			return 50 * time.Millisecond
 		}
 		cfg.Window, cfg.Duration = time.Minute, 12*time.Second
-		killAt = time.Second
-	case "refresh": // 12 s tokens, stale 5 s before expiry: the refresh fetch runs t0+7s … t0+9s
+		killAfter = 1
+	case "refresh": // 12 s tokens, stale 5 s before expiry: the refresh starts in t0+7s … t0+9.5s (jittered) and takes 2 s
 		ts = newTokenServer(t, 12*time.Second, fetch)
 		ts.delayFor = func(n int) time.Duration {
 			if n == 1 {
@@ -180,8 +180,8 @@ func testFailover(t *testing.T, topo, phase string) {
 			}
 			return fetch
 		}
-		cfg.Window, cfg.Duration = 5*time.Second, 21*time.Second
-		killAt = 8 * time.Second
+		cfg.Window, cfg.Duration = 5*time.Second, 23*time.Second
+		killAfter = 2
 	}
 	cfg.TokenURL = ts.URL
 
@@ -213,7 +213,8 @@ func testFailover(t *testing.T, topo, phase string) {
 
 	f := startFleet(t, 4, cfg)
 	t0 := f.begin(t)
-	time.Sleep(time.Until(t0.Add(killAt)))
+	arrived := ts.waitRequests(t, killAfter, 30*time.Second)
+	time.Sleep(time.Until(arrived.Add(time.Second)))
 	fo.kill()
 	killed := time.Now()
 	promoted, err := fo.promoted()
@@ -255,7 +256,8 @@ func testFailover(t *testing.T, topo, phase string) {
 		assert.LessOrEqual(t, upstream, 1+len(f.reports)-1)
 	case "refresh":
 		// After the failover the fleet shares again: the next refresh
-		// point (t0+16s … t0+18s) costs one request.
-		assert.Equal(t, 1, ts.requests(t0.Add(14*time.Second), time.Now()), "one request at the refresh after recovery")
+		// (tokens fetched ≈ t0+9s … t0+12s turn stale 7 s later) costs
+		// one request.
+		assert.Equal(t, 1, ts.requests(killed.Add(4*time.Second), time.Now()), "one request at the refresh after recovery")
 	}
 }

@@ -147,6 +147,25 @@ func (ts *tokenServer) requests(from, to time.Time) int {
 	return n
 }
 
+// waitRequests waits until n requests have arrived and returns when the
+// n-th did.
+func (ts *tokenServer) waitRequests(t *testing.T, n int, timeout time.Duration) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		ts.mu.Lock()
+		if len(ts.at) >= n {
+			at := ts.at[n-1]
+			ts.mu.Unlock()
+			return at
+		}
+		ts.mu.Unlock()
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("token server: %d requests after %s, want %d", ts.requests(time.Time{}, time.Now()), timeout, n)
+	return time.Time{}
+}
+
 func (ts *tokenServer) timeline(t0 time.Time) string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()

@@ -75,10 +75,11 @@
 // redis.NewUniversalClient. A ClusterClient reloads its slot map only every
 // ClusterStateReloadInterval (60 s by default) or on MOVED/READONLY answers,
 // so after a master dies it would keep sending that master's slots to the
-// dead address; the Store calls ClusterClient.ReloadState after every failed
-// operation (connection errors, CLUSTERDOWN, TRYAGAIN, timeouts), so a
-// failed-over slot is found again as soon as the cluster has promoted a
-// replica. A failover client needs nothing: it asks Sentinel for the master
+// dead address. After a failed operation (connection errors, CLUSTERDOWN,
+// TRYAGAIN, timeouts) the Store calls ClusterClient.ReloadState at once and
+// then every 500 ms for 30 s (a timer, no goroutine), so a failed-over slot
+// is found again within moments of the promotion, even by a process that
+// does not touch Redis again until later. A failover client needs nothing: it asks Sentinel for the master
 // on every new connection and drops a connection that answers READONLY.
 package redisstore
 
@@ -132,6 +133,7 @@ type Store struct {
 	rdb     redis.UniversalClient
 	prefix  string
 	timeout time.Duration
+	reload  *reloader // for a *redis.ClusterClient, else nil
 
 	// sealer is nil in plaintext mode. keys holds every key that opens
 	// entries, sealer's included, by key id.
@@ -261,6 +263,9 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("redisstore.New: %w", errors.Join(errs...))
 	}
 	enableContextTimeouts(client)
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		s.reload = &reloader{cc: cc}
+	}
 	return s, nil
 }
 
@@ -319,17 +324,13 @@ func enableContextTimeouts(c redis.UniversalClient) {
 }
 
 // noteError is told of every failed Redis operation. A ClusterClient's slot
-// map may be stale (the slot's master died and a replica took over, or the
-// slot moved): ask it to reload. ReloadState is asynchronous and coalesced
-// by go-redis (at most one reload at a time, 200 ms apart), so a burst of
-// failures costs a few CLUSTER SLOTS calls, not one per failure.
+// map may be stale (the slot's master died and a replica takes over, or the
+// slot moved): see reloader.
 func (s *Store) noteError(err error) {
-	if err == nil || errors.Is(err, redis.Nil) {
+	if err == nil || errors.Is(err, redis.Nil) || s.reload == nil {
 		return
 	}
-	if c, ok := s.rdb.(*redis.ClusterClient); ok {
-		c.ReloadState(context.Background())
-	}
+	s.reload.failed()
 }
 
 // timeoutOr is the Store's timeout, or d when it has none.
