@@ -56,7 +56,10 @@
 // Lifetimes are the documented ones (Money-Go 30 days, MoneyKit 1 hour, Moov 15 minutes,
 // MobiFinance permanent: no expires_in, since RFC 6749 clients read 0 as "expired") unless [WithTokenLifetime] says otherwise.
 //
-// Moov answers token_type "opaque" and a refresh token; the refresh_token grant returns a new
+// Moov answers as its documentation page shows ([MoovSeed], the default): token_type
+// "opaque" and expires_in in seconds; with [WithMoovAPI]([MoovCurrent]) as its OpenAPI
+// document says: token_type "Bearer" and expires_in the Unix time of expiry. Either way it
+// answers a refresh token; the refresh_token grant returns a new
 // access token and a new refresh token, and by default spends the old refresh token
 // (rotation; [WithMoovRefreshTokenReuse] keeps it valid). Scopes are echoed; a refresh may
 // narrow them, not widen them (400 invalid_scope).

@@ -340,6 +340,10 @@ func errorBody(p Provider, status int) []byte {
 		v = map[string]string{"error_code": code, "error_message": desc, "documentation_url": docURL}
 	case Moov:
 		v = map[string]string{"error": oauthCode(p, status)}
+		if status == http.StatusUnprocessableEntity {
+			// Moov's 422 is keyed by the fields that failed validation, with no error key.
+			v = map[string]string{"scope": "is required when grant_type is client_credentials"}
+		}
 	default:
 		v = map[string]string{"error": oauthCode(p, status), "error_description": desc}
 	}

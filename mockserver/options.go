@@ -16,6 +16,7 @@ type config struct {
 	lifetimes    map[Provider]time.Duration
 	codeLifetime time.Duration
 	moovType     string
+	moovAPI      MoovAPI
 	logger       *slog.Logger
 	rotate       bool
 	logging      bool
@@ -33,6 +34,7 @@ func newConfig(opts []Option) config {
 		lifetimes:    map[Provider]time.Duration{},
 		codeLifetime: 10 * time.Minute,
 		moovType:     "opaque",
+		moovAPI:      MoovSeed,
 		rotate:       true,
 		limits:       DefaultLimits(),
 		now:          time.Now,

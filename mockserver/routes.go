@@ -28,7 +28,11 @@ func (s *Server) routes() http.Handler {
 		for _, base := range []string{"", "/" + string(p)} {
 			s.mountToken(mux, p, base)
 		}
-		mux.Handle("/"+string(p)+ProtectedPath, s.protected(p))
+		var protected http.Handler = s.protected(p)
+		if p == Moov && s.cfg.moovAPI == MoovCurrent {
+			protected = withRequestID(protected)
+		}
+		mux.Handle("/"+string(p)+ProtectedPath, protected)
 	}
 	mux.Handle(ProtectedPath, s.protected(""))
 	s.mountControl(mux)

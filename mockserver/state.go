@@ -136,6 +136,14 @@ func (st *state) lifetime(p Provider) time.Duration { return st.cfg.lifetimes[p]
 
 // issue makes a new access token for the client.
 func (st *state) issue(p Provider, clientID, scope, tokenType string) (string, time.Duration) {
+	tok, life, _ := st.issueFormat(p, clientID, scope, tokenType, tokenType == "jwt")
+	return tok, life
+}
+
+// issueFormat is issue for a token whose format (a JSON Web Token when asJWT, else random)
+// is not what its token_type says, as Moov's current "Bearer" JWTs. It also returns the time
+// of issue.
+func (st *state) issueFormat(p Provider, clientID, scope, tokenType string, asJWT bool) (string, time.Duration, time.Time) {
 	life := st.lifetime(p)
 	now := st.cfg.now()
 	var exp time.Time
@@ -143,14 +151,14 @@ func (st *state) issue(p Provider, clientID, scope, tokenType string) (string, t
 		exp = now.Add(life)
 	}
 	tok := randomToken()
-	if tokenType == "jwt" {
+	if asJWT {
 		tok = st.jwt(p, clientID, scope, now, exp)
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.pruneLocked(now)
 	st.tokens.put(p, tok, &issued{provider: p, clientID: clientID, scope: scope, tokenTyp: tokenType, expires: exp}, st.forgetAfter(exp))
-	return tok, life
+	return tok, life, now
 }
 
 // jwt makes an HS256 JSON Web Token; the key is random per server, so nobody can verify it

@@ -263,14 +263,14 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 		}
 		scope = granted
 	}
-	tok, life := m.s.st.issue(Moov, cid, scope, m.s.cfg.moovType)
+	tok, life, now := m.s.st.issueFormat(Moov, cid, scope, m.s.cfg.moovTokenType(), m.s.cfg.moovType == "jwt")
 	rt := m.s.st.newRefresh(Moov, cid, scope)
 	ri.outcome.issued = true
 	resp := genmoov.TokenResponse{
 		AccessToken:  tok,
-		ExpiresIn:    int32(seconds(life)),
+		ExpiresIn:    m.s.cfg.moovExpiresIn(now, life),
 		RefreshToken: &rt,
-		TokenType:    genmoov.TokenResponseTokenType(m.s.cfg.moovType),
+		TokenType:    genmoov.TokenResponseTokenType(m.s.cfg.moovTokenType()),
 	}
 	if scope != "" {
 		resp.Scope = &scope

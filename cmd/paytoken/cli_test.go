@@ -56,6 +56,8 @@ func TestUsage(t *testing.T) {
 		{"mock: stray argument", nil, []string{"mock", "now"}, 2, "", `unexpected argument "now"`},
 		{"mock: bad lifetime", nil, []string{"mock", "--lifetime", "moov=5ms"}, 2, "", "at least 1s"},
 		{"mock: bad client", nil, []string{"mock", "--client", "moov=idonly"}, 2, "", "provider=client_id:client_secret"},
+		{"mock: bad --moov-api", nil, []string{"mock", "--moov-api", "latest"}, 2, "", `invalid value "latest" for flag -moov-api: want seed (Moov's documentation page`},
+		{"mock: empty --moov-api", nil, []string{"mock", "--moov-api="}, 2, "", `invalid value "" for flag -moov-api`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

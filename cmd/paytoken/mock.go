@@ -95,6 +95,8 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:8089", "`host:port` to listen on (port 0 picks a free one)")
 	quiet := fs.Bool("quiet", false, "do not log each request on stderr")
 	jwt := fs.Bool("moov-jwt", false, `Moov answers token_type "jwt" with JWTs instead of "opaque"`)
+	moovAPI := mockserver.MoovSeed
+	fs.Var(moovAPIFlag{&moovAPI}, "moov-api", "shape of Moov's answers: `seed` (its documentation page) or current (its OpenAPI document: token_type Bearer, expires_in a Unix time)")
 	lifetimes := lifetimeFlags{}
 	fs.Var(lifetimes, "lifetime", "token lifetime of a provider, as `provider=duration` (moov=30s); repeatable")
 	var clients clientFlags
@@ -117,7 +119,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usageError(stderr, "mock", "--addr %q: %v", *addr, err)
 	}
 
-	opts := []mockserver.Option{mockserver.WithLimits(lim)}
+	opts := []mockserver.Option{mockserver.WithLimits(lim), mockserver.WithMoovAPI(moovAPI)}
 	if !*quiet {
 		opts = append(opts, mockserver.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
 	}
