@@ -158,6 +158,17 @@ func (e *sendError) failure() (provider, detail string) {
 	return e.provider, e.err.Error()
 }
 
+// Temporary reports whether retrying could help: a request that got no
+// answer, or whose answer was cut off, is a network failure (temporary);
+// an answer whose body failed mid-read is as temporary as its status.
+func (e *sendError) Temporary() bool { return e.answer == nil || e.answer.Temporary() }
+
+// Timeout reports whether the failure was a timeout.
+func (e *sendError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(e.err, &t) && t.Timeout()
+}
+
 func (e *sendError) Unwrap() []error {
 	if e.answer != nil {
 		return []error{e.answer, e.err}

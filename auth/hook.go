@@ -22,4 +22,5 @@ func init() {
 	authhook.DefaultHTTPClient = defaultHTTPClient
 	authhook.WithDefaultStoreKey = withDefaultStoreKey
 	authhook.WithInitialToken = withInitialToken
+	authhook.NeverSent = neverSent
 }

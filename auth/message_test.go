@@ -105,7 +105,7 @@ func TestRetryMessageNamesProviderOnce(t *testing.T) {
 
 	// The caller's context ends between attempts.
 	ctx, cancel := context.WithCancel(context.Background())
-	_, err = auth.Retry(ctx, auth.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Hour}, func(ctx context.Context) (*oauth2.Token, error) {
+	_, err = auth.Retry(ctx, auth.RetryPolicy{MaxAttempts: 3, MinBackoff: 10 * time.Second, MaxBackoff: 10 * time.Second}, func(ctx context.Context) (*oauth2.Token, error) {
 		time.AfterFunc(time.Millisecond, cancel)
 		return ep.Send(ctx, answer(503, nil, ""))
 	})

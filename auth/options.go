@@ -36,8 +36,8 @@ const (
 	defaultMinRefreshWindow = 10 * time.Second
 	defaultMaxRefreshWindow = 5 * time.Minute
 	// defaultFetchTimeout bounds one shared fetch, retries and Store
-	// round trips included, whoever waits for it.
-	defaultFetchTimeout = time.Minute
+	// round trips included, whoever waits for it: the fetch budget.
+	defaultFetchTimeout = defaultFetchBudget
 )
 
 // WithRefreshWindow sets how long before its expiry a token turns stale and
@@ -114,9 +114,12 @@ func withInitialToken(tok *oauth2.Token) Option {
 }
 
 // WithFetchTimeout bounds each shared fetch (retries and Store round trips
-// included), default one minute. The fetch runs detached from the
-// callers' contexts so that one caller giving up does not fail the others;
-// this is what stops it.
+// included), default 30 s: the fetch's budget. The fetch runs detached
+// from the callers' contexts so that one caller giving up does not fail
+// the others; this is what stops it. A fetch that uses its budget up fails
+// every waiter with an error that says "timed out" and names the provider
+// (Timeout() true); it matches context.DeadlineExceeded only for a waiter
+// whose own context ended (Token has none: it gets the budget's error).
 func WithFetchTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

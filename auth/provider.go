@@ -52,7 +52,7 @@ func (ep endpoint) Send(ctx context.Context, send func(context.Context) (*http.R
 		if resp != nil && resp.Body != nil {
 			resp.Body.Close()
 		}
-		return nil, &sendError{provider: ep.Provider, err: newScrubber(sensitive).scrubCause(err)}
+		return nil, &sendError{provider: ep.Provider, err: newScrubber(sensitive).scrubCause(maskTransportTimeout(ctx, err))}
 	}
 	return ep.ReadResponse(resp, sensitive...)
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,10 +49,22 @@ func (ep endpoint) ReadResponse(resp *http.Response, sensitive ...string) (*oaut
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
+		// The network failed mid-body. Of a success answer nothing is
+		// usable: it is a network error like a failed request (retried,
+		// Temporary), not a malformed answer. Of any other answer the
+		// status still says what the provider meant.
 		sc := newScrubber(sensitive)
+		var ctx context.Context
+		if resp.Request != nil {
+			ctx = resp.Request.Context()
+		}
+		cause := sc.scrubCause(maskTransportTimeout(ctx, err))
+		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+			return nil, &sendError{provider: ep.Provider, err: fmt.Errorf("HTTP %d answer cut off after %d bytes: %w", resp.StatusCode, len(body), cause)}
+		}
 		e := newError(ep.Provider, resp.StatusCode, resp.Header, body, "", "", "")
 		sc.scrubError(e, body)
-		return nil, &sendError{provider: ep.Provider, answer: e, err: sc.scrubCause(err)}
+		return nil, &sendError{provider: ep.Provider, answer: e, err: cause}
 	}
 	tooLong := len(body) > maxResponseBody
 	status := resp.StatusCode

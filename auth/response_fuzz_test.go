@@ -144,6 +144,8 @@ func addReadResponseSeeds(f *testing.F) {
 			f.Add(s.status, s.ct, s.hdr, []byte(s.body), uint8(i%4)|0x80) // body fails after its bytes
 		}
 	}
+	// Status 100 is HTTP 200 (100 + 100): a success answer cut off mid-body.
+	f.Add(100, "application/json", "", []byte(`{"access_token":"tok-0123456789","expires_in":900}`), uint8(2)|0x80)
 	f.Add(200, "application/json", "", []byte(`{"padding":"`+strings.Repeat("x", 5000)+`","access_token":"big-0123456789"}`), uint8(2))
 }
 
@@ -210,6 +212,17 @@ func FuzzReadResponse(f *testing.F) {
 			return
 		}
 
+		if two && rb.err != nil {
+			// A success answer cut off mid-body: a network error, retried,
+			// never a malformed answer or an *Error.
+			var tmp interface{ Temporary() bool }
+			if errors.As(err, new(*auth.Error)) || errors.Is(err, auth.ErrMalformedResponse) ||
+				!errors.As(err, &tmp) || !tmp.Temporary() || !strings.HasPrefix(err.Error(), ep.Provider+": ") {
+				t.Fatalf("HTTP %d cut off mid-body: %T %v is not a temporary network error of %s", status, err, err, ep.Provider)
+			}
+			checkErrorMessage(t, err.Error(), body, func([]byte) string { return "" })
+			return
+		}
 		var e *auth.Error
 		if !errors.As(err, &e) {
 			t.Fatalf("error %T %q is not an *auth.Error", err, err)

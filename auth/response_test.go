@@ -238,14 +238,29 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// A success answer cut off mid-body is a network error (temporary,
+// retried), not a malformed answer; another answer cut off keeps its status.
 func TestReadResponseBodyError(t *testing.T) {
-	r := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(iotest.ErrReader(errors.New("connection reset")))}
+	body := io.MultiReader(strings.NewReader(`{"access_token":"at-0123`), iotest.ErrReader(io.ErrUnexpectedEOF))
+	r := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(body)}
 	_, err := moov.ReadResponse(r)
-	require.ErrorContains(t, err, "moov: token request failed: HTTP 200 OK: reading the body")
-	require.ErrorContains(t, err, "connection reset")
+	require.EqualError(t, err, "moov: token request: HTTP 200 answer cut off after 24 bytes: unexpected EOF")
+	require.NotErrorIs(t, err, ErrMalformedResponse)
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 	var e *Error
+	require.False(t, errors.As(err, &e), "no *Error: nothing of the answer is usable")
+	var tmp interface{ Temporary() bool }
+	require.ErrorAs(t, err, &tmp)
+	require.True(t, tmp.Temporary())
+	require.True(t, retryable(err))
+
+	r = &http.Response{StatusCode: 503, Header: http.Header{}, Body: io.NopCloser(iotest.ErrReader(errors.New("connection reset")))}
+	_, err = moov.ReadResponse(r)
+	require.ErrorContains(t, err, "moov: token request failed: HTTP 503 Service Unavailable: reading the body")
+	require.ErrorContains(t, err, "connection reset")
 	require.ErrorAs(t, err, &e)
-	require.Equal(t, 200, e.StatusCode)
+	require.Equal(t, 503, e.StatusCode)
+	require.ErrorIs(t, err, ErrServer)
 }
 
 // A 3xx is an Error and is never followed: credentials do not travel to the

@@ -41,6 +41,16 @@ type Fetcher func(ctx context.Context) (*oauth2.Token, error)
 // server asked only earns another 429, after making the caller wait.)
 // Likewise no wait runs past the context's deadline: when the next attempt
 // could not start before it, the last error is returned at once.
+//
+// A context without a deadline gets a budget of 30 s for the whole fetch:
+// every attempt and every wait between them (a Source's fetches get
+// theirs from WithFetchTimeout, 30 s by default). A fetch that uses it up
+// fails with an error that says "timed out", names the provider and has
+// Timeout() and Temporary() true; it wraps the last attempt's error (an
+// *Error, a network error) unless the budget cut that attempt short, and
+// never matches context.DeadlineExceeded: that error is only for a
+// caller's own context ending, deadline or cancellation, whose error
+// Retry wraps as well.
 type RetryPolicy struct {
 	MaxAttempts   int           // attempts in all, the first included; default 3
 	MinBackoff    time.Duration // ceiling of the first jittered wait; default 200ms
@@ -101,7 +111,8 @@ func Retry(ctx context.Context, p RetryPolicy, fetch Fetcher) (*oauth2.Token, er
 // RetryUnsent is Retry for requests that must never reach the server twice
 // (MobiFinance's single-use authorization code): it retries only failures
 // where the request provably never left this machine — a failed dial or DNS
-// lookup — and returns every other error, timeouts and resets included, at
+// lookup, except a name that does not exist, which Retry does not retry
+// either — and returns every other error, timeouts and resets included, at
 // once.
 func RetryUnsent(ctx context.Context, p RetryPolicy, fetch Fetcher) (*oauth2.Token, error) {
 	tok, _, err := retryLoop(ctx, p, fetch, unsent, defaultRetryEnv)
@@ -126,12 +137,21 @@ func retryLoop(ctx context.Context, p RetryPolicy, fetch Fetcher, canRetry func(
 		return nil, 0, errors.New("auth: nil Fetcher")
 	}
 	p = p.withDefaults()
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = withBudget(ctx, defaultFetchBudget)
+		defer cancel()
+	}
+	b := budgetOf(ctx)
 	for attempt := 1; ; attempt++ {
 		tok, err := fetch(ctx)
 		if err == nil {
 			return tok, attempt, nil
 		}
 		if cerr := ctx.Err(); cerr != nil {
+			if b.ended(ctx) {
+				return nil, attempt, newTimeoutError(b, attempt, err)
+			}
 			return nil, attempt, giveUp(attempt, "", err, context.Cause(ctx))
 		}
 		if !canRetry(err) {
@@ -148,12 +168,20 @@ func retryLoop(ctx context.Context, p RetryPolicy, fetch Fetcher, canRetry func(
 			wait = e.RetryAfter
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			if b != nil {
+				te := newTimeoutError(b, attempt, err)
+				te.reason = fmt.Sprintf("the next attempt, in %s, would start after it", wait.Round(time.Millisecond))
+				return nil, attempt, te
+			}
 			return nil, attempt, giveUp(attempt, fmt.Sprintf("next attempt in %s would pass the context deadline", wait.Round(time.Millisecond)), err, nil)
 		}
 		if env.onRetry != nil {
 			env.onRetry(ctx, attempt, wait, err)
 		}
 		if serr := sleep(ctx, env.clk, wait); serr != nil {
+			if b.ended(ctx) {
+				return nil, attempt, newTimeoutError(b, attempt, err)
+			}
 			return nil, attempt, giveUp(attempt, "", err, context.Cause(ctx))
 		}
 	}
@@ -218,14 +246,23 @@ func retryable(err error) bool {
 	return errors.As(err, &e) && e.Temporary()
 }
 
-// unsent: the request cannot have reached the server.
+// unsent: the request cannot have reached the server, and trying again
+// could help: a failed dial or DNS lookup, but not a name that does not
+// exist (final for Retry too).
 func unsent(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" {
-		return true
-	}
 	var dns *net.DNSError
-	return errors.As(err, &dns)
+	if errors.As(err, &dns) {
+		return !dns.IsNotFound
+	}
+	return neverSent(err)
+}
+
+// neverSent reports whether err shows that the request never left this
+// machine: its dial (or the DNS lookup before it) failed.
+func neverSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns)
 }
 
 func isNetworkError(err error) bool {

@@ -152,7 +152,11 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 				want = e.RetryAfter
 			}
 			var waits []time.Duration
-			tok, n, err := retryForTest(context.Background(), defaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
+			// A caller deadline: the 30 s cap is as long as the fetch budget a
+			// context without one gets, which a 30 s wait cannot fit in.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			tok, n, err := retryForTest(ctx, defaultRetryPolicy, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
 			require.NoError(t, err)
 			require.NotNil(t, tok)
 			require.Equal(t, 2, n)
@@ -175,10 +179,13 @@ func TestRetryAfterBeyondCapGivesUp(t *testing.T) {
 	require.Equal(t, 31*time.Second, got.RetryAfter)
 	require.Equal(t, "test: token request failed after 1 attempt (server asked to wait 31s, more than MaxRetryAfter 30s): HTTP 429 Too Many Requests (retry after 31s)", err.Error())
 
-	// With a larger cap it is honoured.
+	// With a larger cap it is honoured, by a caller whose deadline leaves
+	// room for it (without one, the 30 s fetch budget would not).
 	calls.Store(0)
 	var waits []time.Duration
-	_, n, err = retryForTest(context.Background(), RetryPolicy{MaxRetryAfter: time.Minute}, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, n, err = retryForTest(ctx, RetryPolicy{MaxRetryAfter: time.Minute}, seq(&calls, e), false, instantClock{}, maxJitter, &waits)
 	require.NoError(t, err)
 	require.Equal(t, 2, n)
 	require.Equal(t, []time.Duration{31 * time.Second}, waits)
@@ -230,7 +237,9 @@ func TestRetryNetworkErrors(t *testing.T) {
 		{"conn reset", &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}, true, false},
 		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, true, true},
 		{"dns temporary", &net.DNSError{Err: "server misbehaving", Name: "x", IsTemporary: true}, true, true},
-		{"dns not found", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, false, true},
+		{"dns not found", &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}, false, false},
+		{"dial of a name not found", &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x", IsNotFound: true}}, false, false},
+		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: &timeoutErr{}}, true, true},
 		{"unexpected EOF", fmt.Errorf("reading: %w", io.ErrUnexpectedEOF), true, false},
 		{"EOF", io.EOF, true, false},
 		{"timeout", &timeoutErr{}, true, false},
@@ -242,6 +251,9 @@ func TestRetryNetworkErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.retry, retryable(tc.err), "retryable")
 			require.Equal(t, tc.unsentOK, unsent(tc.err), "unsent")
+			if tc.unsentOK {
+				require.True(t, tc.retry, "RetryUnsent retries nothing Retry does not")
+			}
 			require.Equal(t, tc.retry, retryable(&wrapURL{tc.err}), "retryable through a wrapper")
 		})
 	}

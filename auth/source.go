@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -284,7 +285,7 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		s.mu.Unlock()
-		return nil, fmt.Errorf("auth: no valid token and the context is done: %w", context.Cause(ctx))
+		return nil, fmt.Errorf("%s: no valid token and the context is done: %w", s.name(), context.Cause(ctx))
 	}
 	f := s.flight
 	if f == nil {
@@ -301,13 +302,32 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 		select {
 		case <-f.done: // finished at the same moment: take it
 		default:
-			return nil, fmt.Errorf("auth: gave up waiting for a token: %w", context.Cause(ctx))
+			return nil, fmt.Errorf("%s: gave up waiting for a token: %w", s.name(), context.Cause(ctx))
 		}
 	}
 	if f.err != nil {
-		return nil, f.err
+		return nil, s.named(f.err)
 	}
 	return f.tok, nil
+}
+
+// name is how the Source's errors begin: its provider (WithProvider), or
+// "auth".
+func (s *Source) name() string {
+	if s.provider == "" {
+		return "auth"
+	}
+	return s.provider
+}
+
+// named makes a fetch's error name the Source's provider: errors from the
+// provider packages' requests do already; a Fetcher's own, or the Store's,
+// may not.
+func (s *Source) named(err error) error {
+	if s.provider == "" || strings.HasPrefix(err.Error(), s.provider+": ") {
+		return err
+	}
+	return fmt.Errorf("%s: %w", s.provider, err)
 }
 
 // syncLocked brings the current entry's state up to what the wall clock
@@ -413,7 +433,7 @@ func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight
 // returns when the fetch (and the Store save after it) is done.
 func (s *Source) runFlight(f *flight) {
 	defer s.flights.Add(-1)
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(f.ctx), s.fetchTimeout)
+	ctx, cancel := withBudget(context.WithoutCancel(f.ctx), s.fetchTimeout)
 	defer cancel()
 	if f.prev != nil {
 		ctx = context.WithValue(ctx, prevTokenKey{}, f.prev)

@@ -55,12 +55,14 @@ func Example() {
 	}
 	fmt.Println(tok.AccessToken, tok.TokenType, "expires:", !tok.Expiry.IsZero())
 
-	// The code is spent: a second exchange is refused, and says why.
+	// The code is spent: a second exchange is refused, and says why. Any
+	// Exchange failure says whether the code may be sent again
+	// (ErrCodeNotSent) or the user must authorize again (ErrReauthorize).
 	_, err = cfg.Exchange(context.Background(), "c0de-1")
-	fmt.Println(errors.Is(err, auth.ErrInvalidGrant), err)
+	fmt.Println(errors.Is(err, auth.ErrInvalidGrant), errors.Is(err, mobifinance.ErrReauthorize), errors.Is(err, mobifinance.ErrCodeNotSent))
 	// Output:
 	// 8f14e45fceea167a Bearer expires: false
-	// true mobifinance: token request failed: HTTP 403 Forbidden: invalid_grant: Invalid code
+	// true true false
 }
 
 // Call the API with the user's token.

@@ -28,12 +28,22 @@ const provider = "mobifinance"
 // permanent: DefaultLifetime 0).
 var endpoint = providerkit.Endpoint{Provider: provider}
 
-// ErrReauthorize is the error of a TokenSource (and of a Client's requests)
-// that has no usable token: the one it had expired or was rejected by the
-// API, or it never had one. MobiFinance documents no refresh grant, so only
-// a new authorization code, exchanged with Config.Exchange, gives a new
-// token. Match it with errors.Is. It is final: never retried.
+// ErrReauthorize says a new authorization code is needed. It is the error
+// of a TokenSource (and of a Client's requests) that has no usable token:
+// the one it had expired or was rejected by the API, or it never had one.
+// MobiFinance documents no refresh grant, so only a new authorization code,
+// exchanged with Config.Exchange, gives a new token. Every Exchange failure
+// but those matching ErrCodeNotSent matches it too: the request may have
+// reached MobiFinance, so the code is to be treated as spent. Match it with
+// errors.Is. It is final: never retried.
 var ErrReauthorize = errors.New("a new authorization code is needed (MobiFinance documents no refresh grant): send the user through MonPay's authorization again and Exchange the code")
+
+// ErrCodeNotSent is matched by an Exchange failure that happened before the
+// request could have reached MobiFinance: a bad Config, a context already
+// done, a failed dial or DNS lookup on every attempt. The code was not
+// used: the same code may be exchanged again. Every other Exchange failure
+// matches ErrReauthorize instead. Match it with errors.Is.
+var ErrCodeNotSent = errors.New("the authorization code was not sent (the request never reached MobiFinance): the same code may be exchanged again")
 
 // Config describes a MonPay mini app registered with MobiFinance. ClientID,
 // ClientSecret and RedirectURL are required. A bad field is reported, by
@@ -66,27 +76,45 @@ type Config struct {
 // reset connection, a 429, a 5xx (MobiFinance's 505 included) — it returns
 // the error, and the user has to authorize again.
 //
+// Every failure says which: it matches ErrCodeNotSent when no request can
+// have reached MobiFinance (the same code may be exchanged again), and
+// ErrReauthorize otherwise (treat the code as spent).
+//
 // Exchange does not keep the token anywhere: hand it to TokenSource or
 // Client, and save it (see Config.UserKey) if it has to outlive the process.
 func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, error) {
 	p, err := c.prepare()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", err, ErrCodeNotSent)
 	}
 	if code == "" {
-		return nil, errors.New("mobifinance: Exchange: empty authorization code")
+		return nil, fmt.Errorf("mobifinance: Exchange: empty authorization code: %w", ErrCodeNotSent)
+	}
+	if ctx != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("mobifinance: Exchange: the context is done: %w: %w", context.Cause(ctx), ErrCodeNotSent)
 	}
 	body := p.body
 	body.Code = code
 	// A server that echoes the secret or the code must not put them in our
 	// errors: Send scrubs both.
 	sensitive := append(slices.Clip(p.sensitive), code)
+	sent := false // some attempt may have reached MobiFinance
 	tok, err := auth.RetryUnsent(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
-		return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
+		tok, err := endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
 			return p.client.CreateTokenWithFormdataBody(ctx, body)
 		}, sensitive...)
+		if err == nil || !providerkit.NeverSent(err) {
+			sent = true
+		}
+		return tok, err
 	})
-	return tok, providerkit.PrefixError(provider, err)
+	if err == nil {
+		return tok, nil
+	}
+	if sent {
+		return nil, fmt.Errorf("%w: %w", providerkit.PrefixError(provider, err), ErrReauthorize)
+	}
+	return nil, fmt.Errorf("%w: %w", providerkit.PrefixError(provider, err), ErrCodeNotSent)
 }
 
 // TokenSource returns a source that serves tok (a token from Exchange, or

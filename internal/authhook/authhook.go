@@ -59,4 +59,7 @@ var (
 	// WithInitialToken is a func(tok *oauth2.Token) auth.Option: the Source
 	// starts with tok, served and renewed like a fetched one.
 	WithInitialToken any
+	// NeverSent reports whether a failed request's error shows that the
+	// request never left this machine (its dial or DNS lookup failed).
+	NeverSent func(err error) bool
 )

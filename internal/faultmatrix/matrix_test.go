@@ -653,13 +653,13 @@ func runMock(t *testing.T, r row, p prov) *result {
 // "auth: " in between ("moov: token request failed after 3 attempts: HTTP
 // 502 Bad Gateway: …"), and says how many attempts it took when there were
 // several.
-func checkMessage(t *testing.T, c *result) {
+func checkMessage(t *testing.T, c *result, attempts int) {
 	t.Helper()
 	msg, prefix := c.err.Error(), c.p.name+": "
 	if !strings.HasPrefix(msg, prefix) || strings.Count(msg, prefix) != 1 || strings.Contains(msg, "auth: ") {
 		t.Errorf("message %q does not name %s once, at its start", msg, c.p.name)
 	}
-	if n := c.requests; n > 1 && !strings.Contains(msg, fmt.Sprintf(" after %d attempts: ", n)) {
+	if n := attempts; n > 1 && !strings.Contains(msg, fmt.Sprintf(" after %d attempts: ", n)) {
 		t.Errorf("message %q does not say it took %d attempts", msg, n)
 	}
 }
@@ -671,7 +671,14 @@ func checkCase(t *testing.T, r row, c *result) {
 	if got := kindOf(c.err); got != want.kind {
 		t.Errorf("outcome %s (%v), want %s", got, c.err, want.kind)
 	}
-	if c.requests != want.requests {
+	// An attempt that times out on the client may not have reached the
+	// server's count yet (a loaded machine): the SDK's own count, in the
+	// message, is the exact one then.
+	attempts := c.requests
+	if want.kind == kTimeout && c.requests >= 1 && c.requests < want.requests {
+		attempts = want.requests
+	}
+	if attempts != want.requests {
 		t.Errorf("%d upstream token requests, want %d (err: %v)", c.requests, want.requests, c.err)
 	}
 	if c.other != 0 {
@@ -694,7 +701,7 @@ func checkCase(t *testing.T, r row, c *result) {
 		t.Errorf("took %v, more than %v", c.elapsed, maxTime)
 	}
 	if c.err != nil {
-		checkMessage(t, c)
+		checkMessage(t, c, attempts)
 	}
 	if r.check != nil {
 		r.check(t, c)

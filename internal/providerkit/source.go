@@ -52,3 +52,10 @@ func PrefixError(provider string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", provider, err)
 }
+
+// NeverSent reports whether a failed token request's error shows that the
+// request never left this machine: its dial or DNS lookup failed (what
+// auth.RetryUnsent retries, a name that does not exist included). A
+// provider whose grant is single-use (MobiFinance's code) tells its caller
+// from it whether the grant may be sent again.
+func NeverSent(err error) bool { return authhook.NeverSent(err) }

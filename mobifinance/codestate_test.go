@@ -1,0 +1,95 @@
+package mobifinance_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/internal/providertest"
+	"github.com/paytoken/paytoken/mobifinance"
+)
+
+// TestExchangeSaysWhetherTheCodeIsSpent: every Exchange failure matches
+// exactly one of ErrCodeNotSent (no request can have reached MobiFinance:
+// the code may be sent again) and ErrReauthorize (the code is spent).
+func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
+	notSent := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		assert.ErrorIs(t, err, mobifinance.ErrCodeNotSent)
+		assert.NotErrorIs(t, err, mobifinance.ErrReauthorize)
+	}
+	spent := func(t *testing.T, err error) {
+		t.Helper()
+		require.Error(t, err)
+		assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
+		assert.NotErrorIs(t, err, mobifinance.ErrCodeNotSent)
+	}
+
+	t.Run("bad Config", func(t *testing.T) {
+		_, err := (&mobifinance.Config{ClientID: testID, ClientSecret: testSecret}).Exchange(context.Background(), testCode)
+		notSent(t, err)
+		assert.ErrorContains(t, err, "RedirectURL")
+	})
+	t.Run("empty code", func(t *testing.T) {
+		s := newServer(t, providertest.Always(200, okBody))
+		_, err := config(s).Exchange(context.Background(), "")
+		notSent(t, err)
+		assert.Empty(t, s.Requests())
+	})
+	t.Run("context already done", func(t *testing.T) {
+		s := newServer(t, providertest.Always(200, okBody))
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := config(s).Exchange(ctx, testCode)
+		notSent(t, err)
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Empty(t, s.Requests())
+	})
+	t.Run("nothing listens", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := ln.Addr().String()
+		ln.Close()
+		cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
+		_, err = cfg.Exchange(context.Background(), testCode)
+		notSent(t, err)
+		assert.Contains(t, err.Error(), "mobifinance: token request failed after 3 attempts")
+	})
+	for _, status := range []int{400, 401, 403, 429, 500, 505} {
+		t.Run("HTTP "+strconv.Itoa(status), func(t *testing.T) {
+			s := newServer(t, providertest.Always(status, `{"error":"server_error"}`))
+			_, err := config(s).Exchange(context.Background(), testCode)
+			spent(t, err)
+			assert.Len(t, s.Requests(), 1)
+		})
+	}
+	t.Run("answer cut off mid-body", func(t *testing.T) {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("Content-Length", "200")
+			w.WriteHeader(200)
+			_, _ = w.Write([]byte(`{"access_token":"8f14e45f`))
+		})
+		_, err := config(s).Exchange(context.Background(), testCode)
+		spent(t, err)
+		var tmp interface{ Temporary() bool }
+		assert.True(t, errors.As(err, &tmp) && tmp.Temporary(), "a network error: %v", err)
+		assert.Len(t, s.Requests(), 1)
+	})
+	t.Run("no answer", func(t *testing.T) {
+		s := newServer(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+		cfg := config(s)
+		cfg.HTTPClient = s.Client()
+		cfg.HTTPClient.Timeout = 200 * time.Millisecond
+		_, err := cfg.Exchange(context.Background(), testCode)
+		spent(t, err)
+		assert.Len(t, s.Requests(), 1)
+	})
+}
