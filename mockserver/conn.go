@@ -114,18 +114,19 @@ func (c *shapedConn) idle() {
 	c.mu.Unlock()
 }
 
-// errorHeaders is what net/http writes after the status line of its own plain-text
-// refusals; no handler's answer has it (net/http sorts a handler's headers, and adds Date).
+// errorHeaders is what net/http writes after the status line of most of its own plain-text
+// refusals.
 const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
 
-// plainRefusal recognizes one of net/http's own refusals and says what it refuses.
+// plainRefusal recognizes one of net/http's own refusals and says what it refuses. Before a
+// handler has a request, whatever net/http writes is one: the plain-text ones above, and
+// the empty 417 (an Expect other than 100-continue) and 400 (an HTTP/2 preface) answers.
 func (c *shapedConn) plainRefusal(b []byte) (status int, desc string, ok bool) {
-	line, _, found := bytes.Cut(b, []byte(errorHeaders))
-	if !found || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) || len(line) < len("HTTP/1.1 000") {
+	if !bytes.HasPrefix(b, []byte("HTTP/1.1 ")) || len(b) < len("HTTP/1.1 000") {
 		return 0, "", false
 	}
-	status, err := strconv.Atoi(string(line[9:12]))
-	if err != nil {
+	status, err := strconv.Atoi(string(b[9:12]))
+	if err != nil || status < 400 {
 		return 0, "", false
 	}
 	switch status {
@@ -133,10 +134,14 @@ func (c *shapedConn) plainRefusal(b []byte) (status int, desc string, ok bool) {
 		desc = "the request's line and headers exceed " + strconv.Itoa(c.s.cfg.limits.MaxHeaderBytes) + " bytes"
 	case http.StatusNotImplemented:
 		desc = "unsupported transfer encoding"
+	case http.StatusExpectationFailed:
+		desc = "the only expectation supported is Expect: 100-continue"
 	default:
 		// "400 Bad Request: missing required Host header", or a bare "400 Bad Request".
-		_, text, _ := bytes.Cut(line, []byte(": "))
-		desc = strings.TrimSpace(string(text))
+		if line, _, found := bytes.Cut(b, []byte(errorHeaders)); found {
+			_, text, _ := bytes.Cut(line, []byte(": "))
+			desc = strings.TrimSpace(string(text))
+		}
 		if desc == "" {
 			desc = "the request is malformed"
 		}

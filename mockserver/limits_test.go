@@ -77,6 +77,12 @@ func TestRefusalsInTheProvidersShape(t *testing.T) {
 			`{"error":"invalid_request","error_description":"invalid header name"}`},
 		{"no Host, MoneyKit", "POST /auth/token HTTP/1.1\r\n\r\n", 400,
 			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"missing required Host header"}`},
+		{"an expectation other than 100-continue, MobiFinance", "POST /v2/oauth/token HTTP/1.1\r\nHost: x\r\nExpect: coffee\r\nContent-Length: 2\r\n\r\n{}", 417,
+			`{"error":"invalid_request","error_description":"the only expectation supported is Expect: 100-continue"}`},
+		{"an HTTP/2 preface over HTTP/1, no provider", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400,
+			`{"error":"invalid_request","error_description":"the request target * names no endpoint; the mock speaks HTTP/1.1"}`},
+		{"HTTP/2.0 on HTTP/1, Money-Go", "POST /token HTTP/2.0\r\nHost: x\r\n\r\n", 505,
+			`{"error":"invalid_request","error_description":"unsupported protocol version"}`},
 		{"unknown transfer coding, Moov", "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", 501,
 			`{"error":"invalid_request"}`},
 	}
@@ -89,7 +95,7 @@ func TestRefusalsInTheProvidersShape(t *testing.T) {
 			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
 			assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 			assert.True(t, resp.Close, "Connection: close")
-			if !strings.HasPrefix(tc.raw, "GET /_mock/") {
+			if !strings.HasPrefix(tc.raw, "GET /_mock/") && !strings.HasPrefix(tc.raw, "PRI") {
 				assert.Regexp(t, requestIDPattern, resp.Header.Get("X-Request-Id"), "a token answer's headers")
 			}
 			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))

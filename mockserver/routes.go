@@ -106,6 +106,14 @@ func (w *reStatus) Write(b []byte) (int, error) {
 // API's), into JSON {"error": …, "error_description": …}. Everything else passes through.
 func jsonMuxErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.RequestURI == "*" {
+			// An HTTP/2 preface sent over HTTP/1 (or any method but OPTIONS on *): the mux
+			// would answer an empty 400.
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Cache-Control", "no-store")
+			writeJSON(w, http.StatusBadRequest, oauthError{"invalid_request", "the request target * names no endpoint; the mock speaks HTTP/1.1"})
+			return
+		}
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
 			mux.ServeHTTP(w, r) // sets the path values that Handler does not
