@@ -364,3 +364,30 @@ func TestNewObserverDefaults(t *testing.T) {
 	require.NoError(t, err)
 	obs.Observe(context.Background(), auth.Event{Kind: auth.EventFetchDone, Duration: time.Millisecond})
 }
+
+// TestTimerRenewal: a token used while fresh is renewed when it turns
+// stale, by a timer, with no caller around: a root span without links.
+func TestTimerRenewal(t *testing.T) {
+	t.Parallel()
+	p := mockserver.MoneyKit
+	e := newEnv(t, mockserver.WithTokenLifetime(p, 3*time.Second))
+	sig := newSignal(e.obs)
+	src := e.source(p, sig, auth.WithRefreshWindow(2900*time.Millisecond), auth.WithSafetyMargin(0))
+	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
+	_, err := e.token(ctx, src)
+	require.NoError(t, err)
+	caller.End()
+	sig.await(t, "timer renewal", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
+
+	require.Equal(t, merge(okPoints(p, 2), map[string]int64{
+		key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,
+	}), e.points())
+	spans := e.fetchSpans()
+	require.Len(t, spans, 2)
+	require.Equal(t, caller.SpanContext().SpanID(), spans[0].Parent().SpanID())
+	require.False(t, spans[1].Parent().IsValid())
+	require.Empty(t, spans[1].Links(), "no caller set it off")
+	require.Equal(t, []string{"paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=moneykit"}, attrs(spans[1].Attributes()))
+	requireHTTPChildren(t, e, spans, 2)
+	e.checkNoSecret()
+}

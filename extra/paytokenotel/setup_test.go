@@ -189,7 +189,7 @@ func attrString(s attribute.Set) string {
 	kvs := s.ToSlice()
 	parts := make([]string, len(kvs))
 	for i, kv := range kvs {
-		parts[i] = string(kv.Key) + "=" + kv.Value.Emit()
+		parts[i] = string(kv.Key) + "=" + kv.Value.String()
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }
@@ -210,7 +210,7 @@ func (e *env) fetchSpans() []sdktrace.ReadOnlySpan {
 func attrs(kvs []attribute.KeyValue) []string {
 	out := make([]string, len(kvs))
 	for i, kv := range kvs {
-		out[i] = string(kv.Key) + "=" + kv.Value.Emit()
+		out[i] = string(kv.Key) + "=" + kv.Value.String()
 	}
 	slices.Sort(out)
 	return out
