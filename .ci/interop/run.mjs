@@ -105,8 +105,11 @@ async function run(cmd, args, env) {
     }
   });
   createInterface({ input: c.stderr }).on("line", (l) => noise.push(l));
-  const [code] = await once(c, "exit");
-  if (code !== 0) cases.push({ client: args.join(" "), provider: "-", style: "exit status", expect: "0", got: String(code) });
+  // A client that hangs fails the step instead of stalling it.
+  const limit = setTimeout(() => c.kill("SIGKILL"), 300_000);
+  const [code, signal] = await once(c, "exit");
+  clearTimeout(limit);
+  if (code !== 0) cases.push({ client: args.join(" "), provider: "-", style: "exit status", expect: "0", got: String(code ?? signal) });
   return { cases, noise };
 }
 
@@ -141,10 +144,10 @@ const results = await Promise.all([
 ]);
 const cases = results.flatMap((r) => r.cases);
 
-// Prism logs each violation it finds; an answer of the mock's that breaks its spec shows here
-// even where a client would not notice.
+// Prism logs each violation it finds (with --errors, as the answer it replaced); an answer of
+// the mock's that breaks its spec shows here even where a client would not notice.
 const violations = proxies.flatMap((x) => [x.strict.c, x.answers.c])
-  .flatMap((c) => c.log.filter((l) => /Violation: response/.test(l)).map((l) => `${c.name}: ${l.replace(/.*Violation: /, "")}`));
+  .flatMap((c) => c.log.filter((l) => /Violation: response|errors#VIOLATIONS/.test(l)).map((l) => `${c.name}: ${l.replace(/.*\] › +/, "")}`));
 
 // The table.
 const cols = ["client", "provider", "style", "expect", "got"];
