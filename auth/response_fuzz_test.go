@@ -74,7 +74,7 @@ func (b *fuzzBody) Close() error { b.closed = true; return nil }
 // fuzzHeader turns "Name: value" lines into a header.
 func fuzzHeader(lines string) http.Header {
 	h := http.Header{}
-	for _, line := range strings.Split(lines, "\n") {
+	for line := range strings.SplitSeq(lines, "\n") {
 		k, v, ok := strings.Cut(line, ":")
 		if !ok || k == "" {
 			continue

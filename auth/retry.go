@@ -269,12 +269,10 @@ func isNetworkError(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
+	if dns, ok := errors.AsType[*net.DNSError](err); ok {
 		return !dns.IsNotFound
 	}
-	var op *net.OpError
-	if errors.As(err, &op) {
+	if _, ok := errors.AsType[*net.OpError](err); ok {
 		return true
 	}
 	var ne net.Error

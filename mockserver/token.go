@@ -188,9 +188,9 @@ type moneykitServer struct{ s *Server }
 
 func moneykitError(status int, code, msg string) genmoneykit.CreateTokenResponseObject {
 	if status == 400 {
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: new(docURL)}
 	}
-	return genmoneykit.CreateToken401JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: ptr(docURL)}
+	return genmoneykit.CreateToken401JSONResponse{ErrorCode: &code, ErrorMessage: msg, DocumentationURL: new(docURL)}
 }
 
 func (m moneykitServer) CreateToken(ctx context.Context, req genmoneykit.CreateTokenRequestObject) (genmoneykit.CreateTokenResponseObject, error) {
@@ -284,10 +284,10 @@ func (m moovServer) CreateToken(ctx context.Context, req genmoov.CreateTokenRequ
 // subset reports whether every space-separated scope in want is in have.
 func subset(want, have string) bool {
 	hs := map[string]bool{}
-	for _, s := range strings.Fields(have) {
+	for s := range strings.FieldsSeq(have) {
 		hs[s] = true
 	}
-	for _, s := range strings.Fields(want) {
+	for s := range strings.FieldsSeq(want) {
 		if !hs[s] {
 			return false
 		}
@@ -302,15 +302,15 @@ type mobifinanceServer struct{ s *Server }
 func (m mobifinanceServer) CreateToken(ctx context.Context, req genmobifinance.CreateTokenRequestObject) (genmobifinance.CreateTokenResponseObject, error) {
 	ri, b := info(ctx), req.Body
 	if b == nil {
-		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: ptr("Bad request")}, nil
+		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: new("Bad request")}, nil
 	}
 	cid, ok := m.s.st.checkClient(MobiFinance, b.ClientID, b.ClientSecret, false)
 	if !ok {
-		return genmobifinance.CreateToken401JSONResponse{Error: "unauthorized_client", ErrorDescription: ptr("Invalid client_id or client_secret")}, nil
+		return genmobifinance.CreateToken401JSONResponse{Error: "unauthorized_client", ErrorDescription: new("Invalid client_id or client_secret")}, nil
 	}
 	code, why := m.s.st.redeem(cid, b.Code, b.RedirectURI)
 	if code == nil {
-		return genmobifinance.CreateToken403JSONResponse{Error: "invalid_grant", ErrorDescription: ptr(why)}, nil
+		return genmobifinance.CreateToken403JSONResponse{Error: "invalid_grant", ErrorDescription: new(why)}, nil
 	}
 	tok, life := m.s.st.issue(MobiFinance, cid, "", "Bearer")
 	m.s.st.bindCodeToken(code, tok)
@@ -320,7 +320,7 @@ func (m mobifinanceServer) CreateToken(ctx context.Context, req genmobifinance.C
 	// A permanent token has no expires_in rather than 0, which RFC 6749 §5.1 clients read as
 	// "expired now" (oauthlib, simple-oauth2, openid-client all do); the spec makes it optional.
 	if life > 0 {
-		resp.ExpiresIn = ptr(seconds(life))
+		resp.ExpiresIn = new(seconds(life))
 	}
 	return resp, nil
 }

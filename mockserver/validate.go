@@ -98,16 +98,14 @@ func basicCreds(r *http.Request) (id, secret string, ok bool) {
 // describe turns a validation error into a short description that never quotes a value
 // from the request (it might be a secret).
 func describe(err error) string {
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
+	if se, ok := errors.AsType[*openapi3.SchemaError](err); ok {
 		where := strings.Join(se.JSONPointer(), ".")
 		if where != "" {
 			return truncate("request body: "+where+": "+se.Reason, 200)
 		}
 		return truncate("request body: "+se.Reason, 200)
 	}
-	var re *openapi3filter.RequestError
-	if errors.As(err, &re) {
+	if re, ok := errors.AsType[*openapi3filter.RequestError](err); ok {
 		if re.Reason != "" {
 			return truncate(re.Reason, 200)
 		}
@@ -175,18 +173,16 @@ type responder interface {
 	VisitCreateTokenResponse(w http.ResponseWriter) error
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func invalidRequest(p Provider, desc string) responder {
 	switch p {
 	case MoneyGo:
 		return genmoneygo.CreateToken4XXJSONResponse{StatusCode: 400, Body: oauthError{"invalid_request", desc}}
 	case MoneyKit:
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: desc, DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: new("api_error.auth.unauthorized"), ErrorMessage: desc, DocumentationURL: new(docURL)}
 	case Moov:
 		return moovError("invalid_request")
 	default:
-		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: ptr(desc)}
+		return genmobifinance.CreateToken400JSONResponse{Error: "invalid_request", ErrorDescription: new(desc)}
 	}
 }
 
@@ -196,11 +192,11 @@ func unsupportedGrant(p Provider) responder {
 	case MoneyGo:
 		return genmoneygo.CreateToken4XXJSONResponse{StatusCode: 400, Body: oauthError{"unsupported_grant_type", desc}}
 	case MoneyKit:
-		return genmoneykit.CreateToken400JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: "Invalid grant_type", DocumentationURL: ptr(docURL)}
+		return genmoneykit.CreateToken400JSONResponse{ErrorCode: new("api_error.auth.unauthorized"), ErrorMessage: "Invalid grant_type", DocumentationURL: new(docURL)}
 	case Moov:
 		return moovError("unsupported_grant_type")
 	default:
-		return genmobifinance.CreateToken415JSONResponse{Error: "unsupported_grant_type", ErrorDescription: ptr(desc)}
+		return genmobifinance.CreateToken415JSONResponse{Error: "unsupported_grant_type", ErrorDescription: new(desc)}
 	}
 }
 

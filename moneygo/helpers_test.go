@@ -17,9 +17,6 @@ const (
 	testSecret = providertest.TestSecret
 )
 
-// wantBasic is the Authorization header for testID and testSecret.
-var wantBasic = providertest.BasicAuth(testID)
-
 // server is a loopback Money-Go token endpoint recording each request,
 // its JSON body decoded.
 type server = providertest.Server[map[string]any]

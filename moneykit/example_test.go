@@ -94,8 +94,7 @@ func ExampleConfig_Token_errors() {
 		HTTPClient:   srv.Client(),
 	}
 	_, err := cfg.Token(context.Background())
-	var e *auth.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*auth.Error](err); ok {
 		fmt.Println(e.StatusCode, e.Code)
 		fmt.Println(e.Description, e.URI)
 	}

@@ -125,8 +125,7 @@ func ExampleConfig_Token_errors() {
 		HTTPClient:   srv.Client(),
 	}
 	_, err := cfg.Token(context.Background())
-	var e *auth.Error
-	if errors.As(err, &e) {
+	if e, ok := errors.AsType[*auth.Error](err); ok {
 		fmt.Println(e.StatusCode, e.Code, errors.Is(err, auth.ErrInvalidClient), e.Temporary())
 	}
 	fmt.Println(err)

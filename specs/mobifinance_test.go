@@ -75,7 +75,7 @@ func TestMobiFinanceResponses(t *testing.T) {
 		r := send(t, reply{Status: 200, Header: jsonCT, Body: `{"access_token":"8f14e45f","token_type":"Bearer","refresh_token":"c9f0f895","expires_in":0}`})
 		assert.Equal(t, 200, r.StatusCode())
 		require.NotNil(t, r.JSON200)
-		assert.Equal(t, mobifinance.TokenResponse{AccessToken: "8f14e45f", TokenType: "Bearer", RefreshToken: ptr("c9f0f895"), ExpiresIn: ptr(0)}, *r.JSON200)
+		assert.Equal(t, mobifinance.TokenResponse{AccessToken: "8f14e45f", TokenType: "Bearer", RefreshToken: new("c9f0f895"), ExpiresIn: new(0)}, *r.JSON200)
 	})
 
 	t.Run("200 permanent token without expiry", func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestMobiFinanceResponses(t *testing.T) {
 			assert.Equal(t, tc.status, r.StatusCode())
 			got := tc.field(r)
 			require.NotNil(t, got, "JSON%d", tc.status)
-			assert.Equal(t, apiError{tc.code, ptr(tc.desc)}, *got)
+			assert.Equal(t, apiError{tc.code, new(tc.desc)}, *got)
 			assert.Nil(t, r.JSON200)
 			for _, other := range cases {
 				if other.status != tc.status {
@@ -172,11 +172,11 @@ func TestMobiFinanceStrictServer(t *testing.T) {
 	assert.Equal(t, mobifinance.TokenResponse{AccessToken: "t", TokenType: "Bearer"}, *r.JSON200)
 	assert.JSONEq(t, `{"access_token":"t","token_type":"Bearer"}`, string(r.Body))
 
-	impl.resp = mobifinance.CreateToken505JSONResponse{Error: "server_error", ErrorDescription: ptr("Internal server error")}
+	impl.resp = mobifinance.CreateToken505JSONResponse{Error: "server_error", ErrorDescription: new("Internal server error")}
 	r, err = mobifinanceClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), mobifinanceRequest)
 	require.NoError(t, err)
 	assert.Equal(t, 505, r.StatusCode())
 	require.NotNil(t, r.JSON505)
 	assert.Equal(t, "server_error", r.JSON505.Error)
-	assert.Equal(t, ptr("Internal server error"), r.JSON505.ErrorDescription)
+	assert.Equal(t, new("Internal server error"), r.JSON505.ErrorDescription)
 }

@@ -44,7 +44,7 @@ func TestMoneyKitRequests(t *testing.T) {
 		},
 		{
 			name:  "Basic header, scopes",
-			body:  moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read transactions:read")},
+			body:  moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: new("accounts:read transactions:read")},
 			basic: true,
 			form:  url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts:read transactions:read"}},
 		},
@@ -52,9 +52,9 @@ func TestMoneyKitRequests(t *testing.T) {
 			name: "body credentials",
 			body: moneykit.TokenRequest{
 				GrantType:    moneykit.TokenRequestGrantTypeClientCredentials,
-				ClientID:     ptr(moneykitID),
-				ClientSecret: ptr(moneykitSecret),
-				Scope:        ptr("accounts:read"),
+				ClientID:     new(moneykitID),
+				ClientSecret: new(moneykitSecret),
+				Scope:        new("accounts:read"),
 			},
 			form: url.Values{
 				"grant_type": {"client_credentials"}, "client_id": {moneykitID}, "client_secret": {moneykitSecret},
@@ -97,7 +97,7 @@ func TestMoneyKitRequests(t *testing.T) {
 func TestMoneyKitVersionHeader(t *testing.T) {
 	srv := newRecorder(t, reply{Status: 201})
 	_, err := moneykitClient(t, srv.Server).CreateTokenWithFormdataBodyWithResponse(ctx(t),
-		&moneykit.CreateTokenParams{MoneyKitVersion: ptr("2023-02-18")},
+		&moneykit.CreateTokenParams{MoneyKitVersion: new("2023-02-18")},
 		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials},
 		basicAuth(moneykitID, moneykitSecret))
 	require.NoError(t, err)
@@ -140,9 +140,9 @@ func TestMoneyKitResponses(t *testing.T) {
 		r := send(t, reply{Status: 400, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/"}`})
 		assert.Equal(t, 400, r.StatusCode())
 		require.NotNil(t, r.JSON400)
-		assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON400.ErrorCode)
+		assert.Equal(t, new("api_error.auth.unauthorized"), r.JSON400.ErrorCode)
 		assert.Equal(t, "Accounts access not permitted", r.JSON400.ErrorMessage)
-		assert.Equal(t, ptr("https://docs.moneykit.com/"), r.JSON400.DocumentationURL)
+		assert.Equal(t, new("https://docs.moneykit.com/"), r.JSON400.DocumentationURL)
 		assert.Nil(t, r.JSON201)
 		assert.Nil(t, r.JSON401)
 	})
@@ -151,7 +151,7 @@ func TestMoneyKitResponses(t *testing.T) {
 		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`})
 		assert.Equal(t, 401, r.StatusCode())
 		require.NotNil(t, r.JSON401)
-		assert.Equal(t, ptr("api_error.auth.expired_access_token"), r.JSON401.ErrorCode)
+		assert.Equal(t, new("api_error.auth.expired_access_token"), r.JSON401.ErrorCode)
 		assert.Equal(t, "Access token expired", r.JSON401.ErrorMessage)
 		assert.Nil(t, r.JSON401.DocumentationURL)
 		assert.Nil(t, r.JSON400)
@@ -169,8 +169,8 @@ func TestMoneyKitResponses(t *testing.T) {
 	t.Run("401 documented", func(t *testing.T) {
 		r := send(t, reply{Status: 401, Header: jsonCT, Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"https://docs.moneykit.com/auth"}`})
 		require.NotNil(t, r.JSON401)
-		assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
-		assert.Equal(t, ptr("https://docs.moneykit.com/auth"), r.JSON401.DocumentationURL)
+		assert.Equal(t, new("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
+		assert.Equal(t, new("https://docs.moneykit.com/auth"), r.JSON401.DocumentationURL)
 	})
 }
 
@@ -191,19 +191,19 @@ func TestMoneyKitStrictServer(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	r, err := moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
-		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read")})
+		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: new("accounts:read")})
 	require.NoError(t, err)
 	require.NotNil(t, impl.got.Body)
-	assert.Equal(t, moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: ptr("accounts:read")}, *impl.got.Body)
+	assert.Equal(t, moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: new("accounts:read")}, *impl.got.Body)
 	assert.Equal(t, 201, r.StatusCode())
 	require.NotNil(t, r.JSON201)
 	assert.Equal(t, moneykit.TokenResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}, *r.JSON201)
 
-	impl.resp = moneykit.CreateToken401JSONResponse{ErrorCode: ptr("api_error.auth.unauthorized"), ErrorMessage: "Accounts access not permitted"}
+	impl.resp = moneykit.CreateToken401JSONResponse{ErrorCode: new("api_error.auth.unauthorized"), ErrorMessage: "Accounts access not permitted"}
 	r, err = moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
 		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials})
 	require.NoError(t, err)
 	require.NotNil(t, r.JSON401)
-	assert.Equal(t, ptr("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
+	assert.Equal(t, new("api_error.auth.unauthorized"), r.JSON401.ErrorCode)
 	assert.JSONEq(t, `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted"}`, string(r.Body))
 }

@@ -58,7 +58,7 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateToken(ctx, nil, moov.CreateTokenJSONRequestBody{
 					GrantType: moov.TokenRequestGrantTypeClientCredentials,
-					Scope:     ptr("/accounts.read /accounts.write"),
+					Scope:     new("/accounts.read /accounts.write"),
 				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
 			},
 			contentType: "application/json",
@@ -70,9 +70,9 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateToken(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientID:     ptr(moovID),
-					ClientSecret: ptr(moovSecret),
-					Scope:        ptr("/accounts.write"),
+					ClientID:     new(moovID),
+					ClientSecret: new(moovSecret),
+					Scope:        new("/accounts.write"),
 				})
 			},
 			contentType: "application/json",
@@ -86,7 +86,7 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateToken(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
-					RefreshToken: ptr(moovRefresh),
+					RefreshToken: new(moovRefresh),
 				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
 			},
 			contentType: "application/json",
@@ -98,9 +98,9 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateTokenWithFormdataBody(ctx, nil, moov.CreateTokenFormdataRequestBody{
 					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientID:     ptr(moovID),
-					ClientSecret: ptr(moovSecret),
-					Scope:        ptr("/accounts.read /accounts.write"),
+					ClientID:     new(moovID),
+					ClientSecret: new(moovSecret),
+					Scope:        new("/accounts.read /accounts.write"),
 				})
 			},
 			contentType: "application/x-www-form-urlencoded",
@@ -125,9 +125,9 @@ func TestMoovRequests(t *testing.T) {
 			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
 				return c.CreateTokenWithFormdataBody(ctx, nil, moov.TokenRequest{
 					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
-					RefreshToken: ptr(moovRefresh),
-					ClientID:     ptr(moovID),
-					ClientSecret: ptr(moovSecret),
+					RefreshToken: new(moovRefresh),
+					ClientID:     new(moovID),
+					ClientSecret: new(moovSecret),
 				})
 			},
 			contentType: "application/x-www-form-urlencoded",
@@ -167,8 +167,8 @@ func TestMoovRequests(t *testing.T) {
 // TestMoovVersionHeader: the optional x-moov-version request header of Moov's OpenAPI document
 // goes out as given, with either request media type.
 func TestMoovVersionHeader(t *testing.T) {
-	params := &moov.CreateTokenParams{XMoovVersion: ptr("v2025.04.00")}
-	body := moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read")}
+	params := &moov.CreateTokenParams{XMoovVersion: new("v2025.04.00")}
+	body := moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read")}
 	for name, send := range map[string]func(*moov.Client) (*http.Response, error){
 		"json": func(c *moov.Client) (*http.Response, error) { return c.CreateToken(ctx(t), params, body) },
 		"form": func(c *moov.Client) (*http.Response, error) {
@@ -197,10 +197,10 @@ func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
 	assert.Equal(t, "grant_type=client_credentials", string(srv.only(t).Body))
 
 	// A pointer to an empty string is a value, and is sent: callers leave a field out with
-	// nil, never with ptr("").
+	// nil, never with new("").
 	resp, err = moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), nil, moov.TokenRequest{
 		GrantType: moov.TokenRequestGrantTypeClientCredentials,
-		Scope:     ptr(""),
+		Scope:     new(""),
 	})
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
@@ -222,8 +222,8 @@ func TestMoovResponses(t *testing.T) {
 		assert.Equal(t, moov.TokenResponse{
 			AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
 			ExpiresIn:    900,
-			RefreshToken: ptr("r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."),
-			Scope:        ptr("/accounts.write"),
+			RefreshToken: new("r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."),
+			Scope:        new("/accounts.write"),
 			TokenType:    moov.TokenResponseTokenTypeOpaque,
 		}, *r.JSON200)
 		assert.True(t, r.JSON200.TokenType.Valid())
@@ -261,8 +261,8 @@ func TestMoovResponses(t *testing.T) {
 		assert.Equal(t, moov.TokenResponse{
 			AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
 			ExpiresIn:    900,
-			RefreshToken: ptr("r1"),
-			Scope:        ptr("/accounts.write"),
+			RefreshToken: new("r1"),
+			Scope:        new("/accounts.write"),
 			TokenType:    moov.TokenResponseTokenTypeOpaque,
 		}, tok)
 	})
@@ -290,8 +290,8 @@ func TestMoovResponses(t *testing.T) {
 		assert.Equal(t, moov.TokenResponse{
 			AccessToken:  "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
 			ExpiresIn:    1736964352,
-			RefreshToken: ptr("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a..."),
-			Scope:        ptr("/accounts.read /accounts.write"),
+			RefreshToken: new("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a..."),
+			Scope:        new("/accounts.read /accounts.write"),
 			TokenType:    moov.TokenResponseTokenTypeBearer,
 		}, *r.JSON200)
 		assert.True(t, r.JSON200.TokenType.Valid())
@@ -307,7 +307,7 @@ func TestMoovResponses(t *testing.T) {
 		}, Body: `{"scope":"is required when grant_type is client_credentials"}`})
 		assert.Equal(t, 422, r.StatusCode())
 		require.NotNil(t, r.JSON422)
-		assert.Equal(t, ptr("is required when grant_type is client_credentials"), r.JSON422.Scope)
+		assert.Equal(t, new("is required when grant_type is client_credentials"), r.JSON422.Scope)
 		assert.Nil(t, r.JSON422.RefreshToken)
 		require.NotNil(t, r.Headers422)
 		require.NotNil(t, r.Headers422.XRequestID)
@@ -402,28 +402,28 @@ func TestMoovStrictServer(t *testing.T) {
 	t.Run("form in, form out", func(t *testing.T) {
 		impl.resp = moov.CreateToken200FormdataResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}}
 		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, moov.TokenRequest{
-			GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read"),
+			GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read"),
 		})
 		require.NoError(t, err)
 		assert.Nil(t, impl.got.JSONBody)
 		require.NotNil(t, impl.got.FormdataBody)
-		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: ptr("/accounts.read")}, *impl.got.FormdataBody)
+		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read")}, *impl.got.FormdataBody)
 		assert.Equal(t, 200, r.StatusCode())
 		assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType())
 		assert.Equal(t, "access_token=a&expires_in=900&token_type=opaque", string(r.Body))
 	})
 
 	t.Run("json in, json out", func(t *testing.T) {
-		impl.resp = moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}}
+		impl.resp = moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}}
 		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{
-			GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: ptr("r0"),
+			GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: new("r0"),
 		})
 		require.NoError(t, err)
 		assert.Nil(t, impl.got.FormdataBody)
 		require.NotNil(t, impl.got.JSONBody)
-		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: ptr("r0")}, *impl.got.JSONBody)
+		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: new("r0")}, *impl.got.JSONBody)
 		require.NotNil(t, r.JSON200)
-		assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: ptr("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
+		assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
 	})
 
 	t.Run("json out with x-request-id", func(t *testing.T) {
@@ -458,7 +458,7 @@ func TestMoovStrictServer(t *testing.T) {
 	t.Run("429", func(t *testing.T) {
 		impl.resp = moov.CreateToken429JSONResponse{
 			Body:    map[string]any{},
-			Headers: moov.CreateToken429ResponseHeaders{RetryAfter: ptr("7")},
+			Headers: moov.CreateToken429ResponseHeaders{RetryAfter: new("7")},
 		}
 		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
@@ -466,6 +466,6 @@ func TestMoovStrictServer(t *testing.T) {
 		assert.Equal(t, "7", r.HTTPResponse.Header.Get("Retry-After"))
 		assert.Empty(t, r.HTTPResponse.Header.Values("X-Retry-In"))
 		require.NotNil(t, r.Headers429)
-		assert.Equal(t, ptr("7"), r.Headers429.RetryAfter)
+		assert.Equal(t, new("7"), r.Headers429.RetryAfter)
 	})
 }

@@ -432,9 +432,7 @@ func fleetWorker(cfgJSON string) int {
 	time.Sleep(time.Until(start))
 	rep.FirstCall = time.Now()
 	for g := range cfg.Goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			var last string
 			time.Sleep(time.Duration(g) * 100 * time.Microsecond) // spread the wake-ups
 			for time.Now().Before(stop) {
@@ -465,7 +463,7 @@ func fleetWorker(cfgJSON string) int {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 

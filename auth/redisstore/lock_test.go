@@ -36,9 +36,7 @@ func TestLockContention(t *testing.T) {
 			unlocks = make(chan func(), goroutines)
 		)
 		for i := range goroutines {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				<-start
 				unlock, err := stores[i%len(stores)].Lock(context.Background(), "moov:fleet", 10*time.Second)
 				switch {
@@ -50,7 +48,7 @@ func TestLockContention(t *testing.T) {
 				default:
 					t.Errorf("Lock: %v", err)
 				}
-			}()
+			})
 		}
 		close(start)
 		wg.Wait()

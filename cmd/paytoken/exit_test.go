@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,7 +55,7 @@ func TestOutputWriteErrorsFail(t *testing.T) {
 		{"mock --help", nil, []string{"mock", "--help"}, "paytoken mock: writing the output: "},
 		{"mock", nil, []string{"mock", "--addr", "127.0.0.1:0", "--quiet"}, "paytoken mock: writing the banner: "},
 		{"token", moov, tokenArgs, "paytoken token: writing the output: "},
-		{"token --json", moov, append(tokenArgs[:len(tokenArgs):len(tokenArgs)], "--json"), "paytoken token: writing the output: "},
+		{"token --json", moov, append(slices.Clip(tokenArgs), "--json"), "paytoken token: writing the output: "},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+" > /dev/full", func(t *testing.T) {

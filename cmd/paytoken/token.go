@@ -155,8 +155,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	defer cancel()
 	tok, err := fetchToken(ctx, o)
 	if err != nil {
-		var ce *auth.ConfigError
-		if errors.As(err, &ce) {
+		if ce, ok := errors.AsType[*auth.ConfigError](err); ok {
 			return usageError(stderr, "token", "%s: %v", configFlag(ce.Field), err)
 		}
 		return failure(stderr, "token", err)

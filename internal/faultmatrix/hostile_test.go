@@ -2,7 +2,6 @@ package faultmatrix_test
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -248,7 +247,3 @@ func (x *hostile) hang(r *http.Request) {
 	}
 }
 
-// basicOf is the Basic header value for id and secret.
-func basicOf(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
-}

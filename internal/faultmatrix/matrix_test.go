@@ -593,7 +593,7 @@ func newHTTPClient(t testing.TB, timeout time.Duration) *http.Client {
 }
 
 // callBounded runs fetch with a deadline, turning a panic into a test failure.
-func callBounded(t *testing.T, p prov, e env, fetch func(context.Context, env) (*oauth2.Token, error)) (tok *oauth2.Token, err error, elapsed time.Duration) {
+func callBounded(t *testing.T, p prov, e env, fetch func(context.Context, env) (*oauth2.Token, error)) (tok *oauth2.Token, elapsed time.Duration, err error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -607,7 +607,7 @@ func callBounded(t *testing.T, p prov, e env, fetch func(context.Context, env) (
 		}()
 		tok, err = fetch(ctx, e)
 	}()
-	return tok, err, time.Since(start)
+	return tok, time.Since(start), err
 }
 
 // runHostile runs one row against the hostile server; opts are extra
@@ -622,7 +622,7 @@ func runHostileVia(t *testing.T, r row, p prov, s sentinels, reflect bool, opts 
 	e := env{baseURL: x.URL(), hc: newHTTPClient(t, r.timeout), creds: creds{id: "client-id", secret: s.secret, code: s.code},
 		opts: append([]auth.Option{auth.WithRetry(fastRetry)}, opts...)}
 	c := &result{p: p, server: "hostile", start: time.Now(), env: e}
-	c.tok, c.err, c.elapsed = callBounded(t, p, e, fetch)
+	c.tok, c.elapsed, c.err = callBounded(t, p, e, fetch)
 	c.requests, c.other = int(x.n.Load()), int(x.otherN.Load())
 	return c
 }
@@ -644,7 +644,7 @@ func runMock(t *testing.T, r row, p prov) *result {
 	e := env{baseURL: srv.URL, hc: newHTTPClient(t, r.timeout), creds: creds{id: "client-id", secret: s.secret, code: code},
 		opts: []auth.Option{auth.WithRetry(fastRetry)}}
 	c := &result{p: p, server: "mock", start: time.Now(), mock: srv, env: e}
-	c.tok, c.err, c.elapsed = callBounded(t, p, e, p.fetch)
+	c.tok, c.elapsed, c.err = callBounded(t, p, e, p.fetch)
 	c.requests, c.other = srv.Counts(p.mock).TokenRequests, int(otherN.Load())
 	return c
 }

@@ -273,9 +273,7 @@ func runSoak(t *testing.T, duration time.Duration, perProvider int, pace soakPau
 
 	// Chaos: a transient token-endpoint fault every 400 ms, all providers
 	// expired every 2.5 s (the API then answers 401 until a new token).
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		faults := []mockserver.Fault{
 			{Status: 503, Times: 1},
 			{Status: 500, Times: 1},
@@ -307,13 +305,11 @@ func runSoak(t *testing.T, duration time.Duration, perProvider int, pace soakPau
 				p.expiry.Add(1)
 			}
 		}
-	}()
+	})
 
 	for _, p := range ps {
 		for range perProvider {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				// Start spread over the first pause, then pace: 2,000
 				// goroutines per provider calling as fast as they can
 				// would saturate two cores and queue calls for longer
@@ -330,7 +326,7 @@ func runSoak(t *testing.T, duration time.Duration, perProvider int, pace soakPau
 						return
 					}
 				}
-			}()
+			})
 		}
 	}
 	wg.Wait()

@@ -81,7 +81,7 @@ func CheckScopes(provider, field string, scopes []string) error {
 // CheckScope accepts a space-delimited scope string (one or more
 // scope-tokens separated by single spaces), as sent on the wire.
 func CheckScope(provider, field, scope string) error {
-	for _, s := range strings.Split(scope, " ") {
+	for s := range strings.SplitSeq(scope, " ") {
 		if err := checkScopeToken(s); err != nil {
 			if s == "" {
 				err = fmt.Errorf("%q: scopes are separated by single spaces, with none leading or trailing", scope)

@@ -23,8 +23,7 @@ func CheckURL(raw string) (*url.URL, error) {
 	if err != nil {
 		// url.Error quotes the input, which may hold a password: keep only
 		// the reason.
-		var ue *url.Error
-		if errors.As(err, &ue) {
+		if ue, ok := errors.AsType[*url.Error](err); ok {
 			err = ue.Err
 		}
 		return nil, fmt.Errorf("invalid URL: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -100,9 +101,7 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		srv.reqs++
 		a := srv.cur
 		srv.mu.Unlock()
-		for k, vs := range a.header {
-			w.Header()[k] = vs
-		}
+		maps.Copy(w.Header(), a.header)
 		w.WriteHeader(a.status)
 		_, _ = w.Write(a.body)
 	}))
@@ -119,7 +118,7 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		}
 		status = 200 + status%400 // final statuses only: net/http handles 1xx itself
 		h := http.Header{}
-		for _, line := range strings.Split(headerLines, "\n") {
+		for line := range strings.SplitSeq(headerLines, "\n") {
 			k, v, ok := strings.Cut(line, ":")
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
 			if ok && k != "" && headerName(k) && headerValue(v) &&

@@ -87,7 +87,7 @@ func start(tb testing.TB, args func(port int) []string) *Server {
 	path := Require(tb)
 	s := &Server{tb: tb, path: path, args: args}
 	var lastErr error
-	for attempt := 0; attempt < 5; attempt++ {
+	for range 5 {
 		port, err := freePort()
 		if err != nil {
 			tb.Fatalf("redistest: finding a free port: %v", err)
