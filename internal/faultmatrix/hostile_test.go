@@ -246,4 +246,3 @@ func (x *hostile) hang(r *http.Request) {
 	case <-x.stop:
 	}
 }
-
