@@ -172,7 +172,8 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // checkListenAddr says what is wrong with an address to listen on, before trying it: a
-// missing or bad port, a host that is neither an IP address nor a name that resolves.
+// missing or bad port, a host that is neither an IP address nor a name that resolves (a
+// lookup that fails otherwise is left to the listen, as a failure rather than a usage error).
 func checkListenAddr(addr string) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -184,7 +185,9 @@ func checkListenAddr(addr string) error {
 	if host == "" || net.ParseIP(host) != nil {
 		return nil
 	}
-	if _, err := net.DefaultResolver.LookupHost(context.Background(), host); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := net.DefaultResolver.LookupHost(ctx, host); err != nil {
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
 			return fmt.Errorf("host %q: no such host", host)
