@@ -43,6 +43,9 @@ type Config struct {
 	ClientSecret auth.Secret
 	// Scopes are the scopes asked for, one per element ("/accounts.read");
 	// they are sent space-separated. None: the scope field is not sent.
+	// Moov's OpenAPI document requires a scope with the client_credentials
+	// grant (a 422 keyed by "scope" otherwise); its documentation page
+	// marks it optional.
 	Scopes []string
 	// BaseURL is the API's root; empty means DefaultBaseURL. It must be
 	// https (plain http is accepted only for loopback hosts, for tests).
