@@ -18,10 +18,22 @@
 //
 // A cached Token is two atomic loads and a comparison: it does not lock,
 // allocate or read the clock (a clock read alone costs more here than
-// x/oauth2's whole cached Token). Timers flip the token's state from fresh
-// to stale to expired. A stale token is served while one background refresh
-// runs; an expired one makes callers wait for one shared fetch, each for as
-// long as its own context allows. See Source for the exact rules.
+// x/oauth2's whole cached Token). One scheduler per process flips the
+// state of used tokens at their renewal and expiry points: an idle Source
+// has no goroutine and no timer of its own. A stale token is served while
+// one background refresh runs; an expired one makes callers wait for one
+// shared fetch, each for as long as its own context allows. The fetches of
+// all Sources of one endpoint (provider and client id) wait in one queue
+// under a concurrency and a rate limit (WithRefreshLimit), those that
+// callers wait for first. See Source for the exact rules.
+//
+// # Many Sources
+//
+// A server holding one token per user or per tenant keeps its Sources in a
+// Pool: bounded, least recently used out, one Source and one Store load per
+// key however many requests miss at once. Sources made with the same
+// options share one copy of them; a Source with a used token costs about
+// 150 bytes of heap besides its token.
 //
 // # Retries
 //

@@ -172,7 +172,7 @@ func (sc *scheduler) kickLocked() {
 	head := sc.heap[0].at
 	if sc.resident {
 		if head < sc.residentDue {
-			sc.nudgeLocked()
+			sc.nudgeLocked() // it waits for later than that
 		}
 		return
 	}
@@ -182,7 +182,7 @@ func (sc *scheduler) kickLocked() {
 		}
 		sc.armedAt = 0
 		sc.resident = true
-		sc.residentDue = head
+		sc.residentDue = 0 // it starts by looking at the heap
 		go sc.residentLoop()
 		return
 	}
@@ -191,7 +191,7 @@ func (sc *scheduler) kickLocked() {
 	}
 	now := sc.clk.Now().UnixNano()
 	d := min(max(time.Duration(head-now), 0), maxTimerStep)
-	sc.armedAt = max(head, now)
+	sc.armedAt = now + int64(d)
 	if sc.timer == nil {
 		sc.timer = sc.clk.AfterFunc(d, sc.fire)
 		return
@@ -229,9 +229,8 @@ func (sc *scheduler) residentLoop() {
 			sc.run(due)
 			return
 		}
-		head := sc.heap[0].at
-		sc.residentDue = head
-		d := min(max(time.Duration(head-now), 0), maxTimerStep)
+		d := min(max(time.Duration(sc.heap[0].at-now), 0), maxTimerStep)
+		sc.residentDue = now + int64(d)
 		sc.mu.Unlock()
 		sc.run(due)
 		t.Reset(d)

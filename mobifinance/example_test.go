@@ -154,3 +154,49 @@ func ExampleErrReauthorize() {
 	// 401
 	// send the user through MonPay's authorization again
 }
+
+// One token per user in a mini app's server: save each user's token
+// under cfg.UserKey when they authorize the app, and hold the users'
+// Sources in an auth.Pool. A request of a user the Pool does not hold
+// loads that user's token from the Store once; a user with no token
+// there gets ErrReauthorize.
+func ExampleConfig_TokenSource_pool() {
+	srv := fakeMonPay()
+	defer srv.Close()
+
+	cfg := &mobifinance.Config{
+		ClientID:     "ClientID given by MobiFinance",
+		ClientSecret: "ClientSecret given by MobiFinance",
+		RedirectURL:  "https://miniapp.example.mn/callback",
+		BaseURL:      srv.URL,
+		HTTPClient:   srv.Client(),
+	}
+	ctx := context.Background()
+	store := new(auth.MemoryStore) // auth/redisstore for a fleet
+
+	// The callback of user 1001's authorization:
+	tok, err := cfg.Exchange(ctx, "c0de-1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Save(ctx, cfg.UserKey("1001"), tok); err != nil {
+		log.Fatal(err)
+	}
+
+	users := &auth.Pool{Size: 100_000, New: func(userID string) *auth.Source {
+		return cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey(userID)))
+	}}
+	resp, err := auth.NewClient(users.Source("1001"), srv.Client()).Get(srv.URL + "/v2/api/user/info")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Println(string(b))
+
+	_, err = users.Token(ctx, "2002")
+	fmt.Println(errors.Is(err, mobifinance.ErrReauthorize))
+	// Output:
+	// Bearer 8f14e45fceea167a
+	// true
+}

@@ -158,3 +158,38 @@ func ExampleConfig_Refresh() {
 	fmt.Println(tok.AccessToken, tok.RefreshToken)
 	// Output: i1qxz68gu50zp4i8 r7k2
 }
+
+// A platform with one token per connected account: each account's Source
+// is made on first use, scoped to that account, and kept in an auth.Pool
+// (the least recently used goes when it is full). All of them renew
+// through one queue for the platform's client id, within Moov's
+// documented 40 requests/s.
+func ExampleConfig_TokenSource_pool() {
+	srv := fakeMoov()
+	defer srv.Close()
+
+	accounts := &auth.Pool{Size: 50_000, New: func(accountID string) *auth.Source {
+		cfg := &moov.Config{
+			ClientID:     "5clTR_MdVrrkgxw2",
+			ClientSecret: "dNC-hg7sVm22jc3g",
+			Scopes:       []string{"/accounts/" + accountID + "/profile.read"},
+			BaseURL:      srv.URL,
+			HTTPClient:   srv.Client(),
+		}
+		return cfg.TokenSource()
+	}}
+	ctx := context.Background()
+	for _, id := range []string{"acct-1", "acct-2", "acct-1"} {
+		tok, err := accounts.Token(ctx, id)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(id, tok.AccessToken)
+	}
+	fmt.Println("Sources:", accounts.Len())
+	// Output:
+	// acct-1 i1qxz68gu50zp4i8
+	// acct-2 i1qxz68gu50zp4i8
+	// acct-1 i1qxz68gu50zp4i8
+	// Sources: 2
+}
