@@ -71,7 +71,13 @@ const SO_EXPECT = {
 
 // ---- openid-client -----------------------------------------------------------------------
 
-const OC_STYLES = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "none", "client_secret_basic+fetch-hook"];
+const OC_STYLES = ["client_secret_basic", "client_secret_post", "client_secret_jwt", "private_key_jwt", "tls_client_auth", "none",
+  "client_secret_basic+fetch-hook"];
+
+// The private key of private_key_jwt (RFC 7523): no provider has the client's public key.
+const { privateKey } = await crypto.subtle.generateKey(
+  { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+  false, ["sign"]);
 
 // fetchHook is what an application can do about MoneyKit's 201 and Moov's seed token_type
 // with openid-client: its customFetch hands over a 200 and a Bearer token_type instead.
@@ -97,6 +103,10 @@ async function ocCase(p, style) {
     client_secret_basic: () => oidc.ClientSecretBasic(secret),
     client_secret_post: () => oidc.ClientSecretPost(secret),
     client_secret_jwt: () => oidc.ClientSecretJwt(secret),
+    private_key_jwt: () => oidc.PrivateKeyJwt(privateKey),
+    // RFC 8705: the client_id in the body, the client's TLS certificate as its proof (none
+    // over plain http, and no provider documents mutual TLS).
+    tls_client_auth: () => oidc.TlsClientAuth(),
     none: () => oidc.None(),
   }[style]();
   const config = new oidc.Configuration({ issuer: u.origin, token_endpoint: u.href }, id, undefined, auth);
@@ -146,6 +156,8 @@ const OC_EXPECT = {
   "moneygo client_secret_basic": "refused 400 invalid_request",
   "moneygo client_secret_post": "refused 400 invalid_request",
   "moneygo client_secret_jwt": "refused 400 invalid_request",
+  "moneygo private_key_jwt": "refused 400 invalid_request",
+  "moneygo tls_client_auth": "refused 400 invalid_request",
   "moneygo none": "refused 400 invalid_request",
   "moneygo client_secret_basic+fetch-hook": "refused 400 invalid_request",
   // MoneyKit answers 201; openid-client (oauth4webapi) takes only 200 from a token endpoint.
@@ -153,17 +165,25 @@ const OC_EXPECT = {
   "moneykit client_secret_post": "client rejects OAUTH_RESPONSE_IS_NOT_CONFORM (HTTP 201)",
   // No provider takes a client without its secret, or a JWT client assertion (RFC 7523).
   "moneykit client_secret_jwt": "refused 401 api_error.auth.unauthorized",
+  "moneykit private_key_jwt": "refused 401 api_error.auth.unauthorized",
+  "moneykit tls_client_auth": "refused 401 api_error.auth.unauthorized",
   "moneykit none": "refused 401 api_error.auth.unauthorized",
   // Moov's seed document: token_type "opaque", which openid-client refuses (Bearer or DPoP).
   "moov client_secret_basic": "client rejects OAUTH_UNSUPPORTED_OPERATION (HTTP 200)",
   "moov client_secret_post": "client rejects OAUTH_UNSUPPORTED_OPERATION (HTTP 200)",
   "moov client_secret_jwt": "refused 400 invalid_client",
+  "moov private_key_jwt": "refused 400 invalid_client",
+  "moov tls_client_auth": "refused 400 invalid_client",
   "moov none": "refused 400 invalid_client",
   "moov-current client_secret_jwt": "refused 400 invalid_client",
+  "moov-current private_key_jwt": "refused 400 invalid_client",
+  "moov-current tls_client_auth": "refused 400 invalid_client",
   "moov-current none": "refused 400 invalid_client",
   // MobiFinance takes the credentials only in the body.
   "mobifinance client_secret_basic": "refused 400 invalid_request",
   "mobifinance client_secret_jwt": "refused 400 invalid_request",
+  "mobifinance private_key_jwt": "refused 400 invalid_request",
+  "mobifinance tls_client_auth": "refused 400 invalid_request",
   "mobifinance none": "refused 400 invalid_request",
   "mobifinance client_secret_basic+fetch-hook": "refused 400 invalid_request",
 };

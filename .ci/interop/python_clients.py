@@ -19,7 +19,9 @@ os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the mock is plain h
 
 import requests  # noqa: E402
 from authlib.integrations.requests_client import OAuth2Session as AuthlibSession  # noqa: E402
-from authlib.oauth2.rfc7523 import ClientSecretJWT  # noqa: E402
+from authlib.oauth2.rfc7523 import ClientSecretJWT, PrivateKeyJWT  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from oauthlib.oauth2 import BackendApplicationClient, WebApplicationClient  # noqa: E402
 from requests_oauthlib import OAuth2Session  # noqa: E402
 
@@ -38,6 +40,11 @@ def mock_of(p):
 REDIRECT = "https://miniapp.example.mn/callback"
 SCOPE = {"moneygo": "api", "moneykit": "accounts:read", "moov": "/accounts.read", "mobifinance": None}
 TIMEOUT = 120  # seconds: generous, since a loaded CI machine may pause any process
+
+
+# The private key of private_key_jwt (RFC 7523): no provider has the client's public key.
+CLIENT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
 
 
 def creds(p):
@@ -202,10 +209,14 @@ def al_case(name, style):
     url = E["token"][name]
     hook = style.endswith("+bearer-hook")
     style = style.removesuffix("+bearer-hook")
+    if style == "private_key_jwt":
+        secret = CLIENT_KEY
     s = AuthlibSession(cid, secret, token_endpoint_auth_method=style,
                        scope=SCOPE[provider], redirect_uri=REDIRECT if provider == "mobifinance" else None)
     if style == "client_secret_jwt":
         s.register_client_auth_method(ClientSecretJWT(url))
+    if style == "private_key_jwt":
+        s.register_client_auth_method(PrivateKeyJWT(url))
     if hook:
         s.register_compliance_hook("access_token_response", bearer_hook)
         s.register_compliance_hook("refresh_token_response", bearer_hook)
@@ -222,26 +233,34 @@ def al_case(name, style):
     return session_call(s, got, mock)
 
 
-AL_STYLES = ["client_secret_basic", "client_secret_post", "none", "client_secret_jwt", "client_secret_basic+bearer-hook"]
+AL_STYLES = ["client_secret_basic", "client_secret_post", "none", "client_secret_jwt", "private_key_jwt",
+             "client_secret_basic+bearer-hook"]
 AL_EXPECT = {
-    # Moov's seed document: token_type "opaque"; Authlib uses only bearer tokens.
-    ("moov", "client_secret_basic"): "client rejects UnsupportedTokenTypeError",
-    ("moov", "client_secret_post"): "client rejects UnsupportedTokenTypeError",
+    # Authlib posts a form: Money-Go refuses it.
     ("moneygo", "client_secret_basic"): "refused 400 invalid_request",
     ("moneygo", "client_secret_post"): "refused 400 invalid_request",
     ("moneygo", "none"): "refused 400 invalid_request",
     ("moneygo", "client_secret_jwt"): "refused 400 invalid_request",
+    ("moneygo", "private_key_jwt"): "refused 400 invalid_request",
     ("moneygo", "client_secret_basic+bearer-hook"): "refused 400 invalid_request",
     # No provider takes a client without its secret, or a JWT client assertion (RFC 7523).
     ("moneykit", "none"): "refused 401 api_error.auth.unauthorized",
     ("moneykit", "client_secret_jwt"): "refused 401 api_error.auth.unauthorized",
+    ("moneykit", "private_key_jwt"): "refused 401 api_error.auth.unauthorized",
+    # Moov's seed document: token_type "opaque"; Authlib uses only bearer tokens.
+    ("moov", "client_secret_basic"): "client rejects UnsupportedTokenTypeError",
+    ("moov", "client_secret_post"): "client rejects UnsupportedTokenTypeError",
     ("moov", "none"): "refused 400 invalid_client",
     ("moov", "client_secret_jwt"): "refused 400 invalid_client",
+    ("moov", "private_key_jwt"): "refused 400 invalid_client",
     ("moov-current", "none"): "refused 400 invalid_client",
     ("moov-current", "client_secret_jwt"): "refused 400 invalid_client",
+    ("moov-current", "private_key_jwt"): "refused 400 invalid_client",
+    # MobiFinance takes the credentials only in the body.
     ("mobifinance", "client_secret_basic"): "refused 400 invalid_request",
     ("mobifinance", "none"): "refused 400 invalid_request",
     ("mobifinance", "client_secret_jwt"): "refused 400 invalid_request",
+    ("mobifinance", "private_key_jwt"): "refused 400 invalid_request",
     ("mobifinance", "client_secret_basic+bearer-hook"): "refused 400 invalid_request",
 }
 
