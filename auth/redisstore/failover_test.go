@@ -220,20 +220,27 @@ func testFailover(t *testing.T, topo, phase string) {
 	promoted, err := fo.promoted()
 	require.NoError(t, err)
 	f.wait(t)
-	close(stop)
-	<-probeDone
 	t.Logf("token requests: %s", ts.timeline(t0))
 
-	var firstOK time.Time
-	mu.Lock()
-	for _, at := range oks {
-		if at.After(killed) {
-			firstOK = at
-			break
+	// The first successful store operation after the kill: the probe
+	// runs on after the workers, up to 10 s past the promotion.
+	firstOKAfter := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, at := range oks {
+			if at.After(killed) {
+				return at
+			}
 		}
+		return time.Time{}
 	}
-	mu.Unlock()
-	require.False(t, firstOK.IsZero(), "no store operation succeeded after the kill")
+	for firstOKAfter().IsZero() && time.Now().Before(promoted.Add(10*time.Second)) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	close(stop)
+	<-probeDone
+	firstOK := firstOKAfter()
+	require.False(t, firstOK.IsZero(), "no store operation succeeded within 10 s of the promotion")
 	recovery := max(firstOK.Sub(promoted), 0)
 
 	var errs, expired int64
@@ -258,6 +265,13 @@ func testFailover(t *testing.T, topo, phase string) {
 		// After the failover the fleet shares again: the next refresh
 		// (tokens fetched ≈ t0+9s … t0+12s turn stale 7 s later) costs
 		// one request.
-		assert.Equal(t, 1, ts.requests(killed.Add(4*time.Second), time.Now()), "one request at the refresh after recovery")
+		// (A Sentinel slowed down by a loaded machine may abort its first
+		// failover attempt and promote only after failover-timeout; then
+		// the run ends before the fleet is back to sharing.)
+		if promoted.Sub(killed) < 4*time.Second {
+			assert.Equal(t, 1, ts.requests(killed.Add(4*time.Second), time.Now()), "one request at the refresh after recovery")
+		} else {
+			t.Logf("promotion took %s, so the run ends before the next shared refresh: not checked", promoted.Sub(killed).Round(time.Millisecond))
+		}
 	}
 }

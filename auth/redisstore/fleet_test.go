@@ -115,6 +115,7 @@ func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 		ts.mu.Lock()
 		ts.at = append(ts.at, time.Now())
 		n := len(ts.at)
+		lifetime := ts.lifetime
 		ts.mu.Unlock()
 		d := ts.delay
 		if ts.delayFor != nil {
@@ -128,7 +129,7 @@ func newTokenServer(t *testing.T, lifetime, delay time.Duration) *tokenServer {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = fmt.Fprintf(w, `{"access_token":"tok-%d-%s","token_type":"opaque","expires_in":%d,"scope":"/accounts.read"}`,
-			n, randHex(16), int(ts.lifetime/time.Second))
+			n, randHex(16), int(lifetime/time.Second))
 	}))
 	t.Cleanup(ts.Close)
 	return ts
@@ -145,6 +146,13 @@ func (ts *tokenServer) requests(from, to time.Time) int {
 		}
 	}
 	return n
+}
+
+// setLifetime sets the lifetime of the tokens issued from now on.
+func (ts *tokenServer) setLifetime(d time.Duration) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.lifetime = d
 }
 
 // waitRequests waits until n requests have arrived and returns when the
@@ -331,25 +339,28 @@ func TestFleetRedisOutage(t *testing.T) {
 	cfg := fleetConfig{
 		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
 		ClientID: "client-2", Goroutines: 100,
-		Duration: 12500 * time.Millisecond,
+		Duration: 13500 * time.Millisecond,
 		// token 1: stale ≈ t0+4s, renewed in the window's first half
-		// (auth jitters renewals there), t0+4s … t0+6s, all inside the
-		// outage; tokens fetched then: stale from ≈ t0+8.7s, renewed by
-		// ≈ t0+11.8s, with Redis back
+		// (auth jitters renewals there), t0+4s … t0+6s, plus 0.6 s of
+		// failing store calls: all inside the outage; tokens fetched then
+		// (≤ t0+6.7s): stale from ≈ t0+8.6s, renewed by ≈ t0+12.7s, with
+		// Redis back; tokens issued then live a minute, so the first
+		// renewal's token serves every later one
 		Window: 4 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
 	}
 	f := startFleet(t, 8, cfg)
 	t0 := f.begin(t)
 	time.Sleep(time.Until(t0.Add(1500 * time.Millisecond)))
 	srv.Kill()
-	time.Sleep(time.Until(t0.Add(6500 * time.Millisecond)))
+	time.Sleep(time.Until(t0.Add(7500 * time.Millisecond)))
+	ts.setLifetime(time.Minute)
 	srv.Restart() // empty, same port
 	f.wait(t)
 	t.Logf("token requests: %s", ts.timeline(t0))
 
 	assert.Equal(t, 1, ts.requests(time.Time{}, t0.Add(1500*time.Millisecond)), "start-up, Redis up: one request")
-	assert.Equal(t, 8, ts.requests(t0.Add(1500*time.Millisecond), t0.Add(6500*time.Millisecond)), "Redis down: each process fetches for itself")
-	assert.Equal(t, 1, ts.requests(t0.Add(6500*time.Millisecond), time.Now()), "Redis back: one request across the fleet again")
+	assert.Equal(t, 8, ts.requests(t0.Add(1500*time.Millisecond), t0.Add(7500*time.Millisecond)), "Redis down: each process fetches for itself")
+	assert.Equal(t, 1, ts.requests(t0.Add(7500*time.Millisecond), time.Now()), "Redis back: one request across the fleet again")
 	for i, r := range f.reports {
 		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
 		assert.Zero(t, r.ExpiredServed, "worker %d", i)

@@ -41,7 +41,7 @@ func StartSentinel(tb testing.TB) *Sentinel {
 		body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndaemonize no\nloglevel warning\ndir %s\n"+
 			"sentinel monitor %s 127.0.0.1 %d 1\n"+
 			"sentinel down-after-milliseconds %s %d\n"+
-			"sentinel failover-timeout %s 10000\n"+
+			"sentinel failover-timeout %s 3000\n"+
 			"sentinel parallel-syncs %s 1\n",
 			port, dir, SentinelMaster, st.Master.Port, SentinelMaster, st.DownAfter.Milliseconds(),
 			SentinelMaster, SentinelMaster)
