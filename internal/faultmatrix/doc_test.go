@@ -102,10 +102,15 @@ stops doing what this table says.
 - **Money-Go, MoneyKit, Moov**: a fetch through ` + "`TokenSource`" + ` or ` + "`Client`" + ` (` + "`Config.Token`" + ` is the same
   fetch under the default ` + "`auth.RetryPolicy`" + `). Retries follow the ` + "`auth.RetryPolicy`" + `: 3 attempts by
   default, full-jitter exponential backoff, a server's ` + "`Retry-After`" + ` / ` + "`X-Retry-In`" + ` honoured up to
-  ` + "`MaxRetryAfter`" + `, never past the context's deadline.
+  ` + "`MaxRetryAfter`" + `, never past the context's deadline. A fetch whose context has no deadline
+  (` + "`Token()`" + `, ` + "`Config.Token(context.Background())`" + `) has a budget of 30 s for all its attempts
+  (` + "`auth.WithFetchTimeout`" + ` for a Source): then it fails with a timeout that names the provider
+  and does not match ` + "`context.DeadlineExceeded`" + `, which only a caller's own deadline gives.
 - **MobiFinance**: ` + "`Exchange`" + ` of a single-use authorization code. It is retried only when the
   request provably never left the machine (a failed dial or DNS lookup); anything that may have
-  reached the server is returned at once, and the user authorizes again.
+  reached the server is returned at once, and the user authorizes again. Every failure matches
+  ` + "`mobifinance.ErrCodeNotSent`" + ` (nothing can have reached the server: the code may be sent
+  again) or ` + "`mobifinance.ErrReauthorize`" + ` (treat the code as spent).
 - *req.* counts the requests that reached the token endpoint. Errors match their kind with
   ` + "`errors.Is`" + ` (` + "`errors.Is(err, auth.ErrRateLimited)`" + `); an ` + "`*auth.Error`" + ` keeps the HTTP status,
   the provider's code, ` + "`Retry-After`" + ` and at most 4 KiB of the body. No fault yields a token with
@@ -134,6 +139,7 @@ stops doing what this table says.
 		}
 		fmt.Fprintf(&b, "| %s%s | %s | %s |\n", strings.ReplaceAll(r.fault, "|", `\|`), transient, cc, mf)
 	}
+	b.WriteString(tcpDoc())
 	b.WriteString(`
 Also checked, for every provider (` + "`internal/faultmatrix`" + `):
 
