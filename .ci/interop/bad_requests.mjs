@@ -7,6 +7,10 @@
 import { creds, newCode, REDIRECT, refusal } from "./common.mjs";
 
 const E = JSON.parse(process.env.INTEROP_ENDPOINTS);
+// "moov-current" is Moov on the mock answering as Moov's current document does: same spec,
+// same refusals.
+const family = (p) => p.replace(/-current$/, "");
+const mockOf = (p) => E.mockOf?.[p] ?? E.mock;
 const json = "application/json";
 const formCT = "application/x-www-form-urlencoded";
 const big = "a".repeat(64 << 10);
@@ -16,7 +20,8 @@ const basic = (id, secret) => "Basic " + Buffer.from(`${id}:${secret}`).toString
 // cases(p): [name, request, expected refusal, spec verdict]. The verdict is what Prism says
 // of the request: "spec rejects" (Prism's own 422 or 405) or "spec allows" (only RFC 6749 or
 // the provider forbids it, so the request reaches the mock).
-async function cases(p) {
+async function cases(name) {
+  const p = family(name);
   const [id, secret] = creds(p);
   const code = p === "mobifinance" ? await newCode(E.mock) : "";
   const basicAuth = { Authorization: basic(id, secret) };
@@ -105,7 +110,8 @@ async function send(base, path, req) {
 }
 
 // The mock's answer as an outcome string; a Prism VIOLATIONS 500 says which rule broke.
-function describe({ res, body }, p) {
+function describe({ res, body }, name) {
+  const p = family(name);
   if (res.headers.get("content-type")?.startsWith("application/problem+json")) {
     const v = (body?.validation ?? []).map((x) => `${x.location.join(".")}: ${x.message}`).join("; ");
     return `prism ${res.status} ${body?.title ?? ""}${v ? ": " + v : ""}`;
@@ -129,7 +135,7 @@ for (const p of Object.keys(E.strict)) {
       const isPrism = strict.res.headers.get("content-type")?.startsWith("application/problem+json") &&
         [422, 405].includes(strict.res.status);
       // GET has no operation in the spec: Prism answers 405 itself, so the mock is asked directly.
-      const answer = await send(req.method === "GET" || req.direct ? E.mock : E.answers[p], path, req);
+      const answer = await send(req.method === "GET" || req.direct ? mockOf(p) : E.answers[p], path, req);
       got = `${describe(answer, p)} | ${isPrism ? "spec rejects" : "spec allows"}`;
     } catch (e) {
       got = `harness error ${e.name}: ${e.message}`;

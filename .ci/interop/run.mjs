@@ -132,8 +132,8 @@ const endpoints = (kind) => JSON.stringify({
   mock,
   mockOf: Object.fromEntries(proxies.map((x) => [x.name, x.mock])),
   token: Object.fromEntries(proxies.map((x) => [x.name, x[kind].url + x.path])),
-  strict: Object.fromEntries(proxies.filter((x) => x.name !== "moov-current").map((x) => [x.name, x.strict.url])),
-  answers: Object.fromEntries(proxies.filter((x) => x.name !== "moov-current").map((x) => [x.name, x.answers.url])),
+  strict: Object.fromEntries(proxies.map((x) => [x.name, x.strict.url])),
+  answers: Object.fromEntries(proxies.map((x) => [x.name, x.answers.url])),
 });
 
 const results = await Promise.all([
