@@ -318,11 +318,17 @@ func answerHeaderLen(t *testing.T, p prov, api bool) int {
 	s := newSentinels()
 	srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
 	defer srv.Close()
-	var rec recordingConn
+	var mu sync.Mutex
+	var last *recordingConn // the latest connection
 	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		rec.Conn = c
-		return &rec, err
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		last = &recordingConn{Conn: c}
+		return last, nil
 	}}
 	defer tr.CloseIdleConnections()
 	code := ""
@@ -336,7 +342,6 @@ func answerHeaderLen(t *testing.T, p prov, api bool) int {
 	}
 	if api {
 		tr.CloseIdleConnections() // the API call on a connection of its own
-		rec.read.Reset()
 		resp, err := p.client(e, tok).Get(srv.URL + "/" + string(p.mock) + mockserver.ProtectedPath)
 		if err != nil {
 			t.Fatalf("measuring the API answer: %v", err)
@@ -344,9 +349,13 @@ func answerHeaderLen(t *testing.T, p prov, api bool) int {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	i := bytes.Index(rec.read.Bytes(), []byte("\r\n\r\n"))
+	tr.CloseIdleConnections()
+	mu.Lock()
+	got := last.bytes()
+	mu.Unlock()
+	i := bytes.Index(got, []byte("\r\n\r\n"))
 	if i < 0 {
-		t.Fatalf("no end of headers in %q", rec.read.Bytes())
+		t.Fatalf("no end of headers in %q", got)
 	}
 	headerLens.m[key] = i + 4
 	return i + 4
@@ -360,13 +369,22 @@ var headerLens = struct {
 // recordingConn keeps what was read from it.
 type recordingConn struct {
 	net.Conn
+	mu   sync.Mutex
 	read bytes.Buffer
 }
 
 func (c *recordingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
+	c.mu.Lock()
 	c.read.Write(b[:n])
+	c.mu.Unlock()
 	return n, err
+}
+
+func (c *recordingConn) bytes() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.read.Bytes())
 }
 
 func tcpOutcomeDoc(o tcpOutcome) string {
