@@ -1,9 +1,12 @@
+//go:build unix
+
 package redisstore_test
 
 import (
 	"context"
 	"fmt"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,11 +26,18 @@ import (
 // failure table reports.
 
 // TestFleetHolderCrashesMidFetch: a process takes the fetch lock and its
-// fetch hangs; it is killed with SIGKILL right after renewing its lease
-// (the longest the lock can outlive it). A freshly started process gets its
+// fetch hangs; right after renewing its lease (the longest the lock can
+// outlive it) it is killed with SIGKILL, or hangs itself (SIGSTOP: alive,
+// connections open, nothing running). A freshly started process gets its
 // first token within one lease plus one fetch.
 func TestFleetHolderCrashesMidFetch(t *testing.T) {
 	testenv.Long(t)
+	for name, sig := range map[string]syscall.Signal{"SIGKILL": syscall.SIGKILL, "SIGSTOP": syscall.SIGSTOP} {
+		t.Run(name, func(t *testing.T) { testHolderCrash(t, name, sig) })
+	}
+}
+
+func testHolderCrash(t *testing.T, name string, sig syscall.Signal) {
 	srv := redistest.Start(t)
 	ts := newTokenServer(t, time.Hour, 50*time.Millisecond)
 	ts.delayFor = func(n int) time.Duration {
@@ -58,8 +68,10 @@ func TestFleetHolderCrashesMidFetch(t *testing.T) {
 		left = rdb.PTTL(ctx, lk).Val()
 		return left > 4700*time.Millisecond
 	}, 10*time.Second, 5*time.Millisecond, "the holder renews its 5s lease")
-	require.NoError(t, holder.cmds[0].Process.Kill())
-	_ = holder.cmds[0].Wait()
+	require.NoError(t, holder.cmds[0].Process.Signal(sig))
+	if sig == syscall.SIGKILL {
+		_ = holder.cmds[0].Wait()
+	} // a stopped holder is killed when the test ends
 	killed := time.Now()
 
 	fresh := cfg
@@ -74,8 +86,8 @@ func TestFleetHolderCrashesMidFetch(t *testing.T) {
 	require.False(t, r.FirstToken.IsZero(), "the fresh process got a token: %s", r.FirstError)
 	first := r.FirstToken.Sub(r.FirstCall)
 	upstream := ts.requests(time.Time{}, time.Now())
-	t.Logf("FIGURES scenario=holder-crash-plain upstream=%d caller_errors=%d lock_left_at_kill=%s first_token=%s (from the fresh process's first call) kill_to_first_token=%s",
-		upstream, r.Errors, left.Round(time.Millisecond), first.Round(time.Millisecond), r.FirstToken.Sub(killed).Round(time.Millisecond))
+	t.Logf("FIGURES scenario=holder-%s-plain upstream=%d caller_errors=%d lock_left_at_kill=%s first_token=%s (from the fresh process's first call) kill_to_first_token=%s",
+		name, upstream, r.Errors, left.Round(time.Millisecond), first.Round(time.Millisecond), r.FirstToken.Sub(killed).Round(time.Millisecond))
 	assert.LessOrEqual(t, first, 6*time.Second, "first token within one lease (5s) + one fetch")
 	assert.Zero(t, r.Errors, "callers with 10s deadlines: %s", r.FirstError)
 	assert.Equal(t, 2, upstream, "the hung fetch and the fresh process's own")
