@@ -95,7 +95,8 @@ func (e *entry) phase(now int64) int {
 }
 
 // flight is one shared fetch, queued in its endpoint's limiter until a
-// worker runs it. tok and err are written before done is closed.
+// worker runs it. tok and err are written before done is closed; done
+// exists once a caller waits (under Source.mu, while the flight runs).
 type flight struct {
 	done       chan struct{}
 	background bool
@@ -293,6 +294,9 @@ func (s *Source) slow(ctx context.Context) (*oauth2.Token, error) {
 	} else {
 		s.lim.promote(f)
 	}
+	if f.done == nil {
+		f.done = make(chan struct{}) // made by the first waiter: a renewal nobody waits for needs none
+	}
 	f.waiters++
 	s.mu.Unlock()
 
@@ -416,7 +420,7 @@ func (s *Source) scheduleLocked(e *entry) {
 }
 
 func (s *Source) startFlightLocked(ctx context.Context, background bool) *flight {
-	f := &flight{done: make(chan struct{}), background: background, src: s, ctx: ctx, idx: -1, urgent: !background}
+	f := &flight{background: background, src: s, ctx: ctx, idx: -1, urgent: !background}
 	if e := s.cur.Load(); e != nil {
 		f.prev = e.tok
 		if background {
@@ -455,7 +459,9 @@ func (s *Source) runFlight(f *flight) {
 			s.scheduleRetryLocked(now, r.err)
 		}
 	}
-	close(f.done)
+	if f.done != nil {
+		close(f.done)
+	}
 	s.mu.Unlock()
 
 	if r.after != nil {
