@@ -153,7 +153,7 @@ const violations = proxies.flatMap((x) => [x.strict.c, x.answers.c])
 const cols = ["client", "provider", "style", "expect", "got"];
 const width = Object.fromEntries(cols.map((k) => [k, Math.min(60, Math.max(k.length, ...cases.map((c) => String(c[k]).length)))]));
 const cell = (k, v) => String(v).padEnd(width[k]);
-console.log(["", ...cols.map((k) => cell(k, k === "expect" ? "expected" : k))].join("  ").trimEnd());
+console.log(["    ", ...cols.map((k) => cell(k, k === "expect" ? "expected" : k))].join("  ").trimEnd());
 let failed = 0;
 for (const c of cases) {
   const ok = c.expect === c.got;
