@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/internal/testenv"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -526,23 +528,30 @@ func TestFetcherContractViolations(t *testing.T) {
 	s.waitIdle()
 }
 
-// Real short lifetimes, real timers.
+// Real lifetimes, real timers: the process-wide scheduler renews a used
+// token by itself and leaves an unused one to expire.
+//
+// Long: each phase is seconds long so that a stalled machine (seconds
+// between a fetch and its publication) cannot move a token into another
+// phase than the one asserted; the waits are for the events themselves.
 func TestRealTimeRefresh(t *testing.T) {
+	testenv.Long(t)
 	t.Parallel()
-	f := &fetcher{clk: realClock{}, life: 600 * time.Millisecond}
-	s := NewSource(f.fetch, WithRefreshWindow(200*time.Millisecond), WithSafetyMargin(50*time.Millisecond))
+	f := &fetcher{clk: realClock{}, life: 3 * time.Second}
+	// Stale from 2 s, renewed at a random point in [2 s, 2.4 s), expired from 2.8 s.
+	s := NewSource(f.fetch, WithRefreshWindow(time.Second), WithSafetyMargin(200*time.Millisecond))
 	tok1 := mustToken(t, s)
 	require.Equal(t, "tok-1", tok1.AccessToken)
-	// Idle: renewed at ~400ms in the background; tok-2 is fresh until ~800ms.
-	time.Sleep(570 * time.Millisecond) // inside tok-1's margin [550ms, 600ms)
-	tok := mustToken(t, s)
-	require.Equal(t, "tok-2", tok.AccessToken)
-	require.EqualValues(t, 2, f.calls.Load())
-	// tok-2 was used too: renewed at its stale point. Nobody uses tok-3,
-	// so it is left to expire, and the next caller fetches.
-	require.Eventually(t, func() bool { return f.calls.Load() == 3 }, 2*time.Second, time.Millisecond)
-	require.Eventually(t, func() bool { return s.stateName() == "expired" }, 2*time.Second, time.Millisecond)
-	require.EqualValues(t, 3, f.calls.Load())
+	// Idle: tok-1, used while fresh, is renewed in the background.
+	require.Eventually(t, func() bool { return f.calls.Load() == 2 }, 30*time.Second, time.Millisecond)
+	s.waitIdle()
+	require.Equal(t, "tok-2", mustToken(t, s).AccessToken)
+	// tok-2 was used too: renewed in its window. Nobody uses tok-3, so it
+	// is left to expire, and the next caller fetches.
+	require.Eventually(t, func() bool { return f.calls.Load() == 3 }, 30*time.Second, time.Millisecond)
+	s.waitIdle()
+	require.Eventually(t, func() bool { return s.stateName() == "expired" }, 30*time.Second, time.Millisecond)
+	require.EqualValues(t, 3, f.calls.Load(), "an unused token is not renewed")
 	require.Equal(t, "tok-4", mustToken(t, s).AccessToken)
 	s.waitIdle()
 }
