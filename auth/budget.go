@@ -85,7 +85,7 @@ func (e *timeoutError) Error() string {
 	if e.reason != "" {
 		n += "; " + e.reason
 	}
-	return fmt.Sprintf("%s: token request timed out: no token within the %s fetch budget (%s): %s", e.provider, e.budget, n, e.detail)
+	return fmt.Sprintf("%s: token request timeout: no token within the %s fetch budget (%s): %s", e.provider, e.budget, n, e.detail)
 }
 
 func (e *timeoutError) Timeout() bool   { return true }

@@ -58,7 +58,7 @@ func silentFetcher(url string, hc *http.Client) Fetcher {
 func requireBudgetTimeout(t *testing.T, err error, budget time.Duration) {
 	t.Helper()
 	require.Error(t, err)
-	require.True(t, strings.HasPrefix(err.Error(), "moov: token request timed out: no token within the "+budget.String()+" fetch budget"), err.Error())
+	require.True(t, strings.HasPrefix(err.Error(), "moov: token request timeout: no token within the "+budget.String()+" fetch budget"), err.Error())
 	require.NotErrorIs(t, err, context.DeadlineExceeded)
 	var te interface {
 		Timeout() bool
@@ -107,12 +107,15 @@ func TestFetchCallerDeadline(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
 
-	src := NewSource(silentFetcher(url, &http.Client{Transport: tr}), WithProvider("moov"))
+	// The fetch goes on for the others after this caller gave up, until
+	// its own budget ends.
+	src := NewSource(silentFetcher(url, &http.Client{Transport: tr}), WithProvider("moov"), WithFetchTimeout(500*time.Millisecond))
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel2()
 	_, err = src.TokenContext(ctx2)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.True(t, strings.HasPrefix(err.Error(), "moov: gave up waiting for a token"), err.Error())
+	src.waitIdle()
 }
 
 // An HTTP client's own timeout is a timeout, retried, and does not match

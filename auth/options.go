@@ -117,7 +117,7 @@ func withInitialToken(tok *oauth2.Token) Option {
 // included), default 30 s: the fetch's budget. The fetch runs detached
 // from the callers' contexts so that one caller giving up does not fail
 // the others; this is what stops it. A fetch that uses its budget up fails
-// every waiter with an error that says "timed out" and names the provider
+// every waiter with an error that says "timeout" and names the provider
 // (Timeout() true); it matches context.DeadlineExceeded only for a waiter
 // whose own context ended (Token has none: it gets the budget's error).
 func WithFetchTimeout(d time.Duration) Option {

@@ -45,7 +45,7 @@ type Fetcher func(ctx context.Context) (*oauth2.Token, error)
 // A context without a deadline gets a budget of 30 s for the whole fetch:
 // every attempt and every wait between them (a Source's fetches get
 // theirs from WithFetchTimeout, 30 s by default). A fetch that uses it up
-// fails with an error that says "timed out", names the provider and has
+// fails with an error that says "timeout", names the provider and has
 // Timeout() and Temporary() true; it wraps the last attempt's error (an
 // *Error, a network error) unless the budget cut that attempt short, and
 // never matches context.DeadlineExceeded: that error is only for a
