@@ -242,18 +242,6 @@ type observerFunc func(ctx context.Context, ev Event)
 
 func (f observerFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
 
-// sweepAll drops every collected Source's item from sc's heap.
-func (sc *scheduler) sweepAll() {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	for i := 0; i < len(sc.heap); {
-		if sc.heap[i].src.Value() == nil {
-			sc.removeLocked(i)
-			continue
-		}
-		i++
-	}
-}
 
 // queued is the number of fetches waiting in l's queue.
 func (l *limiter) queued() int {
