@@ -15,6 +15,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/extra/paytokenotel"
+	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
 )
@@ -367,17 +368,27 @@ func TestNewObserverDefaults(t *testing.T) {
 
 // TestTimerRenewal: a token used while fresh is renewed when it turns
 // stale, by a timer, with no caller around: a root span without links.
+// It waits for real time: the token is fresh for 1 s (a token published
+// already stale is never renewed ahead of expiry, so a shorter time would
+// fail on a loaded machine), then renewed within the first half of its
+// 2 s refresh window.
 func TestTimerRenewal(t *testing.T) {
+	testenv.Long(t)
 	t.Parallel()
 	p := mockserver.MoneyKit
 	e := newEnv(t, mockserver.WithTokenLifetime(p, 3*time.Second))
 	sig := newSignal(e.obs)
-	src := e.source(p, sig, auth.WithRefreshWindow(2900*time.Millisecond), auth.WithSafetyMargin(0))
+	src := e.source(p, sig, auth.WithRefreshWindow(2*time.Second), auth.WithSafetyMargin(0))
 	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
-	_, err := e.token(ctx, src)
+	first, err := e.token(ctx, src)
 	require.NoError(t, err)
 	caller.End()
 	sig.await(t, "timer renewal", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
+	// src is used below: the scheduler holds Sources weakly, and a Source
+	// nobody references is collected, renewals and all.
+	renewed, err := e.token(t.Context(), src)
+	require.NoError(t, err)
+	require.NotEqual(t, first.AccessToken, renewed.AccessToken)
 
 	require.Equal(t, merge(okPoints(p, 2), map[string]int64{
 		key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,
