@@ -46,8 +46,22 @@
 // a code twice: it retries only failures where the request provably never
 // left this machine (a failed dial or DNS lookup), never a timeout, a reset
 // connection, a 429 or a 5xx, and never tries another credential style.
-// After such a failure, send the user through authorization again. Error
-// messages never show the code in full.
+// Every Exchange failure says what became of the code: it matches
+// ErrCodeNotSent when no request can have reached MobiFinance (a bad
+// Config, a context already done, a failed dial or DNS lookup on every
+// attempt), and the same code may be exchanged again; every other failure
+// matches ErrReauthorize: treat the code as spent and send the user through
+// authorization again.
+//
+//	tok, err := cfg.Exchange(ctx, code)
+//	switch {
+//	case errors.Is(err, mobifinance.ErrCodeNotSent):
+//		// retry later with the same code
+//	case errors.Is(err, mobifinance.ErrReauthorize):
+//		// ask the user to authorize again
+//	}
+//
+// Error messages never show the code in full.
 //
 // # Stored tokens and restarts
 //
