@@ -46,7 +46,7 @@ func budgetOf(ctx context.Context) *budget {
 // ended reports whether b (nil: no budget) is what ended ctx, rather than
 // the caller cancelling it.
 func (b *budget) ended(ctx context.Context) bool {
-	return b != nil && ctx.Err() != nil && context.Cause(ctx) == error(b)
+	return b != nil && ctx.Err() != nil && context.Cause(ctx) == error(b) //nolint:errorlint // the cause is b itself, never wrapped
 }
 
 // timeoutError is a fetch that used up its budget. It is a timeout
@@ -66,7 +66,7 @@ type timeoutError struct {
 func newTimeoutError(b *budget, attempts int, last error) *timeoutError {
 	e := &timeoutError{budget: b.d, attempts: attempts}
 	e.provider, e.detail = "auth", last.Error()
-	if f, ok := last.(requestFailure); ok {
+	if f, ok := last.(requestFailure); ok { //nolint:errorlint // only an Endpoint's own error, not one a Fetcher wrapped (that is quoted whole)
 		e.provider, e.detail = f.failure()
 	}
 	if errors.Is(last, context.DeadlineExceeded) || errors.Is(last, error(b)) { // net/http reports the context's cause

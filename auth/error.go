@@ -202,7 +202,7 @@ func (e *Error) Temporary() bool {
 	if k == nil {
 		k = classify(e.StatusCode, e.Code)
 	}
-	return k == ErrRateLimited || k == ErrServer
+	return k == ErrRateLimited || k == ErrServer //nolint:errorlint // k is a sentinel itself, from classify
 }
 
 // classify maps a provider code (preferred) or an HTTP status to a sentinel.
@@ -242,9 +242,9 @@ func classify(status int, code string) error {
 
 // sanitize bounds a provider-supplied string and strips control characters so
 // an error message stays one readable line.
-func sanitize(s string, max int) string {
-	if len(s) > max {
-		s = s[:max] + "…"
+func sanitize(s string, n int) string {
+	if len(s) > n {
+		s = s[:n] + "…"
 	}
 	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {

@@ -59,7 +59,7 @@ func TestErrorMapping(t *testing.T) {
 		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
 			e := newError("p", tc.status, nil, nil, tc.code, "", "")
 			for _, s := range sentinels {
-				require.Equal(t, s == tc.want, errors.Is(e, s), "errors.Is(%v)", s)
+				require.Equal(t, errors.Is(tc.want, s), errors.Is(e, s), "errors.Is(%v)", s)
 			}
 			require.Equal(t, tc.temporary, e.Temporary())
 			// A hand-built Error classifies the same way.

@@ -242,7 +242,6 @@ type observerFunc func(ctx context.Context, ev Event)
 
 func (f observerFunc) Observe(ctx context.Context, ev Event) { f(ctx, ev) }
 
-
 // queued is the number of fetches waiting in l's queue.
 func (l *limiter) queued() int {
 	l.mu.Lock()

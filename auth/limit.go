@@ -67,15 +67,16 @@ func endpointOf(key string) (endpoint, provider string) {
 	return strings.Join(parts[:endpointKeyFields], ":"), parts[1]
 }
 
-// defaultLimits are the limits of an endpoint without WithRefreshLimit.
-func defaultLimits(provider string) (int, float64) {
+// defaultRate is the refresh rate limit of an endpoint without
+// WithRefreshLimit (its concurrency limit is defaultLimitConc).
+func defaultRate(provider string) float64 {
 	switch provider {
 	case "":
-		return defaultLimitConc, defaultOwnLimitRate
+		return defaultOwnLimitRate
 	case endpointProviderMoov:
-		return defaultLimitConc, moovDocumentedLimit
+		return moovDocumentedLimit
 	}
-	return defaultLimitConc, defaultLimitRate
+	return defaultLimitRate
 }
 
 // limiter is one endpoint's queue of fetches and its workers.

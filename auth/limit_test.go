@@ -23,7 +23,7 @@ func TestRefreshLimitBoundsConcurrency(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := cur.Add(1)
 		defer cur.Add(-1)
-		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() { //nolint:revive // the loop is the compare-and-swap
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
 		time.Sleep(2 * time.Millisecond)

@@ -10,31 +10,31 @@ import (
 type EventKind uint8
 
 const (
-	// EventCacheHit: a cached token was returned. This is the hot path: it
-	// is reported only when an Observer is set, and never logged.
+	// EventCacheHit reports a cached token returned. This is the hot path:
+	// it is reported only when an Observer is set, and never logged.
 	EventCacheHit EventKind = iota + 1
-	// EventRefreshStart: a background refresh of a stale token began; no
-	// caller waits for it.
+	// EventRefreshStart reports the start of a background refresh of a
+	// stale token; no caller waits for it.
 	EventRefreshStart
-	// EventFetchStart: a token fetch (the Fetcher under the RetryPolicy)
-	// began.
+	// EventFetchStart reports the start of a token fetch (the Fetcher
+	// under the RetryPolicy).
 	EventFetchStart
-	// EventRetry: an attempt failed with a retryable error; Duration is the
-	// wait before the next attempt.
+	// EventRetry reports an attempt that failed with a retryable error;
+	// Duration is the wait before the next attempt.
 	EventRetry
-	// EventFetchDone: a fetch returned a token.
+	// EventFetchDone reports a fetch that returned a token.
 	EventFetchDone
-	// EventFetchFailed: a fetch gave up.
+	// EventFetchFailed reports a fetch that gave up.
 	EventFetchFailed
-	// EventStoreHit: a token was adopted from the Store without fetching.
+	// EventStoreHit reports a token adopted from the Store without fetching.
 	EventStoreHit
-	// EventStoreError: the Store failed (Op says where) or held a corrupt
-	// entry; the Source carried on without it.
+	// EventStoreError reports a Store that failed (Op says where) or held a
+	// corrupt entry; the Source carried on without it.
 	EventStoreError
-	// EventLockWait: another process holds the Store's lock; the Source
-	// polls the Store for that process's token.
+	// EventLockWait reports that another process holds the Store's lock;
+	// the Source polls the Store for that process's token.
 	EventLockWait
-	// EventInvalidate: Invalidate dropped the cached token.
+	// EventInvalidate reports that Invalidate dropped the cached token.
 	EventInvalidate
 )
 

@@ -108,7 +108,7 @@ func TestObserverStartFetchAndCacheHits(t *testing.T) {
 		obs := &fetchObserver{hits: hits}
 		var seen []any
 		var marks []any
-		obs.events.hook = func(ctx context.Context, ev Event) { marks = append(marks, ctx.Value(fetchMark{})) }
+		obs.hook = func(ctx context.Context, ev Event) { marks = append(marks, ctx.Value(fetchMark{})) }
 		fetch := func(ctx context.Context) (*oauth2.Token, error) {
 			seen = append(seen, ctx.Value(fetchMark{}))
 			return &oauth2.Token{AccessToken: "a", Expiry: time.Now().Add(time.Hour)}, nil

@@ -113,7 +113,7 @@ func profileOf(c *config, endpoint, provider string) *profile {
 		p.bits = observedBit
 	}
 	p.locker, _ = c.store.(Locker)
-	conc, rate := defaultLimits(provider)
+	conc, rate := defaultLimitConc, defaultRate(provider)
 	if c.limitSet {
 		conc, rate = c.limitConc, c.limitRate
 	}

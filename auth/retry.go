@@ -211,7 +211,7 @@ type retryError struct {
 
 func (e *retryError) Error() string {
 	provider, detail := "", e.last.Error()
-	if f, ok := e.last.(requestFailure); ok {
+	if f, ok := e.last.(requestFailure); ok { //nolint:errorlint // only an Endpoint's own error, not one a Fetcher wrapped (that is quoted whole)
 		provider, detail = f.failure()
 	}
 	if provider == "" {
@@ -250,8 +250,7 @@ func retryable(err error) bool {
 // could help: a failed dial or DNS lookup, but not a name that does not
 // exist (final for Retry too).
 func unsent(err error) bool {
-	var dns *net.DNSError
-	if errors.As(err, &dns) {
+	if dns, ok := errors.AsType[*net.DNSError](err); ok {
 		return !dns.IsNotFound
 	}
 	return neverSent(err)

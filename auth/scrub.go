@@ -119,13 +119,13 @@ func (s *scrubber) scrubError(e *Error, body []byte) {
 	}
 }
 
-// prefix returns the first max bytes of body with every sensitive value
+// prefix returns the first limit bytes of body with every sensitive value
 // replaced, as s.r.Replace(body) would (leftmost match first, the longest
 // form at a position), reading no more of body than it needs, and whether
 // anything was replaced.
-func (s *scrubber) prefix(body []byte, max int) ([]byte, bool) {
+func (s *scrubber) prefix(body []byte, limit int) ([]byte, bool) {
 	var out []byte // nil until the first match: body[:i] is then copied
-	for i := 0; i < len(body) && (out == nil && i < max || out != nil && len(out) < max); {
+	for i := 0; i < len(body) && (out == nil && i < limit || out != nil && len(out) < limit); {
 		n := 0
 		if s.first[body[i]] {
 			for _, f := range s.olds {
@@ -137,7 +137,7 @@ func (s *scrubber) prefix(body []byte, max int) ([]byte, bool) {
 		}
 		switch {
 		case n > 0 && out == nil:
-			out = append(make([]byte, 0, max+len(redacted)), body[:i]...)
+			out = append(make([]byte, 0, limit+len(redacted)), body[:i]...)
 			fallthrough
 		case n > 0:
 			out = append(out, redacted...)
@@ -152,7 +152,7 @@ func (s *scrubber) prefix(body []byte, max int) ([]byte, bool) {
 	if out == nil {
 		return nil, false
 	}
-	return out[:min(len(out), max)], true
+	return out[:min(len(out), limit)], true
 }
 
 // scrubCause returns err unchanged when its message holds no sensitive

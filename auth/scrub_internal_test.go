@@ -21,14 +21,14 @@ func TestScrubberPrefixIsReplaceCut(t *testing.T) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		body := b.String()
-		max := 1 + rng.IntN(len(body)+20)
+		limit := 1 + rng.IntN(len(body)+20)
 		want := s.r.Replace(body)
-		got, changed := s.prefix([]byte(body), max)
+		got, changed := s.prefix([]byte(body), limit)
 		if !changed {
-			got = []byte(body[:min(len(body), max)])
+			got = []byte(body[:min(len(body), limit)])
 		}
-		if w := want[:min(len(want), max)]; string(got) != w {
-			t.Fatalf("body %q, max %d:\n got %q\nwant %q", body, max, got, w)
+		if w := want[:min(len(want), limit)]; string(got) != w {
+			t.Fatalf("body %q, limit %d:\n got %q\nwant %q", body, limit, got, w)
 		}
 	}
 }

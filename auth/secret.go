@@ -27,7 +27,7 @@ func (s Secret) GoString() string { return `"` + redacted + `"` }
 func (s Secret) Format(f fmt.State, verb rune) {
 	switch verb {
 	case 'q':
-		fmt.Fprintf(f, "%q", redacted)
+		_, _ = fmt.Fprintf(f, "%q", redacted)
 	case 'v':
 		if f.Flag('#') {
 			_, _ = f.Write([]byte(s.GoString()))

@@ -110,7 +110,7 @@ func authorized(req *http.Request, access string) *http.Request {
 
 func closeBody(req *http.Request) {
 	if req.Body != nil {
-		req.Body.Close()
+		_ = req.Body.Close()
 	}
 }
 
@@ -118,7 +118,7 @@ func closeBody(req *http.Request) {
 // reused, then closes it.
 func drain(body io.ReadCloser) {
 	_, _ = io.CopyN(io.Discard, body, 4<<10)
-	body.Close()
+	_ = body.Close()
 }
 
 // NewClient returns an *http.Client whose requests carry tokens from src.

@@ -51,7 +51,8 @@ func Example() {
 	}
 	tok, err := cfg.Exchange(context.Background(), "c0de-1")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken, tok.TokenType, "expires:", !tok.Expiry.IsZero())
 
@@ -79,11 +80,13 @@ func ExampleConfig_Client() {
 	}
 	tok, err := cfg.Exchange(context.Background(), "c0de-1")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	resp, err := cfg.Client(tok).Get(srv.URL + "/v2/api/user/info")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -110,10 +113,12 @@ func ExampleConfig_UserKey() {
 	// At login:
 	tok, err := cfg.Exchange(ctx, "c0de-1")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	if err := store.Save(ctx, cfg.UserKey("user-42"), tok); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 
 	// Later, anywhere: no token in hand, the store has it.
@@ -141,7 +146,8 @@ func ExampleErrReauthorize() {
 
 	resp, err := client.Get(api.URL + "/v2/api/user/info")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode)

@@ -133,12 +133,12 @@ func acceptQ(accept, mediaType string) float64 {
 			continue
 		}
 		spec := -1
-		switch {
-		case mt == mediaType:
+		switch mt {
+		case mediaType:
 			spec = 2
-		case mt == typ+"/*":
+		case typ + "/*":
 			spec = 1
-		case mt == "*/*":
+		case "*/*":
 			spec = 0
 		}
 		if spec <= best {

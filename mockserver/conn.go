@@ -156,7 +156,7 @@ func (c *shapedConn) refuseLocked(status int, desc string) {
 		return
 	}
 	c.answered = true
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = c.Conn.Write(c.s.rawRefusal(requestPath(c.head), status, desc))
 }
 

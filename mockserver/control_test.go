@@ -127,7 +127,7 @@ func TestStartTwicePanics(t *testing.T) {
 }
 
 func TestParseProvider(t *testing.T) {
-	for in, want := range map[string]mockserver.Provider{"Money-Go": mockserver.MoneyGo, "moneykit": mockserver.MoneyKit, "MOOV": mockserver.Moov, " mobifinance ": mockserver.MobiFinance} {
+	for in, want := range map[string]mockserver.Provider{"Money-Go": mockserver.MoneyGo, "moneykit": mockserver.MoneyKit, "MOOV": mockserver.Moov, " mobifinance ": mockserver.MobiFinance} { //nolint:gocritic // the spaces are the test: ParseProvider trims them
 		got, err := mockserver.ParseProvider(in)
 		require.NoError(t, err)
 		assert.Equal(t, want, got)

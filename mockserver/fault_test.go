@@ -144,8 +144,8 @@ func TestCloseEndsDelays(t *testing.T) {
 	start := time.Now()
 	srv.Close()
 	assert.Less(t, time.Since(start), 2*time.Second)
-	<-done
-	srv.Close() // twice is fine
+	t.Log("the delayed request ended with:", <-done) // an answer or a cut connection: either is fine
+	srv.Close()                                      // twice is fine
 }
 
 func TestFaultDrop(t *testing.T) {

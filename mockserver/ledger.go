@@ -21,8 +21,8 @@ type ledgerEntry[V any] struct {
 	forget time.Time // zero: only when over max
 }
 
-func newLedger[V any](max int) *ledger[V] {
-	l := &ledger[V]{m: map[string]*ledgerEntry[V]{}, order: map[Provider]*fifo[*ledgerEntry[V]]{}, max: max}
+func newLedger[V any](limit int) *ledger[V] {
+	l := &ledger[V]{m: map[string]*ledgerEntry[V]{}, order: map[Provider]*fifo[*ledgerEntry[V]]{}, max: limit}
 	for _, p := range Providers() {
 		l.order[p] = &fifo[*ledgerEntry[V]]{}
 	}

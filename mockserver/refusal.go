@@ -33,7 +33,7 @@ func providerForPath(path string) (Provider, bool) {
 }
 
 // refusalBody is the provider's error body for a refusal.
-func refusalBody(p Provider, found bool, status int, desc string) []byte {
+func refusalBody(p Provider, found bool, desc string) []byte {
 	var v any = oauthError{"invalid_request", desc}
 	switch {
 	case !found:
@@ -68,7 +68,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, status int, desc
 	}
 	refusalHeaders(w.Header(), found)
 	w.WriteHeader(status)
-	_, _ = w.Write(refusalBody(p, found, status, desc))
+	_, _ = w.Write(refusalBody(p, found, desc))
 }
 
 // rawRefusal is a whole HTTP/1.1 answer, for a connection no handler has.
@@ -77,7 +77,7 @@ func (s *Server) rawRefusal(path string, status int, desc string) []byte {
 	if found && (path == p.TokenPath() || path == "/"+string(p)+p.TokenPath()) {
 		s.st.count(p, func(c *Counts) { c.TokenRequests++; c.TokenErrors++ })
 	}
-	body := refusalBody(p, found, status, desc)
+	body := refusalBody(p, found, desc)
 	h := http.Header{}
 	refusalHeaders(h, found)
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -47,10 +47,6 @@ var fuzzGoErrorMarks = []string{
 }
 
 func fuzzMockSeeds(f *testing.F) {
-	const (
-		json_ = "application/json"
-		form_ = "application/x-www-form-urlencoded"
-	)
 	type seed struct {
 		p      uint8
 		route  uint8
@@ -61,46 +57,46 @@ func fuzzMockSeeds(f *testing.F) {
 	}
 	seeds := []seed{
 		// Money-Go (0)
-		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}","scope":"api"}`},
-		{0, 1, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"wrong-secret-123"}`},
-		{0, 0, "POST", json_, "", `{"grant_type":"password","client_id":"{ID}","client_secret":"{SECRET}"}`},
-		{0, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
-		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":42}`},
-		{0, 0, "POST", json_, "", `{"grant_type":"client_credentials",`},
-		{0, 0, "POST", json_, "", `[]`},
-		{0, 0, "POST", json_, "", `null`},
+		{0, 0, "POST", ctJSON, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}","scope":"api"}`},
+		{0, 1, "POST", ctJSON, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"wrong-secret-123"}`},
+		{0, 0, "POST", ctJSON, "", `{"grant_type":"password","client_id":"{ID}","client_secret":"{SECRET}"}`},
+		{0, 0, "POST", ctForm, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
+		{0, 0, "POST", ctJSON, "", `{"grant_type":"client_credentials","client_id":42}`},
+		{0, 0, "POST", ctJSON, "", `{"grant_type":"client_credentials",`},
+		{0, 0, "POST", ctJSON, "", `[]`},
+		{0, 0, "POST", ctJSON, "", `null`},
 		{0, 0, "POST", "", "", ``},
 		{0, 0, "GET", "", "", ``},
 		// MoneyKit (1)
-		{1, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials`},
-		{1, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}&scope=accounts%3Aread`},
-		{1, 1, "POST", form_, "Basic !!!", `grant_type=client_credentials`},
-		{1, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials&client_id=other`},
-		{1, 0, "POST", form_, "{BASIC}", `grant_type=refresh_token`},
-		{1, 0, "POST", form_, "{BASIC}", `grant_type=%zz`},
-		{1, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials"}`},
+		{1, 0, "POST", ctForm, "{BASIC}", `grant_type=client_credentials`},
+		{1, 0, "POST", ctForm, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}&scope=accounts%3Aread`},
+		{1, 1, "POST", ctForm, "Basic !!!", `grant_type=client_credentials`},
+		{1, 0, "POST", ctForm, "{BASIC}", `grant_type=client_credentials&client_id=other`},
+		{1, 0, "POST", ctForm, "{BASIC}", `grant_type=refresh_token`},
+		{1, 0, "POST", ctForm, "{BASIC}", `grant_type=%zz`},
+		{1, 0, "POST", ctJSON, "{BASIC}", `{"grant_type":"client_credentials"}`},
 		{1, 0, "POST", "text/plain", "{BASIC}", `grant_type=client_credentials`},
 		{1, 0, "POST", "multipart/form-data; boundary=x", "", "--x\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials\r\n--x--\r\n"},
-		{1, 0, "PUT", form_, "{BASIC}", `grant_type=client_credentials`},
+		{1, 0, "PUT", ctForm, "{BASIC}", `grant_type=client_credentials`},
 		// Moov (2)
-		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials","scope":"/accounts.read"}`},
-		{2, 0, "POST", form_, "{BASIC}", `grant_type=client_credentials&scope=%2Faccounts.read`},
-		{2, 0, "POST", json_, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}"}`},
-		{2, 1, "POST", json_, "{BASIC}", `{"grant_type":"refresh_token","refresh_token":"not-a-refresh-token"}`},
-		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"refresh_token"}`},
-		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"authorization_code","code":"x"}`},
+		{2, 0, "POST", ctJSON, "{BASIC}", `{"grant_type":"client_credentials","scope":"/accounts.read"}`},
+		{2, 0, "POST", ctForm, "{BASIC}", `grant_type=client_credentials&scope=%2Faccounts.read`},
+		{2, 0, "POST", ctJSON, "", `{"grant_type":"client_credentials","client_id":"{ID}","client_secret":"{SECRET}"}`},
+		{2, 1, "POST", ctJSON, "{BASIC}", `{"grant_type":"refresh_token","refresh_token":"not-a-refresh-token"}`},
+		{2, 0, "POST", ctJSON, "{BASIC}", `{"grant_type":"refresh_token"}`},
+		{2, 0, "POST", ctJSON, "{BASIC}", `{"grant_type":"authorization_code","code":"x"}`},
 		{2, 0, "POST", "application/json; charset=utf-8", "{BASIC}", `{"grant_type":"client_credentials"}`},
 		{2, 0, "POST", "application/json; charset=\"", "{BASIC}", `{"grant_type":"client_credentials"}`},
-		{2, 0, "POST", json_, "Bearer abc", `{"grant_type":"client_credentials"}`},
-		{2, 0, "POST", json_, "{BASIC}", `{"grant_type":"client_credentials","client_secret":"disagreeing-secret"}`},
+		{2, 0, "POST", ctJSON, "Bearer abc", `{"grant_type":"client_credentials"}`},
+		{2, 0, "POST", ctJSON, "{BASIC}", `{"grant_type":"client_credentials","client_secret":"disagreeing-secret"}`},
 		// MobiFinance (3)
-		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fminiapp.example.mn%2Fcallback`},
-		{3, 1, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fother.example%2F`},
-		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code=used-or-unknown-code&redirect_uri=x`},
-		{3, 0, "POST", form_, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
-		{3, 0, "POST", form_, "", `grant_type=authorization_code&client_id={ID}&client_secret=wrong-secret-123&code={CODE}&redirect_uri=x`},
-		{3, 0, "POST", json_, "", `{"grant_type":"authorization_code"}`},
-		{3, 0, "POST", form_, "", strings.Repeat("a", 70<<10)},
+		{3, 0, "POST", ctForm, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fminiapp.example.mn%2Fcallback`},
+		{3, 1, "POST", ctForm, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code={CODE}&redirect_uri=https%3A%2F%2Fother.example%2F`},
+		{3, 0, "POST", ctForm, "", `grant_type=authorization_code&client_id={ID}&client_secret={SECRET}&code=used-or-unknown-code&redirect_uri=x`},
+		{3, 0, "POST", ctForm, "", `grant_type=client_credentials&client_id={ID}&client_secret={SECRET}`},
+		{3, 0, "POST", ctForm, "", `grant_type=authorization_code&client_id={ID}&client_secret=wrong-secret-123&code={CODE}&redirect_uri=x`},
+		{3, 0, "POST", ctJSON, "", `{"grant_type":"authorization_code"}`},
+		{3, 0, "POST", ctForm, "", strings.Repeat("a", 70<<10)},
 		// Protected endpoints
 		{2, 2, "GET", "", "Bearer nope", ``},
 		{2, 3, "GET", "", "", ``},

@@ -16,8 +16,8 @@ import (
 
 func TestTokenSuccess(t *testing.T) {
 	srv, c := newServer(t)
-	id := func(p mockserver.Provider) string { return mockserver.DemoClientID(p) }
-	sec := func(p mockserver.Provider) string { return mockserver.DemoClientSecret(p) }
+	id := mockserver.DemoClientID
+	sec := mockserver.DemoClientSecret
 	mg, mk, mv := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov
 	cases := []struct {
 		name       string

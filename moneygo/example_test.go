@@ -49,7 +49,8 @@ func Example() {
 	}
 	tok, err := cfg.Token(context.Background())
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken, tok.TokenType)
 	fmt.Println(time.Until(tok.Expiry).Round(time.Hour))
@@ -72,7 +73,8 @@ func ExampleConfig_Client() {
 	}
 	resp, err := cfg.Client().Get(srv.URL + "/balance")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

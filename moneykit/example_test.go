@@ -50,7 +50,8 @@ func Example() {
 	}
 	tok, err := cfg.Token(context.Background())
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken, tok.TokenType)
 	fmt.Println(time.Until(tok.Expiry).Round(time.Minute))
@@ -73,7 +74,8 @@ func ExampleConfig_Client() {
 	}
 	resp, err := cfg.Client().Get(srv.URL + "/links")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -123,7 +125,8 @@ func ExampleConfig_inBody() {
 		HTTPClient:   srv.Client(),
 	}
 	if _, err := cfg.Token(context.Background()); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	// Output: client_id=live_5c739a369515e10fc9e0&client_secret=s3cr3t&grant_type=client_credentials
 }

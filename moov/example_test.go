@@ -49,7 +49,8 @@ func Example() {
 	}
 	tok, err := cfg.Token(context.Background())
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken)
 	fmt.Println(tok.TokenType, "(Moov said", tok.Extra("token_type").(string)+")")
@@ -77,7 +78,8 @@ func ExampleConfig_Client() {
 
 	resp, err := client.Get(srv.URL + "/accounts")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
@@ -103,11 +105,13 @@ func ExampleConfig_TokenSource() {
 
 	ta, err := a.Token()
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	tb, err := b.Token()
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(ta.AccessToken == tb.AccessToken)
 	// Output: true
@@ -153,7 +157,8 @@ func ExampleConfig_Refresh() {
 	}
 	tok, err := cfg.Refresh(context.Background(), "r7k2")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken, tok.RefreshToken)
 	// Output: i1qxz68gu50zp4i8 r7k2

@@ -23,7 +23,8 @@ import (
 func ExampleNew() {
 	key, err := base64.StdEncoding.DecodeString(os.Getenv("PAYTOKEN_STORE_KEY"))
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	rdb := redis.NewClient(&redis.Options{
 		Addr:        os.Getenv("REDIS_ADDR"), // "redis:6379"
@@ -36,16 +37,19 @@ func ExampleNew() {
 		redisstore.WithPrefix("payments-svc:"),
 	)
 	if err != nil {
-		log.Fatal(err) // names the option at fault, e.g. "WithEncryptionKey: key is 16 bytes, want 32"
+		log.Print(err) // names the option at fault, e.g. "WithEncryptionKey: key is 16 bytes, want 32"
+		return
 	}
 	// Pass it to a provider: cfg.TokenSource(auth.WithStore(store, "")).
 	ctx := context.Background()
 	if err := store.Save(ctx, "k", &oauth2.Token{AccessToken: "at", Expiry: time.Now().Add(time.Hour)}); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	tok, err := store.Load(ctx, "k")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken)
 }
@@ -72,7 +76,8 @@ func ExampleNew_clusterOrSentinel() {
 	key := make([]byte, redisstore.KeySize) // from your secret manager
 	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	// cfg.TokenSource(auth.WithStore(store, "")); the lock shares the token's slot:
 	ctx := context.Background()
@@ -94,7 +99,8 @@ func ExampleWithPreviousKeys() {
 	ctx := context.Background()
 	before, err := redisstore.New(rdb, redisstore.WithEncryptionKey(oldKey))
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	_ = before.Save(ctx, "k", &oauth2.Token{AccessToken: "sealed with the old key", Expiry: time.Now().Add(time.Hour)})
 
@@ -103,11 +109,13 @@ func ExampleWithPreviousKeys() {
 		redisstore.WithPreviousKeys(oldKey),
 	)
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	tok, err := store.Load(ctx, "k")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	fmt.Println(tok.AccessToken)
 }
@@ -123,7 +131,8 @@ func Example_mobiFinanceUserTokens() {
 	key := make([]byte, redisstore.KeySize) // from your secret manager
 	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	cfg := &mobifinance.Config{
 		ClientID:     "ClientID given by MobiFinance",

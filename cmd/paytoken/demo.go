@@ -162,7 +162,7 @@ func printDemo(w io.Writer, rows []demoRow) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROVIDER\tTOKEN TYPE\tLIFETIME\tTOOK\tTOKEN REQUESTS\tPROTECTED CALL")
 	for _, r := range rows {
-		typ, life, took, call := "-", "-", "-", "-"
+		typ, life, took := "-", "-", "-"
 		if r.tok != nil {
 			typ = r.tok.Type()
 			if raw := rawTokenType(r.tok); raw != typ {
@@ -174,13 +174,11 @@ func printDemo(w io.Writer, rows []demoRow) {
 			}
 			took = r.took.Round(10 * time.Microsecond).String()
 		}
-		switch {
-		case r.err != nil:
+		call := fmt.Sprintf("%d %s, client %s", r.status, http.StatusText(r.status), r.answer.ClientID)
+		if r.err != nil {
 			call = "FAILED at " + r.errorStep
-		default:
-			call = fmt.Sprintf("%d %s, client %s", r.status, http.StatusText(r.status), r.answer.ClientID)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\n", r.p.DisplayName(), typ, life, took, r.requests, call)
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write is kept by run's outWriter, which fails the command
 }

@@ -27,7 +27,7 @@ func command(env []string, args ...string) *exec.Cmd {
 	if env == nil {
 		env = os.Environ()
 	}
-	cmd.Env = append(env, asCLI+"=1")
+	cmd.Env = slices.Concat(env, []string{asCLI + "=1"})
 	return cmd
 }
 

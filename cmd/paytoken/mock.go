@@ -247,7 +247,7 @@ func printMockBanner(w io.Writer, url string, mock *mockserver.Server) error {
 	for _, e := range mock.Index().Providers {
 		fmt.Fprintf(tw, "%s\tPOST %s%s\t%s\t%s\t%s\n", e.Provider.DisplayName(), url, e.TokenPath, e.DemoClientID, e.DemoSecret, lifetime(time.Duration(e.LifetimeSeconds)*time.Second))
 	}
-	tw.Flush()
+	_ = tw.Flush() // into a bytes.Buffer: cannot fail
 	fmt.Fprintf(&b, "\nprotected endpoint: %s%s (Authorization: Bearer <token>)\n", url, mockserver.ProtectedPath)
 	fmt.Fprintf(&b, "MobiFinance code:   curl -s -X POST %s%smobifinance/codes -d '{\"client_id\":\"%s\",\"redirect_uri\":\"%s\"}'\n",
 		url, mockserver.ControlPrefix, mockserver.DemoClientID(mockserver.MobiFinance), mockserver.DemoRedirectURI)

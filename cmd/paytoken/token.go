@@ -252,7 +252,7 @@ func printToken(w io.Writer, p mockserver.Provider, tok *oauth2.Token) {
 	if s, ok := tok.Extra("scope").(string); ok && s != "" {
 		fmt.Fprintf(tw, "scope\t%s\n", s)
 	}
-	tw.Flush()
+	_ = tw.Flush() // a failed write is kept by run's outWriter, which fails the command
 }
 
 // tokenJSON is --json's output.

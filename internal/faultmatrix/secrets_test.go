@@ -88,7 +88,7 @@ func walkErrors(err error, f func(error)) {
 		return
 	}
 	f(err)
-	switch u := err.(type) {
+	switch u := err.(type) { //nolint:errorlint // walks the tree itself, one level at a time
 	case interface{ Unwrap() error }:
 		walkErrors(u.Unwrap(), f)
 	case interface{ Unwrap() []error }:

@@ -70,7 +70,13 @@ func ConfigErrors[B any, C ClientCredentials](t *testing.T, newServer func(*test
 			for _, get := range []func() error{
 				func() error { _, err := cfg.Token(context.Background()); return err },
 				func() error { _, err := cfg.TokenSource().Token(); return err },
-				func() error { _, err := cfg.Client().Get(s.URL + "/x"); return err },
+				func() error {
+					resp, err := cfg.Client().Get(s.URL + "/x")
+					if err == nil {
+						resp.Body.Close()
+					}
+					return err
+				},
 			} {
 				err := get()
 				require.Error(t, err)

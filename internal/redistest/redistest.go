@@ -228,7 +228,7 @@ func (s *Server) start() error {
 		} else if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
 			<-p.done
-			return fmt.Errorf("no answer to PING on %s after %s: %v; logs: %s", s.Addr, startTimeout, err, logs.String())
+			return fmt.Errorf("no answer to PING on %s after %s: %w; logs: %s", s.Addr, startTimeout, err, logs.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
