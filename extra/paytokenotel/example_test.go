@@ -29,10 +29,12 @@ import (
 	"github.com/paytoken/paytoken/moov"
 )
 
-// The observer beside otelhttp: the token requests and the API requests go
-// through one otelhttp-wrapped transport (Config.HTTPClient is both the
-// token client and the base of Client), so a call's trace shows the token
-// fetch, the token request under it, and the API request.
+// The observer beside otelhttp, wired twice: around http.DefaultTransport,
+// as tracing setups do, which the Config's token requests and API requests
+// go through; and around the API client's own transport, for a span per API
+// call that includes waiting for its token. A call's trace then shows the
+// token fetch inside the API call, the token request under the fetch, and
+// the API request.
 func Example_otelhttp() {
 	// Your OpenTelemetry SDK; here with in-memory readers, to print what
 	// they got. In a service: otel.SetTracerProvider(…) and
@@ -48,17 +50,24 @@ func Example_otelhttp() {
 		return
 	}
 
+	// Every request through http.DefaultTransport is traced.
+	plain := http.DefaultTransport
+	http.DefaultTransport = otelhttp.NewTransport(plain, otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))
+	defer func() { http.DefaultTransport = plain }()
+
 	srv := mockserver.New() // stands in for Moov
 	defer srv.Close()
 	cfg := &moov.Config{
 		ClientID:     mockserver.DemoClientID(mockserver.Moov),
 		ClientSecret: auth.Secret(mockserver.DemoClientSecret(mockserver.Moov)),
 		BaseURL:      srv.URL,
-		HTTPClient: &http.Client{Transport: otelhttp.NewTransport(http.DefaultTransport,
-			otelhttp.WithTracerProvider(tp), otelhttp.WithMeterProvider(mp))},
+		// Token requests and the Client's API requests.
+		HTTPClient: &http.Client{Transport: http.DefaultTransport},
 	}
 	client := cfg.Client(auth.WithObserver(obs))
 	defer client.CloseIdleConnections()
+	client.Transport = otelhttp.NewTransport(client.Transport, otelhttp.WithTracerProvider(tp),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "API " + r.Method }))
 
 	ctx, span := tp.Tracer("example").Start(context.Background(), "handle order")
 	for range 2 { // the second call is served from the cache: no fetch
@@ -89,10 +98,12 @@ func Example_otelhttp() {
 	}
 	// Output:
 	// handle order
-	//   paytoken.token.fetch
-	//     HTTP POST
-	//   HTTP GET
-	//   HTTP GET
+	//   API GET
+	//     paytoken.token.fetch
+	//       HTTP POST
+	//     HTTP GET
+	//   API GET
+	//     HTTP GET
 	// paytoken.token.fetches paytoken.outcome=ok,paytoken.provider=moov 1
 }
 
