@@ -156,6 +156,9 @@ func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
 	var kind string
 	if ev.Kind == auth.EventFetchFailed {
 		kind = errorType(ev.Err)
+		if kind == "" {
+			kind = "_OTHER" // a failure without its error: still not an ok
+		}
 	}
 	set := o.fetchOpts.get(fetchKey{ev.Provider, kind}, fetchAttrs)
 	o.duration.Record(ctx, ev.Duration.Seconds(), set)
@@ -169,7 +172,11 @@ func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
 		span.SetAttributes(keyAttempts.Int(ev.Attempt))
 	} else {
 		span.SetAttributes(keyAttempts.Int(ev.Attempt), keyErrorType.String(kind))
-		span.SetStatus(codes.Error, ev.Err.Error())
+		msg := kind
+		if ev.Err != nil {
+			msg = ev.Err.Error()
+		}
+		span.SetStatus(codes.Error, msg)
 	}
 	span.End()
 }

@@ -402,3 +402,10 @@ func TestTimerRenewal(t *testing.T) {
 	requireHTTPChildren(t, e, spans, 2)
 	e.checkNoSecret()
 }
+
+func TestFailureWithoutItsErrorIsNoOK(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.obs.Observe(t.Context(), auth.Event{Kind: auth.EventFetchFailed, Provider: "p", Attempt: 1, Duration: time.Millisecond})
+	require.Equal(t, errPoints("p", "_OTHER", 1), e.points())
+}
