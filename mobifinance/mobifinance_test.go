@@ -19,7 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
-	"github.com/paytoken/paytoken/internal/authtest"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 )
@@ -259,7 +259,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 
 // countRetries counts the retry events of a Source.
 func countRetries(n *atomic.Int32) auth.Option {
-	return auth.WithObserver(authtest.ObserverFunc(func(_ context.Context, ev auth.Event) {
+	return auth.WithObserver(testkit.ObserverFunc(func(_ context.Context, ev auth.Event) {
 		if ev.Kind == auth.EventRetry {
 			n.Add(1)
 		}

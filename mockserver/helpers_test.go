@@ -3,7 +3,6 @@ package mockserver_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -191,10 +190,6 @@ func callProtected(t *testing.T, c *http.Client, url, authorization string) (int
 	var m map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
 	return resp.StatusCode, resp.Header, m
-}
-
-func basicHeader(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
 }
 
 // demoCreds is every provider's demo client and one fresh MobiFinance code: the setup of

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/mockserver"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 func issueToken(t *testing.T, c *http.Client, srv *mockserver.Server, p mockserver.Provider) string {
@@ -57,7 +59,7 @@ func TestProtected(t *testing.T) {
 	for name, authz := range map[string]string{
 		"no header":                     "",
 		"moov's token_type as a scheme": "opaque " + moovTok,
-		"basic":                         basicHeader("a", "b"),
+		"basic":                         testkit.BasicHeader("a", "b"),
 		"bearer without token":          "Bearer ",
 	} {
 		t.Run("refused: "+name, func(t *testing.T) {

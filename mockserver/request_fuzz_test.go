@@ -36,6 +36,8 @@ import (
 
 	"github.com/paytoken/paytoken/internal/twin"
 	"github.com/paytoken/paytoken/mockserver"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 // fuzzGoErrorMarks are fragments of Go error strings, stack traces and
@@ -128,7 +130,7 @@ func FuzzMockRequest(f *testing.F) {
 		}
 		r := strings.NewReplacer("{ID}", id, "{SECRET}", secret, "{CODE}", code)
 		body = []byte(r.Replace(string(body)))
-		authz = strings.ReplaceAll(authz, "{BASIC}", "Basic "+base64.StdEncoding.EncodeToString([]byte(id+":"+secret)))
+		authz = strings.ReplaceAll(authz, "{BASIC}", testkit.BasicHeader(id, secret))
 
 		var path string
 		protected := false

@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/mockserver"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 func TestTokenSuccess(t *testing.T) {
@@ -199,8 +201,8 @@ func TestBasicCredentialsEncodedOrNot(t *testing.T) {
 	const id, secret = "app one+two", "p@ss:w/rd %"
 	srv, c := newServer(t, mockserver.WithClient(mockserver.Moov, id, secret))
 	for name, auth := range map[string]string{
-		"as given":     basicHeader(id, secret),
-		"form-encoded": basicHeader(url.QueryEscape(id), url.QueryEscape(secret)),
+		"as given":     testkit.BasicHeader(id, secret),
+		"form-encoded": testkit.BasicHeader(url.QueryEscape(id), url.QueryEscape(secret)),
 	} {
 		t.Run(name, func(t *testing.T) {
 			a := send(t, c, srv, tokenReq{p: mockserver.Moov, contentType: ctJSON, body: `{"grant_type":"client_credentials"}`, rawAuth: auth}, true)

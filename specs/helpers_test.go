@@ -7,7 +7,6 @@ package specs_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -115,11 +114,6 @@ func basicAuth(id, secret string) func(context.Context, *http.Request) error {
 		req.SetBasicAuth(id, secret)
 		return nil
 	}
-}
-
-// basicHeader is the exact Authorization header basicAuth sends.
-func basicHeader(id, secret string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
 }
 
 func ctx(t *testing.T) context.Context {

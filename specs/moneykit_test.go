@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/gen/moneykit"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 const (
@@ -79,7 +81,7 @@ func TestMoneyKitRequests(t *testing.T) {
 			assert.Equal(t, "application/x-www-form-urlencoded", got.Header.Get("Content-Type"))
 			if tc.basic {
 				// Sent as given, not form-encoded first (x/oauth2 #783).
-				assert.Equal(t, basicHeader(moneykitID, moneykitSecret), got.Header.Get("Authorization"))
+				assert.Equal(t, testkit.BasicHeader(moneykitID, moneykitSecret), got.Header.Get("Authorization"))
 			} else {
 				assert.Empty(t, got.Header.Values("Authorization"))
 			}

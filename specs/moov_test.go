@@ -14,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/gen/moov"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 const (
@@ -150,7 +152,7 @@ func TestMoovRequests(t *testing.T) {
 			assert.Empty(t, got.Query)
 			assert.Equal(t, tc.contentType, got.Header.Get("Content-Type"))
 			if tc.basic {
-				assert.Equal(t, basicHeader(moovID, moovSecret), got.Header.Get("Authorization"))
+				assert.Equal(t, testkit.BasicHeader(moovID, moovSecret), got.Header.Get("Authorization"))
 			} else {
 				assert.Empty(t, got.Header.Values("Authorization"))
 			}

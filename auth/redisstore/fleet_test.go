@@ -24,7 +24,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
-	"github.com/paytoken/paytoken/internal/authtest"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/internal/redistest"
 	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/moov"
@@ -406,7 +406,7 @@ func fleetWorker(cfgJSON string) int {
 		auth.WithStore(store, ""), // the provider's key: moov, client id, scopes
 		auth.WithRefreshWindow(cfg.Window),
 		auth.WithSafetyMargin(cfg.Margin),
-		auth.WithObserver(authtest.ObserverFunc(func(_ context.Context, ev auth.Event) {
+		auth.WithObserver(testkit.ObserverFunc(func(_ context.Context, ev auth.Event) {
 			if int(ev.Kind) < len(events) {
 				events[ev.Kind].Add(1)
 			}

@@ -2,49 +2,31 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from exec's copying goroutine while read.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 var urlLine = regexp.MustCompile(`^paytoken mock listening on (http://127\.0\.0\.1:\d+)$`)
 
 // startMock execs `paytoken mock` on a free port and returns its URL once it serves.
-func startMock(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer, *syncBuffer) {
+func startMock(t *testing.T, args ...string) (*exec.Cmd, string, *testkit.SyncBuffer, *testkit.SyncBuffer) {
 	t.Helper()
 	cmd := command(nil, append([]string{"mock", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	cmd.Stderr = &errOut
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() {

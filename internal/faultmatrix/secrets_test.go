@@ -1,7 +1,6 @@
 package faultmatrix_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,26 +19,8 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/testkit"
 )
-
-// syncBuffer is a bytes.Buffer for log handlers written from several
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // debugLogger logs everything, as text and as JSON, to buf.
 func debugLogger(buf io.Writer) *slog.Logger {
@@ -138,14 +119,14 @@ func TestSecretHygiene(t *testing.T) {
 			return // the mock reflects nothing
 		}
 		s := newSentinels()
-		logs := &syncBuffer{}
+		logs := &testkit.SyncBuffer{}
 		c := runHostile(t, r, p, s, true, []auth.Option{auth.WithRetry(noWait), auth.WithLogger(debugLogger(logs))})
 		record(p, r, "error", renderings(c.err), s)
 		record(p, r, "Config", renderings(p.config(c.env)), s)
 		record(p, r, "slog", logs.String(), s)
 
 		// The same fault under an API call through Client.
-		apiLogs := &syncBuffer{}
+		apiLogs := &testkit.SyncBuffer{}
 		x := newHostile(t, p, s, r.times, true, r.raw)
 		e := env{baseURL: x.URL(), hc: newHTTPClient(t, r.timeout), creds: c.env.creds,
 			opts: []auth.Option{auth.WithRetry(noWait), auth.WithLogger(debugLogger(apiLogs))}}

@@ -1,7 +1,6 @@
 package providertest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 // TestSecret is the client secret of the providers' tests: it has the
@@ -24,7 +25,7 @@ const TestSecret = "dNC:hg7s%2Vm+22/jc3g="
 // BasicAuth is the Authorization header for id and TestSecret, built by
 // hand: base64 of "id:secret" with nothing escaped.
 func BasicAuth(id string) string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+TestSecret))
+	return testkit.BasicHeader(id, TestSecret)
 }
 
 // Request is what the fake token endpoint received; Body is the body as

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/paytoken/paytoken/internal/testkit"
 )
 
 // Binary is the program Start runs, looked up on PATH.
@@ -49,7 +51,7 @@ type Server struct {
 type proc struct {
 	cmd  *exec.Cmd
 	done chan struct{} // closed when the process has exited and been reaped
-	logs *syncBuffer
+	logs *testkit.SyncBuffer
 }
 
 // Require returns the path of redis-server, or skips (CI unset) or fails
@@ -203,7 +205,7 @@ func (s *Server) start() error {
 		args = s.args(s.Port)
 	}
 	cmd := exec.Command(s.path, args...)
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	cmd.Stdout = logs
 	cmd.Stderr = logs
 	setDeathSignal(cmd)
@@ -271,21 +273,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
