@@ -26,6 +26,18 @@ func sleep(ctx doneContext, clk clock, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
+	if _, ok := clk.(realClock); ok {
+		// A channel timer: no goroutine per wait (a worker under a rate
+		// limit waits once per request).
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	ch := make(chan struct{})
 	t := clk.AfterFunc(d, func() { close(ch) })
 	select {
