@@ -170,6 +170,8 @@ func (s *Source) stateName() string {
 		return "none"
 	case stateFresh:
 		return "fresh"
+	case stateStale:
+		return "stale"
 	case stateStaleBusy:
 		return "refreshing"
 	case stateExpired:

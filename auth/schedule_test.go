@@ -20,7 +20,7 @@ func goroutinesCreated() uint64 {
 
 // 10,000 used Sources (2,000 under the race detector) on one fake clock: each is renewed exactly once,
 // inside the first half of its refresh window (jittered: spread over it),
-// before its margin, with one scheduler event per Source; then, their new
+// before its margin, with two scheduler events per Source; then, their new
 // tokens unused, the scheduler holds nothing.
 func TestSchedulerManySources(t *testing.T) {
 	clk := newFakeClock(t0)
@@ -68,7 +68,7 @@ func TestSchedulerManySources(t *testing.T) {
 	sc.mu.Lock()
 	events := sc.popped - popped
 	sc.mu.Unlock()
-	require.EqualValues(t, len(srcs), events, "one scheduler event per Source per token lifetime")
+	require.EqualValues(t, 2*len(srcs), events, "two scheduler events per Source per token lifetime: its stale point (from which a caller would renew it) and its renewal time")
 	require.Zero(t, sc.pending(), "unused tokens hold no deadline")
 }
 
@@ -121,4 +121,23 @@ func TestSchedulerResident(t *testing.T) {
 		runtime.KeepAlive(srcs)
 	}()
 	require.True(t, settleScheduler(), "the resident goroutine ends once its Sources are collected")
+}
+
+// A caller in the refresh window of a used token starts its renewal at
+// once (served the stale token meanwhile), before the jittered time the
+// scheduler would have; the scheduler then does not renew it again.
+func TestCallerInWindowRenewsBeforeJitter(t *testing.T) {
+	clk := newFakeClock(t0)
+	f := &fetcher{clk: clk, life: time.Hour}
+	s := NewSource(f.fetch, withClock(clk), withRand(maxJitter))
+	tok1 := mustToken(t, s)
+	advanceTo(clk, s, t0.Add(55*time.Minute+time.Second))
+	require.Equal(t, "stale", s.stateName(), "flipped at the stale point")
+	require.EqualValues(t, 1, f.calls.Load(), "the jittered renewal time (2m25s in) has not come")
+	require.Same(t, tok1, mustToken(t, s), "served at once")
+	s.waitIdle()
+	require.EqualValues(t, 2, f.calls.Load(), "renewed by that call")
+	require.Equal(t, "tok-2", mustToken(t, s).AccessToken)
+	advanceTo(clk, s, t0.Add(58*time.Minute))
+	require.EqualValues(t, 2, f.calls.Load(), "not again at the jittered time")
 }

@@ -21,6 +21,7 @@ const (
 	stateFresh       uint32 = iota // served; used since it was published
 	stateStaleBusy                 // served; a renewal is queued, running, waiting for its retry, or pointless (noRefreshBit)
 	stateFreshUnused               // not used yet: the next caller reads the clock, then marks it used
+	stateStale                     // used, stale: the next caller (or the scheduler, at the renewal time) starts the renewal
 	stateExpired                   // not served: callers wait for a fetch
 	stateInvalid                   // dropped by Invalidate: not served, never adopted again
 
@@ -127,9 +128,10 @@ type flight struct {
 //   - Fresh: returned as is, without locking, allocating or reading the clock.
 //   - Stale: returned at once, and one background refresh starts; nobody waits
 //     for it. A token that was used while fresh is renewed in its refresh
-//     window even if nobody calls again, at a time drawn at random from the
-//     window's first half, so that Sources whose tokens were issued together
-//     do not renew together; a token used once and then left idle is renewed
+//     window even if nobody calls again: at a time drawn at random from the
+//     window's first half, so that idle Sources whose tokens were issued
+//     together do not renew together (a caller in the window starts the
+//     renewal at once); a token used once and then left idle is renewed
 //     before anyone needs it. A token nobody used is left alone, and the
 //     first caller in its window starts the refresh.
 //     A failed background refresh keeps the still-valid token in service;
@@ -359,8 +361,14 @@ func (s *Source) syncLocked(ctx context.Context, now int64, caller bool) *entry 
 		default:
 			s.refreshLocked(ctx, e)
 		}
-	case st == stateFresh && ph == phaseStale && s.wakeAt != 0 && now >= s.wakeAt:
-		s.refreshLocked(ctx, e)
+	case (st == stateFresh || st == stateStale) && ph == phaseStale:
+		// A used token in its refresh window: renewed by the first caller
+		// in it, or by the scheduler at its (jittered) renewal time.
+		if caller || s.wakeAt == 0 || now >= s.wakeAt {
+			s.refreshLocked(ctx, e)
+		} else if st == stateFresh {
+			e.set(stateStale)
+		}
 	case st == stateStaleBusy && s.wakeAt != 0 && now >= s.wakeAt && s.flight == nil:
 		// The next attempt after a failed renewal.
 		s.wakeAt = 0
@@ -399,13 +407,20 @@ func (s *Source) refreshLocked(ctx context.Context, e *entry) {
 
 // scheduleLocked gives the Source its next deadline in the scheduler, or
 // takes it out: a used token in service has one at or before its expiry
-// point (its renewal time, or the next attempt after a failed renewal);
-// every other state needs none.
+// point (its stale point, its renewal time, or the next attempt after a
+// failed renewal); every other state needs none.
 func (s *Source) scheduleLocked(e *entry) {
 	var at int64
 	if e != nil && e.expireAt != 0 {
 		switch e.get() {
-		case stateFresh, stateStaleBusy:
+		case stateFresh:
+			// The stale point, where the next caller starts the renewal.
+			at = e.expireAt
+			if s.wakeAt != 0 && e.staleAt < at {
+				at = e.staleAt
+			}
+		case stateStale, stateStaleBusy:
+			// The renewal time (stale) or the next attempt (renewal failed).
 			at = e.expireAt
 			if s.wakeAt != 0 && s.wakeAt < at {
 				at = s.wakeAt
