@@ -32,9 +32,16 @@ import (
 // requests (upstream) or on the answers (downstream). Every connection of
 // a case gets the toxic, so each retry meets it again.
 
-// tcpTimeout is the HTTPClient.Timeout of every TCP case: the bound of one
-// attempt.
+// tcpTimeout is the HTTPClient.Timeout of every TCP case that fails: the
+// bound of one attempt.
 const tcpTimeout = time.Second
+
+// tcpOKTimeout is the HTTPClient.Timeout of the cases that return a token
+// (the fault only slows the answer): a ceiling only a stalled machine
+// reaches. At 1 s a Client call, a fetch and an API call each 300 ms late,
+// had 400 ms of room, and a timed-out attempt would be retried (a second
+// token request) or, for MobiFinance, fail.
+const tcpOKTimeout = 10 * time.Second
 
 // tcpOutcome is what the SDK does about a TCP fault.
 type tcpOutcome struct {
@@ -252,12 +259,16 @@ func runTCPCase(t *testing.T, r tcpRow, p prov, path tcpPath) {
 		attrs = r.attrsFor(t, p, path.name)
 	}
 	base := newToxicProxy(t, r.id+"/"+p.name+"/"+path.name, strings.TrimPrefix(srv.URL, "http://"), r, attrs)
-	e := env{baseURL: base, hc: newHTTPClient(t, tcpTimeout), creds: creds{id: "client-id", secret: s.secret, code: code},
-		opts: []auth.Option{auth.WithRetry(fastRetry)}}
 	want := r.cc
 	if p.oneShot {
 		want = r.mf
 	}
+	timeout := tcpTimeout
+	if want.kind == kToken {
+		timeout = tcpOKTimeout
+	}
+	e := env{baseURL: base, hc: newHTTPClient(t, timeout), creds: creds{id: "client-id", secret: s.secret, code: code},
+		opts: []auth.Option{auth.WithRetry(fastRetry)}}
 	// A deadline far beyond the bound, so that the SDK's own timeouts end
 	// the call.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -402,7 +413,8 @@ func tcpDoc() string {
 ### TCP-level faults
 
 The same four providers behind Shopify's toxiproxy (`+"`github.com/Shopify/toxiproxy/v2`"+`, run in-process,
-on loopback, between the SDK and `+"`mockserver`"+`), with `+"`HTTPClient.Timeout`"+` %v. Every
+on loopback, between the SDK and `+"`mockserver`"+`), with `+"`HTTPClient.Timeout`"+` %v (%v where the
+fault only slows the answer: a ceiling for a loaded machine). Every
 connection gets the fault, each retry meets it again. The client-credentials providers are called
 through `+"`Config.Token`"+`, `+"`TokenSource`"+` and `+"`Client`"+` (a `+"`Client`"+` call is bounded by its
 `+"`HTTPClient.Timeout`"+` as a whole, so a failing fetch may end there, as a timeout); MobiFinance
@@ -413,7 +425,7 @@ its provider; a failed `+"`Exchange`"+` matches `+"`mobifinance.ErrReauthorize`"
 
 | Fault (toxic, stream) | Money-Go, MoneyKit, Moov | MobiFinance `+"`Exchange`"+` |
 |---|---|---|
-`, tcpTimeout)
+`, tcpTimeout, tcpOKTimeout)
 	for _, r := range tcpRows {
 		fmt.Fprintf(&b, "| %s (`%s`, %s) | %s | %s |\n", strings.ReplaceAll(r.fault, "|", `\|`), r.toxic, r.stream, tcpOutcomeDoc(r.cc), tcpOutcomeDoc(r.mf))
 	}
