@@ -301,7 +301,7 @@ func TestStoreFollowsManualFailover(t *testing.T) {
 		st := redistest.StartSentinel(t)
 		rdb := redis.NewFailoverClient(&redis.FailoverOptions{MasterName: redistest.SentinelMaster, SentinelAddrs: []string{st.Sentinel.Addr}})
 		t.Cleanup(func() { _ = rdb.Close() })
-		followFailover(t, rdb, func() {
+		followFailover(t, rdb, st.Replica.Addr, false, func() {
 			sc := redis.NewSentinelClient(&redis.Options{Addr: st.Sentinel.Addr})
 			defer sc.Close()
 			require.NoError(t, sc.Failover(context.Background(), redistest.SentinelMaster).Err())
@@ -313,22 +313,22 @@ func TestStoreFollowsManualFailover(t *testing.T) {
 		c := redistest.StartCluster(t, 3, 1)
 		rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.Addrs()})
 		t.Cleanup(func() { _ = rdb.Close() })
-		followFailover(t, rdb, func() {
-			s, err := redisstore.New(rdb, redisstore.Plaintext())
-			require.NoError(t, err)
-			m, err := c.MasterOf(s.RedisKey("k"))
-			require.NoError(t, err)
-			// The replica of m's slots asks for the failover.
-			var replica *redistest.Server
-			for _, n := range c.Nodes {
-				rc := redis.NewClient(&redis.Options{Addr: n.Addr})
-				info, err := rc.Info(context.Background(), "replication").Result()
-				_ = rc.Close()
-				if err == nil && n != m && containsAll(info, "role:slave", "master_port:"+portOf(m.Addr)) {
-					replica = n
-				}
+		s, err := redisstore.New(rdb, redisstore.Plaintext())
+		require.NoError(t, err)
+		m, err := c.MasterOf(s.RedisKey("k"))
+		require.NoError(t, err)
+		// The replica of m's slots asks for the failover.
+		var replica *redistest.Server
+		for _, n := range c.Nodes {
+			rc := redis.NewClient(&redis.Options{Addr: n.Addr})
+			info, err := rc.Info(context.Background(), "replication").Result()
+			_ = rc.Close()
+			if err == nil && n != m && containsAll(info, "role:slave", "master_port:"+portOf(m.Addr)) {
+				replica = n
 			}
-			require.NotNil(t, replica, "a replica of %s", m.Addr)
+		}
+		require.NotNil(t, replica, "a replica of %s", m.Addr)
+		followFailover(t, rdb, replica.Addr, true, func() {
 			rc := redis.NewClient(&redis.Options{Addr: replica.Addr})
 			defer rc.Close()
 			require.NoError(t, rc.ClusterFailover(context.Background()).Err())
@@ -340,7 +340,9 @@ func TestStoreFollowsManualFailover(t *testing.T) {
 	})
 }
 
-func followFailover(t *testing.T, rdb redis.UniversalClient, failover func()) {
+// followFailover holds a lock across failover, which promotes the replica
+// at replicaAddr (a Cluster node when cluster).
+func followFailover(t *testing.T, rdb redis.UniversalClient, replicaAddr string, cluster bool, failover func()) {
 	ctx := context.Background()
 	s, err := redisstore.New(rdb, redisstore.Plaintext())
 	require.NoError(t, err)
@@ -351,7 +353,20 @@ func followFailover(t *testing.T, rdb redis.UniversalClient, failover func()) {
 	unlock, err := s.Lock(ctx, "k", 3*time.Second)
 	require.NoError(t, err)
 	defer unlock()
-	time.Sleep(300 * time.Millisecond) // let the lock replicate
+	// The lock must be on the replica before it is promoted (replication is
+	// asynchronous: a failover before it arrives loses it, rightly). Waited
+	// for, not slept for: a loaded machine replicates late.
+	rc := redis.NewClient(&redis.Options{Addr: replicaAddr, OnConnect: func(ctx context.Context, cn *redis.Conn) error {
+		if cluster {
+			return cn.ReadOnly(ctx).Err() // a Cluster replica serves reads only when asked
+		}
+		return nil
+	}})
+	defer rc.Close()
+	require.Eventually(t, func() bool {
+		n, err := rc.Exists(ctx, s.LockKey("k"), s.RedisKey("k")).Result()
+		return err == nil && n == 2
+	}, 10*time.Second, 10*time.Millisecond, "the token and the lock replicated")
 
 	start := time.Now()
 	failover()
