@@ -11,7 +11,7 @@
 //
 //	src := auth.NewSource(fetch,
 //		auth.WithRetry(auth.RetryPolicy{MaxAttempts: 5}),
-//		auth.WithStore(store, ""),       // "" = the provider's default key
+//		auth.WithStore(store, auth.StoreKey("acme", clientID)),
 //		auth.WithObserver(metrics),
 //	)
 //	tok, err := src.Token()             // oauth2.TokenSource

@@ -12,22 +12,21 @@ import (
 type Option func(*config)
 
 type config struct {
-	window, margin       time.Duration
-	windowSet, marginSet bool
-	retry                RetryPolicy
-	store                Store
-	storeSet             bool
-	key, defaultKey      string
-	log                  *slog.Logger
-	obs                  Observer
-	provider             string
-	initial              *oauth2.Token
-	fetchTimeout         time.Duration
-	clock                clock
-	rnd                  func(int64) int64
-	limitConc            int
-	limitRate            float64
-	limitSet             bool
+	window, margin  time.Duration
+	windowSet       bool
+	retry           RetryPolicy
+	store           Store
+	key, defaultKey string
+	log             *slog.Logger
+	obs             Observer
+	provider        string
+	initial         *oauth2.Token
+	fetchTimeout    time.Duration
+	clock           clock
+	rnd             func(int64) int64
+	limitConc       int
+	limitRate       float64
+	limitSet        bool
 }
 
 // Defaults of the refresh window and safety margin (see NewSource).
@@ -53,7 +52,7 @@ func WithRefreshWindow(d time.Duration) Option {
 // served (default 10s), to absorb clock skew and request latency. The
 // value is used as given.
 func WithSafetyMargin(d time.Duration) Option {
-	return func(c *config) { c.margin, c.marginSet = max(d, 0), true }
+	return func(c *config) { c.margin = max(d, 0) }
 }
 
 // WithRetry sets the policy every fetch of the Source runs under (default:
@@ -71,7 +70,7 @@ func WithRetry(p RetryPolicy) Option {
 // share tokens between Sources of one process, auth/redisstore to share
 // them across a fleet.
 func WithStore(store Store, key string) Option {
-	return func(c *config) { c.store, c.key, c.storeSet = store, key, true }
+	return func(c *config) { c.store, c.key = store, key }
 }
 
 // withDefaultStoreKey is for provider packages (through internal/authhook):

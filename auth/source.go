@@ -26,8 +26,8 @@ const (
 	stateInvalid                   // dropped by Invalidate: not served, never adopted again
 
 	// observedBit is or-ed into every state of a Source whose Observer
-	// wants cache hits, so that they take the (non-inlined) path that
-	// reports them and a Source without one pays nothing for the feature.
+	// wants cache hits, so that they take the slow path (token), which
+	// reports them, and a Source without one pays nothing for the feature.
 	observedBit uint32 = 8
 	// noRefreshBit: the token was fetched already stale (a refresh window
 	// longer than its lifetime); renewing it ahead of expiry would only
@@ -246,8 +246,10 @@ func (s *Source) TokenContext(ctx context.Context) (*oauth2.Token, error) {
 	return s.token(ctx)
 }
 
-// token is everything past the inlined check: cache hits reported to an
-// Observer that wants them, and the slow path (a token's first use
+// token is everything past Token's check (which the compiler does not
+// inline: go build -gcflags=-m puts Token's cost above its budget; the
+// check is still two atomic loads and a comparison): cache hits reported
+// to an Observer that wants them, and the slow path (a token's first use
 // included).
 func (s *Source) token(ctx context.Context) (*oauth2.Token, error) {
 	if ctx == nil {
