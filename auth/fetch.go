@@ -145,7 +145,7 @@ func (s *Source) doFetch(ctx context.Context, background bool) (tok *oauth2.Toke
 	}
 	d := s.clock.Now().Sub(start)
 	if err != nil {
-		s.emit(ctx, Event{Kind: EventFetchFailed, Background: background, Attempt: attempts, Duration: d, Err: err})
+		s.emit(ctx, Event{Kind: EventFetchDone, Background: background, Attempt: attempts, Duration: d, Err: err})
 		return nil, err
 	}
 	s.emit(ctx, Event{Kind: EventFetchDone, Background: background, Attempt: attempts, Duration: d, Expiry: tok.Expiry})

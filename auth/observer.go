@@ -22,10 +22,9 @@ const (
 	// EventRetry reports an attempt that failed with a retryable error;
 	// Duration is the wait before the next attempt.
 	EventRetry
-	// EventFetchDone reports a fetch that returned a token.
+	// EventFetchDone reports a fetch that ended: with a token, or, when Err
+	// is set, without one (it gave up).
 	EventFetchDone
-	// EventFetchFailed reports a fetch that gave up.
-	EventFetchFailed
 	// EventStoreHit reports a token adopted from the Store without fetching.
 	EventStoreHit
 	// EventStoreError reports a Store that failed (Op says where) or held a
@@ -34,8 +33,10 @@ const (
 	// EventLockWait reports that another process holds the Store's lock;
 	// the Source polls the Store for that process's token.
 	EventLockWait
-	// EventInvalidate reports that Invalidate dropped the cached token.
-	EventInvalidate
+
+	// eventInvalidate: Invalidate dropped the cached token. It is logged,
+	// not reported: an Observer sees the fetch that follows.
+	eventInvalidate
 )
 
 var eventNames = [...]string{
@@ -44,11 +45,10 @@ var eventNames = [...]string{
 	EventFetchStart:   "fetch_start",
 	EventRetry:        "retry",
 	EventFetchDone:    "fetch_done",
-	EventFetchFailed:  "fetch_failed",
 	EventStoreHit:     "store_hit",
 	EventStoreError:   "store_error",
 	EventLockWait:     "lock_wait",
-	EventInvalidate:   "invalidate",
+	eventInvalidate:   "invalidate",
 }
 
 // String returns a short snake_case name, suitable as a metric label.
@@ -69,11 +69,10 @@ type Event struct {
 	// Background is true when no caller waits for the work (a refresh
 	// ahead of expiry).
 	Background bool
-	// Attempt counts the attempts made so far (EventRetry, EventFetchDone,
-	// EventFetchFailed).
+	// Attempt counts the attempts made so far (EventRetry, EventFetchDone).
 	Attempt int
-	// Duration: how long the fetch took (EventFetchDone, EventFetchFailed),
-	// or the wait before the next attempt (EventRetry).
+	// Duration: how long the fetch took (EventFetchDone), or the wait
+	// before the next attempt (EventRetry).
 	Duration time.Duration
 	// Expiry of the token involved (EventCacheHit, EventFetchDone,
 	// EventStoreHit), as the provider gave it; zero when it never expires.
@@ -81,7 +80,8 @@ type Event struct {
 	// Op names the Store operation that failed: "load", "save", "lock",
 	// "corrupt" (EventStoreError).
 	Op string
-	// Err is the failure (EventRetry, EventFetchFailed, EventStoreError).
+	// Err is the failure (EventRetry, EventStoreError; EventFetchDone of a
+	// fetch that gave up).
 	Err error
 }
 
@@ -103,9 +103,8 @@ type Event struct {
 //
 // is called for EventFetchStart instead of Observe, and the fetch runs under
 // the context it returns (nil means ctx): its attempts, so the Fetcher's
-// requests, and the EventRetry, EventFetchDone and EventFetchFailed it
-// reports. A tracer starts the fetch's span there and ends it on
-// EventFetchDone or EventFetchFailed, and the token request's own HTTP spans
+// requests, and the EventRetry and EventFetchDone it reports. A tracer
+// starts the fetch's span there and ends it on EventFetchDone, and the token request's own HTTP spans
 // become the fetch span's children.
 //
 //	CacheHits() bool
@@ -131,7 +130,7 @@ func wantsCacheHits(o Observer) bool {
 // emit reports ev to the observer and the logger, whichever are set.
 func (s *Source) emit(ctx context.Context, ev Event) {
 	ev.Provider = s.provider
-	if s.obs != nil {
+	if s.obs != nil && ev.Kind != eventInvalidate {
 		s.obs.Observe(ctx, ev)
 	}
 	if s.log != nil && ev.Kind != EventCacheHit {
@@ -157,18 +156,20 @@ func (s *Source) startFetch(ctx context.Context, background bool) context.Contex
 }
 
 func (s *Source) logEvent(ctx context.Context, ev Event) {
-	level := slog.LevelDebug
-	switch ev.Kind {
-	case EventRetry, EventInvalidate:
+	level, name := slog.LevelDebug, ev.Kind.String()
+	switch {
+	case ev.Kind == EventRetry, ev.Kind == eventInvalidate:
 		level = slog.LevelInfo
-	case EventFetchFailed, EventStoreError:
+	case ev.Kind == EventStoreError:
 		level = slog.LevelWarn
+	case ev.Kind == EventFetchDone && ev.Err != nil:
+		level, name = slog.LevelWarn, "fetch_failed"
 	}
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
 	attrs := make([]slog.Attr, 0, 9)
-	attrs = append(attrs, slog.String("event", ev.Kind.String()))
+	attrs = append(attrs, slog.String("event", name))
 	if ev.Provider != "" {
 		attrs = append(attrs, slog.String("provider", ev.Provider))
 	}
@@ -193,5 +194,5 @@ func (s *Source) logEvent(ctx context.Context, ev Event) {
 	if ev.Err != nil {
 		attrs = append(attrs, slog.String("error", ev.Err.Error()))
 	}
-	s.log.LogAttrs(ctx, level, "auth: "+ev.Kind.String(), attrs...)
+	s.log.LogAttrs(ctx, level, "auth: "+name, attrs...)
 }

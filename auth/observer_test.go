@@ -53,7 +53,7 @@ func TestObserverEvents(t *testing.T) {
 	s.Invalidate()
 	mustToken(t, s)
 	s.waitIdle()
-	require.Equal(t, []EventKind{EventInvalidate, EventFetchStart, EventFetchDone}, rec.kinds())
+	require.Equal(t, []EventKind{EventFetchStart, EventFetchDone}, rec.kinds())
 
 	out := buf.String()
 	require.NotContains(t, out, "secret-access")

@@ -595,7 +595,7 @@ func (s *Source) invalidate(tok *oauth2.Token) bool {
 	s.wakeAt = 0
 	s.scheduleLocked(e)
 	s.mu.Unlock()
-	s.emit(context.Background(), Event{Kind: EventInvalidate})
+	s.emit(context.Background(), Event{Kind: eventInvalidate})
 	return true
 }
 

@@ -24,9 +24,9 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
-	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/internal/redistest"
 	"github.com/paytoken/paytoken/internal/testenv"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/moov"
 )
 

@@ -136,7 +136,7 @@ func (o *observer) StartFetch(ctx context.Context, ev auth.Event) context.Contex
 // at once.
 func (o *observer) Observe(ctx context.Context, ev auth.Event) {
 	switch ev.Kind {
-	case auth.EventFetchDone, auth.EventFetchFailed:
+	case auth.EventFetchDone:
 		o.fetchEnded(ctx, ev)
 	case auth.EventRetry:
 		if span, ok := ctx.Value(spanKey{}).(trace.Span); ok {
@@ -153,13 +153,7 @@ func (o *observer) Observe(ctx context.Context, ev auth.Event) {
 }
 
 func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
-	var kind string
-	if ev.Kind == auth.EventFetchFailed {
-		kind = errorType(ev.Err)
-		if kind == "" {
-			kind = "_OTHER" // a failure without its error: still not an ok
-		}
-	}
+	kind := errorType(ev.Err) // "" for a fetch that got its token
 	set := o.fetchOpts.get(fetchKey{ev.Provider, kind}, fetchAttrs)
 	o.duration.Record(ctx, ev.Duration.Seconds(), set)
 	o.fetches.Add(ctx, 1, set)

@@ -279,7 +279,7 @@ func TestMobiFinanceBackgroundRenewal(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, tok.AccessToken, got.AccessToken)
 	caller.End()
-	sig.await(t, "background fetch", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchFailed && ev.Background })
+	sig.await(t, "background fetch", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Err != nil && ev.Background })
 
 	p := mockserver.MobiFinance
 	require.Equal(t, merge(errPoints(p, "reauthorize", 1), map[string]int64{
@@ -401,11 +401,4 @@ func TestTimerRenewal(t *testing.T) {
 	require.Equal(t, []string{"paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=moneykit"}, attrs(spans[1].Attributes()))
 	requireHTTPChildren(t, e, spans, 2)
 	e.checkNoSecret()
-}
-
-func TestFailureWithoutItsErrorIsNoOK(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t)
-	e.obs.Observe(t.Context(), auth.Event{Kind: auth.EventFetchFailed, Provider: "p", Attempt: 1, Duration: time.Millisecond})
-	require.Equal(t, errPoints("p", "_OTHER", 1), e.points())
 }

@@ -226,6 +226,10 @@ func (o *soakObserver) Observe(ctx context.Context, ev auth.Event) {
 			o.mu.Unlock()
 		}
 	case auth.EventFetchDone:
+		if ev.Err != nil {
+			o.fetchFailed(ctx, ev)
+			return
+		}
 		if !ev.Expiry.IsZero() && ev.Expiry.After(time.Now().Add(soakLifetime)) {
 			o.w.violate("%s: a fetched token expires at %v, more than %v from now", ev.Provider, ev.Expiry, soakLifetime)
 		}
@@ -233,12 +237,15 @@ func (o *soakObserver) Observe(ctx context.Context, ev auth.Event) {
 		if f, _ := ctx.Value(soakFetchKey{}).(*soakFetch); f != nil && isTimeout(ev.Err) {
 			f.timedOut.Store(true)
 		}
-	case auth.EventFetchFailed:
-		if f, _ := ctx.Value(soakFetchKey{}).(*soakFetch); f != nil && f.timedOut.Load() || isTimeout(ev.Err) {
-			o.mu.Lock()
-			o.slowed = append(o.slowed, ev.Err)
-			o.mu.Unlock()
-		}
+	}
+}
+
+// fetchFailed records a fetch that gave up with an attempt timed out.
+func (o *soakObserver) fetchFailed(ctx context.Context, ev auth.Event) {
+	if f, _ := ctx.Value(soakFetchKey{}).(*soakFetch); f != nil && f.timedOut.Load() || isTimeout(ev.Err) {
+		o.mu.Lock()
+		o.slowed = append(o.slowed, ev.Err)
+		o.mu.Unlock()
 	}
 }
 
