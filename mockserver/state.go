@@ -316,7 +316,8 @@ func (st *state) bindCodeToken(c *authCode, tok string) {
 	c.token = tok
 }
 
-// lookup finds an access token; a nil result means the mock never issued it.
+// lookup finds an access token; ok is false when the mock never issued it or has
+// forgotten it (see pruneLocked).
 func (st *state) lookup(tok string) (issued, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
