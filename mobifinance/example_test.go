@@ -183,10 +183,12 @@ func ExampleConfig_TokenSource_pool() {
 	// The callback of user 1001's authorization:
 	tok, err := cfg.Exchange(ctx, "c0de-1")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	if err := store.Save(ctx, cfg.UserKey("1001"), tok); err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 
 	users := &auth.Pool{Size: 100_000, New: func(userID string) *auth.Source {
@@ -194,7 +196,8 @@ func ExampleConfig_TokenSource_pool() {
 	}}
 	resp, err := auth.NewClient(users.Source("1001"), srv.Client()).Get(srv.URL + "/v2/api/user/info")
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
+		return
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -187,7 +187,8 @@ func ExampleConfig_TokenSource_pool() {
 	for _, id := range []string{"acct-1", "acct-2", "acct-1"} {
 		tok, err := accounts.Token(ctx, id)
 		if err != nil {
-			log.Fatal(err)
+			log.Print(err)
+			return
 		}
 		fmt.Println(id, tok.AccessToken)
 	}

@@ -452,9 +452,7 @@ func TestNoDeadlineBudget(t *testing.T) {
 			if p.oneShot && via == "TokenSource" {
 				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				t.Run(p.name+"/"+via, func(t *testing.T) {
 					s := newSentinels()
 					srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
@@ -490,7 +488,7 @@ func TestNoDeadlineBudget(t *testing.T) {
 					}
 					t.Logf("%s %s: %v after %v", p.name, via, err, elapsed.Round(100*time.Millisecond))
 				})
-			}()
+			})
 		}
 	}
 	wg.Wait()
