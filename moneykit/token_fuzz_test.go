@@ -1,11 +1,8 @@
 package moneykit_test
 
 import (
-	"context"
 	"net/http"
 	"testing"
-
-	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providerkit"
@@ -21,13 +18,9 @@ import (
 //	go test ./moneykit -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
 func FuzzTokenResponse(f *testing.F) {
 	providertest.FuzzTokenResponse(f, providertest.FuzzTarget{
-		Fetch: func(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error) {
-			cfg := &moneykit.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
-			if retryable {
-				return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).TokenContext(ctx)
-			}
-			return cfg.Token(ctx)
-		},
+		Fetch: providertest.ClientCredentialsFetch(func(baseURL string, hc *http.Client) *moneykit.Config {
+			return &moneykit.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
+		}),
 		OKStatus: 201,
 		Secrets:  providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InHeader),
 		Seeds: []string{

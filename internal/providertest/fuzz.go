@@ -350,3 +350,17 @@ func temporaryCode(status int, body []byte) bool {
 	}
 	return false
 }
+
+// ClientCredentialsFetch is the FuzzTarget.Fetch of a client-credentials
+// provider: its Config (made by config for baseURL and hc) gives one token
+// through Token, or, for an answer Token would retry, through a TokenSource
+// that makes one attempt.
+func ClientCredentialsFetch[C ClientCredentials](config func(baseURL string, hc *http.Client) C) func(context.Context, string, *http.Client, bool) (*oauth2.Token, error) {
+	return func(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error) {
+		cfg := config(baseURL, hc)
+		if retryable {
+			return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).TokenContext(ctx)
+		}
+		return cfg.Token(ctx)
+	}
+}
