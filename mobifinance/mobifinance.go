@@ -97,11 +97,11 @@ func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, erro
 	body.Code = code
 	// A server that echoes the secret or the code must not put them in our
 	// errors: Send scrubs both.
-	sensitive := append(slices.Clip(p.sensitive), code)
+	sensitive := append(slices.Clip(p.Sensitive), code)
 	sent := false // some attempt may have reached MobiFinance
 	tok, err := auth.RetryUnsent(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
 		tok, err := endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-			return p.client.CreateTokenWithFormdataBody(ctx, body)
+			return p.Client.CreateTokenWithFormdataBody(ctx, body)
 		}, sensitive...)
 		if err == nil || !providerkit.NeverSent(err) {
 			sent = true
@@ -177,34 +177,28 @@ func (c *Config) UserKey(userID string) string {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client    *genmobifinance.Client
-	body      genmobifinance.TokenRequest
-	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
+	*providerkit.Prepared[*genmobifinance.Client, genmobifinance.RequestEditorFn]
+	body genmobifinance.TokenRequest
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("mobifinance: nil *Config")
 	}
-	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
-	if err := errors.Join(
-		providerkit.CheckClientID(provider, c.ClientID, auth.InBody),
-		providerkit.CheckClientSecret(provider, c.ClientSecret),
-		checkRedirectURL(c.RedirectURL),
-		urlErr,
-	); err != nil {
+	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: auth.InBody}
+	kp, err := providerkit.Prepare[*genmobifinance.Client, genmobifinance.RequestEditorFn](provider, DefaultBaseURL, cr,
+		func(base string, hc *http.Client) (*genmobifinance.Client, error) {
+			return genmobifinance.NewClient(base, genmobifinance.WithHTTPClient(hc))
+		}, checkRedirectURL(c.RedirectURL))
+	if err != nil {
 		return nil, err
 	}
-	client, err := genmobifinance.NewClient(base, genmobifinance.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
-	if err != nil {
-		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
-	}
-	return &prepared{client: client, body: genmobifinance.TokenRequest{
+	return &prepared{Prepared: kp, body: genmobifinance.TokenRequest{
 		GrantType:    genmobifinance.TokenRequestGrantTypeAuthorizationCode,
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		RedirectURI:  c.RedirectURL,
-	}, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
+	}}, nil
 }
 
 // checkRedirectURL accepts an absolute URL (MobiFinance matches it against

@@ -63,11 +63,7 @@ type Config struct {
 // 5xx. It does not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	p, err := c.prepare()
-	if err != nil {
-		return nil, err
-	}
-	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.fetch)
-	return tok, providerkit.PrefixError(provider, err)
+	return providerkit.Token(ctx, provider, p.fetch, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -85,11 +81,7 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 		cfg = *c
 	}
 	p, err := cfg.prepare()
-	key := auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...)
-	if err != nil {
-		return providerkit.ConfigSource(provider, err, nil, key, opts)
-	}
-	return providerkit.ConfigSource(provider, nil, p.fetch, key, opts)
+	return providerkit.ConfigSource(provider, err, p.fetch, auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...), opts)
 }
 
 // Client returns an *http.Client for Money-Go's API whose requests carry
@@ -114,40 +106,34 @@ func (c *Config) scope() string {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client    *genmoneygo.Client
-	body      genmoneygo.TokenRequest
-	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
+	*providerkit.Prepared[*genmoneygo.Client, genmoneygo.RequestEditorFn]
+	body genmoneygo.TokenRequest
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moneygo: nil *Config")
 	}
-	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
-	if err := errors.Join(
-		providerkit.CheckClientID(provider, c.ClientID, auth.InBody),
-		providerkit.CheckClientSecret(provider, c.ClientSecret),
-		providerkit.CheckScope(provider, "Scope", c.scope()),
-		urlErr,
-	); err != nil {
+	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: auth.InBody}
+	kp, err := providerkit.Prepare[*genmoneygo.Client, genmoneygo.RequestEditorFn](provider, DefaultBaseURL, cr,
+		func(base string, hc *http.Client) (*genmoneygo.Client, error) {
+			return genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(hc))
+		}, providerkit.CheckScope(provider, "Scope", c.scope()))
+	if err != nil {
 		return nil, err
 	}
-	client, err := genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
-	if err != nil {
-		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
-	}
-	return &prepared{client: client, body: genmoneygo.TokenRequest{
+	return &prepared{Prepared: kp, body: genmoneygo.TokenRequest{
 		GrantType:    genmoneygo.TokenRequestGrantTypeClientCredentials,
 		ClientID:     c.ClientID,
 		ClientSecret: c.ClientSecret.Reveal(),
 		Scope:        c.scope(),
-	}, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, auth.InBody)}, nil
+	}}, nil
 }
 
 // fetch makes one token request: a JSON body with the credentials in it,
 // as Money-Go documents (it takes no Basic header).
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.client.CreateToken(ctx, p.body)
-	}, p.sensitive...)
+		return p.Client.CreateToken(ctx, p.body)
+	}, p.Sensitive...)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -90,11 +89,7 @@ type Config struct {
 // 5xx. It does not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	p, err := c.prepare()
-	if err != nil {
-		return nil, err
-	}
-	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.fetch)
-	return tok, providerkit.PrefixError(provider, err)
+	return providerkit.Token(ctx, provider, p.fetch, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -109,11 +104,7 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 	cfg := c.clone()
 	p, err := cfg.prepare()
-	key := auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...)
-	if err != nil {
-		return providerkit.ConfigSource(provider, err, nil, key, opts)
-	}
-	return providerkit.ConfigSource(provider, nil, p.fetch, key, opts)
+	return providerkit.ConfigSource(provider, err, p.fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
 }
 
 // Client returns an *http.Client for MoneyKit's API whose requests carry
@@ -122,11 +113,8 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 // wrapped by auth.Transport, which also renews the token once when the API
 // answers 401 (api_error.auth.expired_access_token).
 func (c *Config) Client(opts ...auth.Option) *http.Client {
-	var base *http.Client
-	if c != nil {
-		base = c.HTTPClient
-	}
-	return auth.NewClient(c.TokenSource(opts...), base)
+	cfg := c.clone()
+	return auth.NewClient(cfg.TokenSource(opts...), cfg.HTTPClient)
 }
 
 func (c *Config) clone() Config {
@@ -140,51 +128,30 @@ func (c *Config) clone() Config {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client    *genmoneykit.Client
-	editors   []genmoneykit.RequestEditorFn
-	body      genmoneykit.TokenRequest
-	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
+	*providerkit.Prepared[*genmoneykit.Client, genmoneykit.RequestEditorFn]
+	body genmoneykit.TokenRequest
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moneykit: nil *Config")
 	}
-	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
-	if err := errors.Join(
-		providerkit.CheckClientID(provider, c.ClientID, c.AuthStyle),
-		providerkit.CheckClientSecret(provider, c.ClientSecret),
-		providerkit.CheckAuthStyle(provider, c.AuthStyle),
-		providerkit.CheckScopes(provider, "Scopes", c.Scopes),
-		urlErr,
-	); err != nil {
+	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
+		BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: c.AuthStyle}
+	kp, err := providerkit.Prepare[*genmoneykit.Client, genmoneykit.RequestEditorFn](provider, DefaultBaseURL, cr,
+		func(base string, hc *http.Client) (*genmoneykit.Client, error) {
+			return genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(hc))
+		})
+	if err != nil {
 		return nil, err
 	}
-	client, err := genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
-	if err != nil {
-		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
-	}
-	// Optional fields are nil pointers when unset: the generated form
-	// encoder leaves a nil pointer out, but sends a pointer to "" as an
-	// empty field.
-	p := &prepared{client: client, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials},
-		sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
-	if c.AuthStyle == auth.InBody {
-		id, secret := c.ClientID, c.ClientSecret.Reveal()
-		p.body.ClientID, p.body.ClientSecret = &id, &secret
-	} else {
-		p.editors = []genmoneykit.RequestEditorFn{providerkit.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
-	}
-	if len(c.Scopes) > 0 {
-		scope := strings.Join(c.Scopes, " ")
-		p.body.Scope = &scope
-	}
-	return p, nil
+	return &prepared{Prepared: kp, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials,
+		ClientID: kp.ID, ClientSecret: kp.Secret, Scope: kp.Scope}}, nil
 }
 
 // fetch makes one token request.
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.client.CreateTokenWithFormdataBody(ctx, nil, p.body, p.editors...)
-	}, p.sensitive...)
+		return p.Client.CreateTokenWithFormdataBody(ctx, nil, p.body, p.Editors...)
+	}, p.Sensitive...)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -71,11 +70,7 @@ type Config struct {
 // not cache: use TokenSource or Client for that.
 func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 	p, err := c.prepare()
-	if err != nil {
-		return nil, err
-	}
-	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, p.clientCredentials)
-	return tok, providerkit.PrefixError(provider, err)
+	return providerkit.Token(ctx, provider, p.clientCredentials, err)
 }
 
 // Refresh renews a token with the refresh_token grant, under
@@ -83,16 +78,12 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 // Moov's answer carries no refresh_token of its own (RFC 6749 §6).
 func (c *Config) Refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 	p, err := c.prepare()
-	if err != nil {
-		return nil, err
+	if err == nil && refreshToken == "" {
+		err = errors.New("moov: Refresh: empty refresh token")
 	}
-	if refreshToken == "" {
-		return nil, errors.New("moov: Refresh: empty refresh token")
-	}
-	tok, err := auth.Retry(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
+	return providerkit.Token(ctx, provider, func(ctx context.Context) (*oauth2.Token, error) {
 		return p.refresh(ctx, refreshToken)
-	})
-	return tok, providerkit.PrefixError(provider, err)
+	}, err)
 }
 
 // TokenSource returns a cached source of tokens for this Config (see
@@ -126,11 +117,8 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 // wrapped by auth.Transport, which also renews the token once when the API
 // answers 401.
 func (c *Config) Client(opts ...auth.Option) *http.Client {
-	var base *http.Client
-	if c != nil {
-		base = c.HTTPClient
-	}
-	return auth.NewClient(c.TokenSource(opts...), base)
+	cfg := c.clone()
+	return auth.NewClient(cfg.TokenSource(opts...), cfg.HTTPClient)
 }
 
 func (c *Config) clone() Config {
@@ -144,45 +132,24 @@ func (c *Config) clone() Config {
 
 // prepared is a checked Config, ready to send requests.
 type prepared struct {
-	client    *genmoov.Client
-	params    *genmoov.CreateTokenParams // request headers (x-moov-version)
-	editors   []genmoov.RequestEditorFn
-	id        *string // client_id and client_secret in the body (auth.InBody), else nil
-	secret    *string
-	scope     *string  // nil when there are no scopes: the field is then not sent
-	sensitive []string // scrubbed from errors (providerkit.RequestSecrets)
+	*providerkit.Prepared[*genmoov.Client, genmoov.RequestEditorFn]
+	params *genmoov.CreateTokenParams // request headers (x-moov-version)
 }
 
 func (c *Config) prepare() (*prepared, error) {
 	if c == nil {
 		return nil, errors.New("moov: nil *Config")
 	}
-	base, urlErr := providerkit.CheckBaseURL(provider, c.BaseURL, DefaultBaseURL)
-	if err := errors.Join(
-		providerkit.CheckClientID(provider, c.ClientID, c.AuthStyle),
-		providerkit.CheckClientSecret(provider, c.ClientSecret),
-		providerkit.CheckAuthStyle(provider, c.AuthStyle),
-		providerkit.CheckScopes(provider, "Scopes", c.Scopes),
-		checkAPIVersion(c.APIVersion),
-		urlErr,
-	); err != nil {
+	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
+		BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: c.AuthStyle}
+	kp, err := providerkit.Prepare[*genmoov.Client, genmoov.RequestEditorFn](provider, DefaultBaseURL, cr,
+		func(base string, hc *http.Client) (*genmoov.Client, error) {
+			return genmoov.NewClient(base, genmoov.WithHTTPClient(hc))
+		}, checkAPIVersion(c.APIVersion))
+	if err != nil {
 		return nil, err
 	}
-	client, err := genmoov.NewClient(base, genmoov.WithHTTPClient(providerkit.TokenClient(c.HTTPClient)))
-	if err != nil {
-		return nil, &auth.ConfigError{Provider: provider, Field: "BaseURL", Err: err}
-	}
-	p := &prepared{client: client, sensitive: providerkit.RequestSecrets(c.ClientID, c.ClientSecret, c.AuthStyle)}
-	if c.AuthStyle == auth.InBody {
-		id, secret := c.ClientID, c.ClientSecret.Reveal()
-		p.id, p.secret = &id, &secret
-	} else {
-		p.editors = []genmoov.RequestEditorFn{providerkit.BasicAuth(c.ClientID, c.ClientSecret.Reveal())}
-	}
-	if len(c.Scopes) > 0 {
-		scope := strings.Join(c.Scopes, " ")
-		p.scope = &scope
-	}
+	p := &prepared{Prepared: kp}
 	if c.APIVersion != "" {
 		v := c.APIVersion
 		p.params = &genmoov.CreateTokenParams{XMoovVersion: &v}
@@ -194,11 +161,11 @@ func (c *Config) prepare() (*prepared, error) {
 func (p *prepared) clientCredentials(ctx context.Context) (*oauth2.Token, error) {
 	body := genmoov.TokenRequest{
 		GrantType:    genmoov.TokenRequestGrantTypeClientCredentials,
-		ClientID:     p.id,
-		ClientSecret: p.secret,
-		Scope:        p.scope,
+		ClientID:     p.ID,
+		ClientSecret: p.Secret,
+		Scope:        p.Scope,
 	}
-	return p.send(ctx, body, p.sensitive)
+	return p.send(ctx, body, p.Sensitive)
 }
 
 // refresh makes one refresh_token request. It sends no scope: the new
@@ -206,13 +173,13 @@ func (p *prepared) clientCredentials(ctx context.Context) (*oauth2.Token, error)
 func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 	body := genmoov.TokenRequest{
 		GrantType:    genmoov.TokenRequestGrantTypeRefreshToken,
-		ClientID:     p.id,
-		ClientSecret: p.secret,
+		ClientID:     p.ID,
+		ClientSecret: p.Secret,
 		RefreshToken: &refreshToken,
 	}
 	// A server may quote the refresh token back (invalid_grant: "token …
 	// is spent"): it is scrubbed from errors along with the secret.
-	tok, err := p.send(ctx, body, append(slices.Clip(p.sensitive), refreshToken))
+	tok, err := p.send(ctx, body, append(slices.Clip(p.Sensitive), refreshToken))
 	if err != nil {
 		return nil, err
 	}
@@ -227,6 +194,6 @@ func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.To
 // request's credentials, scrubbed from its errors.
 func (p *prepared) send(ctx context.Context, body genmoov.TokenRequest, sensitive []string) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.client.CreateToken(ctx, p.params, body, p.editors...)
+		return p.Client.CreateToken(ctx, p.params, body, p.Editors...)
 	}, sensitive...)
 }
