@@ -4,11 +4,9 @@ import (
 	"container/heap"
 	"context"
 	"math"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
-	"weak"
 
 	"golang.org/x/oauth2"
 )
@@ -102,34 +100,12 @@ type limiterKey struct {
 	clk      clock
 }
 
-var (
-	limitersMu sync.Mutex
-	limiters   = map[limiterKey]weak.Pointer[limiter]{}
-)
+var limiters interned[limiterKey, limiter]
 
 // limiterFor returns the limiter shared by key's Sources. It lives as long
 // as a profile references it.
 func limiterFor(k limiterKey) *limiter {
-	limitersMu.Lock()
-	defer limitersMu.Unlock()
-	if l := limiters[k].Value(); l != nil {
-		return l
-	}
-	l := newLimiter(k.clk, k.conc, k.rate)
-	wp := weak.Make(l)
-	limiters[k] = wp
-	type arg struct {
-		k  limiterKey
-		wp weak.Pointer[limiter]
-	}
-	runtime.AddCleanup(l, func(a arg) {
-		limitersMu.Lock()
-		if limiters[a.k] == a.wp {
-			delete(limiters, a.k)
-		}
-		limitersMu.Unlock()
-	}, arg{k, wp})
-	return l
+	return limiters.get(k, func() *limiter { return newLimiter(k.clk, k.conc, k.rate) })
 }
 
 func newLimiter(clk clock, conc int, rate float64) *limiter {

@@ -2,11 +2,9 @@ package auth
 
 import (
 	"log/slog"
-	"runtime"
 	"sync"
 	"time"
 	"unsafe"
-	"weak"
 )
 
 // profile is the immutable part of a Source's configuration. Sources made
@@ -56,10 +54,7 @@ type ifaceWords [2]uintptr
 // pointers. Two values with the same words are the same value.
 func wordsOf(v any) ifaceWords { return *(*ifaceWords)(unsafe.Pointer(&v)) }
 
-var (
-	profilesMu sync.Mutex
-	profiles   = map[profileKey]weak.Pointer[profile]{}
-)
+var profiles interned[profileKey, profile]
 
 // profileOf returns the shared profile of c's settings (everything but
 // the per-Source store key and initial token), endpoint being the one its
@@ -86,11 +81,11 @@ func profileOf(c *config, endpoint, provider string) *profile {
 	k.clock = wordsOf(c.clock)
 	k.rnd = wordsOf(c.rnd)
 
-	profilesMu.Lock()
-	defer profilesMu.Unlock()
-	if p := profiles[k].Value(); p != nil {
-		return p
-	}
+	return profiles.get(k, func() *profile { return newProfile(c, endpoint, provider) })
+}
+
+// newProfile makes the profile of c's settings (see profileOf).
+func newProfile(c *config, endpoint, provider string) *profile {
 	p := &profile{
 		obs:          c.obs,
 		hits:         wantsCacheHits(c.obs),
@@ -122,19 +117,6 @@ func profileOf(c *config, endpoint, provider string) *profile {
 	} else {
 		p.lim = limiterFor(limiterKey{endpoint: endpoint, conc: conc, rate: rate, clk: c.clock})
 	}
-	wp := weak.Make(p)
-	profiles[k] = wp
-	type arg struct {
-		k  profileKey
-		wp weak.Pointer[profile]
-	}
-	runtime.AddCleanup(p, func(a arg) {
-		profilesMu.Lock()
-		if profiles[a.k] == a.wp {
-			delete(profiles, a.k)
-		}
-		profilesMu.Unlock()
-	}, arg{k, wp})
 	return p
 }
 
