@@ -25,6 +25,8 @@ import (
 )
 
 const (
+	testID       = "mf_client_7"
+	testSecret   = providertest.TestSecret
 	testCode     = "c0de-7f3a9b2e41d8c6f5a0b1"
 	testRedirect = "https://miniapp.example.mn/callback?from=monpay"
 	okBody       = `{"access_token":"8f14e45fceea167a5a36dedd4bea2543","token_type":"Bearer",` +

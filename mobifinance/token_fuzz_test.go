@@ -29,13 +29,6 @@ func FuzzTokenResponse(f *testing.F) {
 		OKStatus:  200,
 		Permanent: true,
 		Secrets:   append(providerkit.RequestSecrets(providertest.FuzzClientID, providertest.FuzzClientSecret, auth.InBody), providertest.FuzzCode),
-		Seeds: []string{
-			`{"access_token":"mf-0123456789abcdef","token_type":"Bearer","refresh_token":"rt-0123","expires_in":0}`,
-			`{"access_token":"mf-0123456789abcdef","token_type":"Bearer"}`,
-			`{"error":"invalid_grant","error_description":"code fuzz-auth-code-91b2e4d7 was used"}`,
-			`{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`,
-			`{"error":"unsupported_grant_type","error_description":"Unsupported type"}`,
-			`{"error":"server_error","error_description":"HTTP Version Not Supported"}`,
-		},
+		Seeds:     providertest.Seeds(f),
 	})
 }

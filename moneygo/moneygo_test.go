@@ -19,6 +19,11 @@ import (
 	"github.com/paytoken/paytoken/moneygo"
 )
 
+const (
+	testID     = "mg_client_42"
+	testSecret = providertest.TestSecret
+)
+
 const okBody = `{"token_type":"Bearer","expires_in":2592000,"access_token":"mgo_8f14e45fceea167a5a36"}`
 
 func config(s *server) *moneygo.Config {

@@ -19,6 +19,11 @@ import (
 	"github.com/paytoken/paytoken/moneykit"
 )
 
+const (
+	testID     = "live_5c739a369515e10fc9e0"
+	testSecret = providertest.TestSecret
+)
+
 const okBody = `{"access_token":"52ea3d1b4a7f4f9a53fffb67","token_type":"bearer","expires_in":3600}`
 
 // created answers as MoneyKit documents: 201.

@@ -3,19 +3,10 @@ package moov_test
 import (
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/paytoken/paytoken/internal/providertest"
 )
 
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
-}
-
-const (
-	testID     = "5clTR_MdVrrkgxw2"
-	testSecret = providertest.TestSecret
-)
+func TestMain(m *testing.M) { providertest.Main(m) }
 
 // wantBasic is the Authorization header for testID and testSecret.
 var wantBasic = providertest.BasicAuth(testID)
@@ -24,7 +15,4 @@ var wantBasic = providertest.BasicAuth(testID)
 // its JSON body decoded.
 type server = providertest.Server[map[string]any]
 
-func newServer(t *testing.T, answer providertest.Answer) *server {
-	t.Helper()
-	return providertest.NewServer(t, providertest.JSONBody, answer)
-}
+var newServer = providertest.Servers(providertest.JSONBody)

@@ -19,6 +19,11 @@ import (
 	"github.com/paytoken/paytoken/moov"
 )
 
+const (
+	testID     = "5clTR_MdVrrkgxw2"
+	testSecret = providertest.TestSecret
+)
+
 const okBody = `{"access_token":"i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","expires_in":900,` +
 	`"refresh_token":"r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","scope":"/accounts.write","token_type":"opaque"}`
 

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -363,4 +365,40 @@ func ClientCredentialsFetch[C ClientCredentials](config func(baseURL string, hc 
 		}
 		return cfg.Token(ctx)
 	}
+}
+
+// Seeds are the bodies in testdata/token_seeds.txt of the package under
+// test, one a line: the answers its provider documents, for
+// FuzzTarget.Seeds. A missing or empty file fails the test.
+func Seeds(tb testing.TB) []string {
+	tb.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "token_seeds.txt"))
+	if err != nil {
+		tb.Fatalf("providertest: seeds: %v", err)
+	}
+	var seeds []string
+	for line := range strings.Lines(string(raw)) {
+		if line = strings.TrimSpace(line); line != "" {
+			seeds = append(seeds, line)
+		}
+	}
+	if len(seeds) == 0 {
+		tb.Fatal("providertest: testdata/token_seeds.txt holds no seed")
+	}
+	return seeds
+}
+
+// FuzzClientCredentials is FuzzTokenResponse for a client-credentials
+// provider whose success status is okStatus and whose credentials go as
+// style says: config makes its Config for baseURL and hc, with
+// FuzzClientID and FuzzClientSecret (see ClientCredentialsFetch); the seeds
+// are the package's Seeds.
+func FuzzClientCredentials[C ClientCredentials](f *testing.F, okStatus int, style auth.AuthStyle, config func(baseURL string, hc *http.Client) C) {
+	f.Helper()
+	FuzzTokenResponse(f, FuzzTarget{
+		Fetch:    ClientCredentialsFetch(config),
+		OKStatus: okStatus,
+		Secrets:  providerkit.RequestSecrets(FuzzClientID, FuzzClientSecret, style),
+		Seeds:    Seeds(f),
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/paytoken/paytoken/internal/testkit"
 )
@@ -140,3 +141,16 @@ func Offline(status int, body string, urls *[]string) *http.Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Servers is NewServer with decode (JSONBody or FormBody) given once: a
+// provider package's newServer.
+func Servers[B any](decode func(raw []byte) B) func(t *testing.T, answer Answer) *Server[B] {
+	return func(t *testing.T, answer Answer) *Server[B] {
+		t.Helper()
+		return NewServer(t, decode, answer)
+	}
+}
+
+// Main is a provider package's TestMain: it runs the tests, then fails if
+// any goroutine is left behind (goleak).
+func Main(m *testing.M) { goleak.VerifyTestMain(m) }
