@@ -247,16 +247,10 @@ func TestExchangeRedactsEchoedCode(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; neither the credentials nor
 // the code reach the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, providertest.Always(200, okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		http.Redirect(w, r, other.URL+"/v2/oauth/token", http.StatusTemporaryRedirect)
+	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/v2/oauth/token", http.StatusTemporaryRedirect, func(s *server) error {
+		_, err := config(s).Exchange(context.Background(), testCode)
+		return err
 	})
-	_, err := config(s).Exchange(context.Background(), testCode)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
-	assert.Empty(t, other.Requests())
-	assert.Len(t, s.Requests(), 1)
 }
 
 // countRetries counts the retry events of a Source.

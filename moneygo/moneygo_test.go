@@ -227,15 +227,7 @@ func TestRetries(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, providertest.Always(200, okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		http.Redirect(w, r, other.URL+"/token", http.StatusMovedPermanently)
-	})
-	_, err := config(s).Token(context.Background())
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusMovedPermanently, e.StatusCode)
-	assert.Empty(t, other.Requests())
+	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/token", http.StatusMovedPermanently, providertest.TokenErr(config))
 }
 
 // TestTokenSource: cached, and stored under the default key.
@@ -278,10 +270,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client.
 func TestInterop(t *testing.T) {
 	cfg := config(newServer(t, providertest.Always(200, okBody)))
-	tok, err := cfg.Token(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
-	providertest.Interop(t, tok, func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
+	providertest.TokenInterop(t, cfg, "mgo_8f14e45fceea167a5a36", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
 // TestDefaultBaseURL: with no BaseURL the request goes to Money-Go's

@@ -96,15 +96,7 @@ func TestTokenRequest(t *testing.T) {
 
 // TestBasicHeaderDecodes: the secret arrives whole through the header.
 func TestBasicHeaderDecodes(t *testing.T) {
-	var user, pass string
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		user, pass, _ = r.BasicAuth()
-		providertest.Reply(w, 201, okBody)
-	})
-	_, err := config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, testID, user)
-	assert.Equal(t, testSecret, pass)
+	providertest.BasicHeaderDecodes(t, newServer, config, providertest.Always(201, okBody), testID, testSecret)
 }
 
 // TestTokenAnswers: MoneyKit's 201 and the forms expires_in takes.
@@ -324,15 +316,7 @@ func TestRetries(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, created(okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		http.Redirect(w, r, other.URL+"/auth/token", http.StatusPermanentRedirect)
-	})
-	_, err := config(s).Token(context.Background())
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusPermanentRedirect, e.StatusCode)
-	assert.Empty(t, other.Requests())
+	providertest.RedirectNotFollowed(t, newServer, created(okBody), "/auth/token", http.StatusPermanentRedirect, providertest.TokenErr(config))
 }
 
 // TestTokenSource: cached, renewed with a new client_credentials request,
@@ -396,10 +380,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 // Bearer (not MoneyKit's lower-case "bearer").
 func TestInterop(t *testing.T) {
 	cfg := config(newServer(t, created(okBody)))
-	tok, err := cfg.Token(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-	providertest.Interop(t, tok, func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
+	providertest.TokenInterop(t, cfg, "52ea3d1b4a7f4f9a53fffb67", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
 // TestDefaultHTTPClient: with no HTTPClient the shared default one is

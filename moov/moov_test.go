@@ -106,15 +106,7 @@ func TestTokenRequest(t *testing.T) {
 // TestBasicHeaderDecodes: the header carries id and secret as given, so a
 // server splitting at the first ':' gets the secret back whole.
 func TestBasicHeaderDecodes(t *testing.T) {
-	var user, pass string
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		user, pass, _ = r.BasicAuth()
-		providertest.Reply(w, 200, okBody)
-	})
-	_, err := config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, testID, user)
-	assert.Equal(t, testSecret, pass)
+	providertest.BasicHeaderDecodes(t, newServer, config, providertest.Always(200, okBody), testID, testSecret)
 }
 
 // TestTokenAnswers: each documented (and undocumented but seen) answer.
@@ -216,15 +208,7 @@ func TestTokenErrors(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	other := newServer(t, providertest.Always(200, okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		http.Redirect(w, r, other.URL+"/oauth2/token", http.StatusTemporaryRedirect)
-	})
-	_, err := config(s).Token(context.Background())
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	assert.Equal(t, http.StatusTemporaryRedirect, e.StatusCode)
-	assert.Empty(t, other.Requests())
+	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/oauth2/token", http.StatusTemporaryRedirect, providertest.TokenErr(config))
 }
 
 // TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
@@ -576,10 +560,7 @@ func TestSecretNeverPrinted(t *testing.T) {
 // always as Bearer, never as Moov's "opaque".
 func TestInterop(t *testing.T) {
 	cfg := config(newServer(t, providertest.Always(200, okBody)))
-	tok, err := cfg.Token(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
-	providertest.Interop(t, tok, func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
+	providertest.TokenInterop(t, cfg, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
 // TestClientRenewsAfter401: the API's 401 drops the token; the request is

@@ -118,3 +118,59 @@ func ErrorMessageAfterRetries[B any, C ClientCredentials](t *testing.T, provider
 	assert.Equal(t, want, err.Error())
 	assert.Len(t, s.Requests(), 6)
 }
+
+// TokenErr is RedirectNotFollowed's fetch for a client-credentials
+// provider: the error of config(s).Token.
+func TokenErr[B any, C ClientCredentials](config func(*Server[B]) C) func(*Server[B]) error {
+	return func(s *Server[B]) error {
+		_, err := config(s).Token(context.Background())
+		return err
+	}
+}
+
+// RedirectNotFollowed checks that a token request answered with a redirect
+// (status, to path on a second server that would answer ok) fails after
+// that one request with an *auth.Error keeping the status, and that the
+// redirect's target gets nothing. fetch makes the request to s.
+func RedirectNotFollowed[B any](t *testing.T, newServer func(*testing.T, Answer) *Server[B], ok Answer,
+	path string, status int, fetch func(s *Server[B]) error,
+) {
+	t.Helper()
+	other := newServer(t, ok)
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+path, status)
+	})
+	err := fetch(s)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, status, e.StatusCode)
+	assert.Empty(t, other.Requests())
+	assert.Len(t, s.Requests(), 1)
+}
+
+// BasicHeaderDecodes checks that the Basic header of config's token
+// request decodes to id and secret, whole; ok answers the request.
+func BasicHeaderDecodes[B any, C ClientCredentials](t *testing.T, newServer func(*testing.T, Answer) *Server[B],
+	config func(*Server[B]) C, ok Answer, id, secret string,
+) {
+	t.Helper()
+	var user, pass string
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		user, pass, _ = r.BasicAuth()
+		ok(w, r, n)
+	})
+	_, err := config(s).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, id, user)
+	assert.Equal(t, secret, pass)
+}
+
+// TokenInterop checks that cfg's Token gives the access token want, and
+// that the token passes Interop; client makes cfg's Client over hc.
+func TokenInterop[C ClientCredentials](t *testing.T, cfg C, want string, client func(hc *http.Client) *http.Client) {
+	t.Helper()
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, want, tok.AccessToken)
+	Interop(t, tok, client)
+}
