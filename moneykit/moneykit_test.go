@@ -264,46 +264,38 @@ func TestRetries(t *testing.T) {
 		assert.Greater(t, e.RetryAfter, time.Duration(0))
 		assert.LessOrEqual(t, e.RetryAfter, 2*time.Second, "an HTTP-date has whole seconds")
 	})
-	t.Run("429 with X-Retry-In 50, then 201", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-			if n == 1 {
-				w.Header().Set("X-Retry-In", "50")
-				providertest.Reply(w, 429, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
-				return
-			}
-			providertest.Reply(w, 201, okBody)
+	// The code, not the status, says rate limited: a 400 carrying
+	// api_error.rate_limit_exceeded is retried after its X-Retry-In like a 429.
+	for _, tc := range []struct {
+		name   string
+		status int
+	}{
+		{"429 with X-Retry-In 50, then 201", 429},
+		{"api_error.rate_limit_exceeded with a 400, then 201", 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				if n == 1 {
+					w.Header().Set("X-Retry-In", "50")
+					providertest.Reply(w, tc.status, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
+					return
+				}
+				providertest.Reply(w, 201, okBody)
+			})
+			tok, err := config(s).Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
+			reqs := s.Requests()
+			require.Len(t, reqs, 2)
+			assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
 		})
-		tok, err := config(s).Token(context.Background())
-		require.NoError(t, err)
-		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-		reqs := s.Requests()
-		require.Len(t, reqs, 2)
-		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
-	})
+	}
 	t.Run("503 three times", func(t *testing.T) {
 		s := newServer(t, providertest.Always(503, `upstream down`))
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrServer)
 		assert.Len(t, s.Requests(), 3)
 		assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
-	})
-	t.Run("api_error.rate_limit_exceeded with a 400, then 201", func(t *testing.T) {
-		// The code, not the status, says rate limited: retried after its
-		// X-Retry-In like a 429.
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-			if n == 1 {
-				w.Header().Set("X-Retry-In", "50")
-				providertest.Reply(w, 400, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
-				return
-			}
-			providertest.Reply(w, 201, okBody)
-		})
-		tok, err := config(s).Token(context.Background())
-		require.NoError(t, err)
-		assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-		reqs := s.Requests()
-		require.Len(t, reqs, 2)
-		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
 	})
 	t.Run("401 once", func(t *testing.T) {
 		s := newServer(t, providertest.Always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
