@@ -12,6 +12,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 )
 
@@ -19,8 +20,7 @@ import (
 // "c0de-1" once, and /v2/api/user/info echoes the Authorization header.
 func fakeMonPay() *httptest.Server {
 	spent := false
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v2/oauth/token", func(w http.ResponseWriter, r *http.Request) {
+	return providertest.FakeAPI("/v2/oauth/token", "/v2/api/user/info", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if r.PostFormValue("code") != "c0de-1" || spent {
 			w.WriteHeader(http.StatusForbidden)
@@ -30,10 +30,6 @@ func fakeMonPay() *httptest.Server {
 		spent = true
 		fmt.Fprint(w, `{"access_token":"8f14e45fceea167a","token_type":"Bearer","refresh_token":"c9f0f895"}`)
 	})
-	mux.HandleFunc("GET /v2/api/user/info", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, r.Header.Get("Authorization"))
-	})
-	return httptest.NewServer(mux)
 }
 
 // Exchange the code your mini app received, once. In production leave

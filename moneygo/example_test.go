@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneygo"
 )
 
@@ -17,8 +18,7 @@ import (
 // answers as Money-Go documents, and /balance echoes the Authorization
 // header it got.
 func fakeMoneyGo() *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
+	return providertest.FakeAPI("/token", "/balance", func(w http.ResponseWriter, r *http.Request) {
 		var req map[string]string
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		w.Header().Set("Content-Type", "application/json")
@@ -29,10 +29,6 @@ func fakeMoneyGo() *httptest.Server {
 		}
 		fmt.Fprint(w, `{"token_type":"Bearer","expires_in":2592000,"access_token":"mgo_8f14e45f"}`)
 	})
-	mux.HandleFunc("GET /balance", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, r.Header.Get("Authorization"))
-	})
-	return httptest.NewServer(mux)
 }
 
 // Get one token. In production leave BaseURL (or set it to

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneykit"
 )
 
@@ -18,8 +19,7 @@ import (
 // answers 201 as MoneyKit documents, and /links echoes the Authorization
 // header it got.
 func fakeMoneyKit() *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /auth/token", func(w http.ResponseWriter, r *http.Request) {
+	return providertest.FakeAPI("/auth/token", "/links", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if id, secret, ok := r.BasicAuth(); !ok || id != "live_5c739a369515e10fc9e0" || secret != "s3cr3t" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -30,10 +30,6 @@ func fakeMoneyKit() *httptest.Server {
 		w.WriteHeader(http.StatusCreated)
 		fmt.Fprint(w, `{"access_token":"52ea3d1b4f9a53fffb67","token_type":"bearer","expires_in":3600}`)
 	})
-	mux.HandleFunc("GET /links", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, r.Header.Get("Authorization"))
-	})
-	return httptest.NewServer(mux)
 }
 
 // Get one token. In production leave BaseURL and HTTPClient empty.

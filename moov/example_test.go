@@ -11,14 +11,14 @@ import (
 	"time"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moov"
 )
 
 // fakeMoov stands in for https://api.moov.io: its token endpoint answers as
 // Moov documents, and /accounts echoes the Authorization header it got.
 func fakeMoov() *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /oauth2/token", func(w http.ResponseWriter, r *http.Request) {
+	return providertest.FakeAPI("/oauth2/token", "/accounts", func(w http.ResponseWriter, r *http.Request) {
 		if id, secret, ok := r.BasicAuth(); !ok || id != "5clTR_MdVrrkgxw2" || secret != "dNC-hg7sVm22jc3g" {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -29,10 +29,6 @@ func fakeMoov() *httptest.Server {
 		fmt.Fprint(w, `{"access_token":"i1qxz68gu50zp4i8","expires_in":900,"refresh_token":"r7k2",`+
 			`"scope":"/accounts.read","token_type":"opaque"}`)
 	})
-	mux.HandleFunc("GET /accounts", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprint(w, r.Header.Get("Authorization"))
-	})
-	return httptest.NewServer(mux)
 }
 
 // Get one token. In production leave BaseURL and HTTPClient empty.
