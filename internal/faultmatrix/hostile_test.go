@@ -61,7 +61,7 @@ type hostile struct {
 
 	srv    *httptest.Server
 	other  *httptest.Server // "another host", where redirects point
-	n      atomic.Int32     // token requests
+	n      atomic.Int32     // token requests (with this case's credentials)
 	otherN atomic.Int32     // requests that reached the other host
 	stop   chan struct{}    // closed at cleanup: hanging handlers return
 }
@@ -111,10 +111,19 @@ func (x *hostile) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	n := int(x.n.Add(1))
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	c := &call{hostile: x, n: n}
-	c.gotSecret, c.gotCode = requestCreds(r, body)
+	secret, code := requestCreds(r, body)
+	if secret != x.s.secret && code != x.s.code {
+		// Not this case's SDK: a fetch of an earlier case that outlived it
+		// (a Source's fetch runs on, detached, after its caller's timeout)
+		// retrying at a port the system has since given to this server.
+		// Counting it would make this case's exact count off by one.
+		x.t.Logf("a token request with another case's credentials: not counted")
+		w.WriteHeader(http.StatusMisdirectedRequest)
+		return
+	}
+	n := int(x.n.Add(1))
+	c := &call{hostile: x, n: n, gotSecret: secret, gotCode: code}
 	if x.times == 0 || n <= x.times {
 		x.fault(w, r, c)
 		return
