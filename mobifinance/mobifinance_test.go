@@ -384,36 +384,19 @@ func TestClient(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(*mobifinance.Config)
-		field string
-		is    error
-	}{
-		{"empty ClientID", func(c *mobifinance.Config) { c.ClientID = "" }, "mobifinance: Config.ClientID: empty", nil},
-		{"empty ClientSecret", func(c *mobifinance.Config) { c.ClientSecret = "" }, "mobifinance: Config.ClientSecret: empty", nil},
-		{"missing RedirectURL", func(c *mobifinance.Config) { c.RedirectURL = "" }, "mobifinance: Config.RedirectURL: empty", nil},
-		{"relative RedirectURL", func(c *mobifinance.Config) { c.RedirectURL = "/callback" }, "mobifinance: Config.RedirectURL:", nil},
-		{"insecure BaseURL", func(c *mobifinance.Config) { c.BaseURL = "http://z-wallet.monpay.mn" }, "mobifinance: Config.BaseURL:", auth.ErrInsecureURL},
-		{"BaseURL with a fragment", func(c *mobifinance.Config) { c.BaseURL = "https://z-wallet.monpay.mn#x" }, "mobifinance: Config.BaseURL:", nil},
+	cases := []providertest.ConfigCase[*mobifinance.Config]{
+		{Name: "empty ClientID", Edit: func(c *mobifinance.Config) { c.ClientID = "" }, Field: "mobifinance: Config.ClientID: empty"},
+		{Name: "empty ClientSecret", Edit: func(c *mobifinance.Config) { c.ClientSecret = "" }, Field: "mobifinance: Config.ClientSecret: empty"},
+		{Name: "missing RedirectURL", Edit: func(c *mobifinance.Config) { c.RedirectURL = "" }, Field: "mobifinance: Config.RedirectURL: empty"},
+		{Name: "relative RedirectURL", Edit: func(c *mobifinance.Config) { c.RedirectURL = "/callback" }, Field: "mobifinance: Config.RedirectURL:"},
+		{Name: "insecure BaseURL", Edit: func(c *mobifinance.Config) { c.BaseURL = "http://z-wallet.monpay.mn" }, Field: "mobifinance: Config.BaseURL:", Is: auth.ErrInsecureURL},
+		{Name: "BaseURL with a fragment", Edit: func(c *mobifinance.Config) { c.BaseURL = "https://z-wallet.monpay.mn#x" }, Field: "mobifinance: Config.BaseURL:"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, okBody))
-			cfg := config(s)
-			tc.edit(cfg)
-			_, err := cfg.Exchange(context.Background(), testCode)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tc.field)
-			var ce *auth.ConfigError
-			assert.ErrorAs(t, err, &ce)
-			if tc.is != nil {
-				assert.ErrorIs(t, err, tc.is)
-			}
-			providertest.AssertNoSecret(t, err.Error(), testCode)
-			assert.Empty(t, s.Requests())
-		})
-	}
+	providertest.ConfigErrorsFrom(t, newServer, config, providertest.Always(200, okBody), cases, func(_ *server, cfg *mobifinance.Config) []error {
+		_, err := cfg.Exchange(context.Background(), testCode)
+		return []error{err}
+	}, testCode)
+
 	t.Run("empty code", func(t *testing.T) {
 		s := newServer(t, providertest.Always(200, okBody))
 		_, err := config(s).Exchange(context.Background(), "")

@@ -483,49 +483,21 @@ func TestDefaultStoreKey(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	cases := []struct {
-		name  string
-		edit  func(*moov.Config)
-		field string
-		is    error
-	}{
-		{"empty ClientID", func(c *moov.Config) { c.ClientID = "" }, "moov: Config.ClientID: empty", nil},
-		{"ClientID with ':' in a Basic header", func(c *moov.Config) { c.ClientID = "a:b" }, "moov: Config.ClientID:", nil},
-		{"empty ClientSecret", func(c *moov.Config) { c.ClientSecret = "" }, "moov: Config.ClientSecret: empty", nil},
-		{"scope with a space inside", func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/a /b"} }, "moov: Config.Scopes[1]:", nil},
-		{"empty scope", func(c *moov.Config) { c.Scopes = []string{""} }, "moov: Config.Scopes[0]: empty scope", nil},
-		{"insecure BaseURL", func(c *moov.Config) { c.BaseURL = "http://api.moov.io" }, "moov: Config.BaseURL:", auth.ErrInsecureURL},
-		{"relative BaseURL", func(c *moov.Config) { c.BaseURL = "api.moov.io" }, "moov: Config.BaseURL:", nil},
-		{"BaseURL with user info", func(c *moov.Config) { c.BaseURL = "https://u:p@api.moov.io" }, "moov: Config.BaseURL:", nil},
-		{"unknown AuthStyle", func(c *moov.Config) { c.AuthStyle = 7 }, "moov: Config.AuthStyle:", nil},
+	cases := []providertest.ConfigCase[*moov.Config]{
+		{Name: "empty ClientID", Edit: func(c *moov.Config) { c.ClientID = "" }, Field: "moov: Config.ClientID: empty"},
+		{Name: "ClientID with ':' in a Basic header", Edit: func(c *moov.Config) { c.ClientID = "a:b" }, Field: "moov: Config.ClientID:"},
+		{Name: "empty ClientSecret", Edit: func(c *moov.Config) { c.ClientSecret = "" }, Field: "moov: Config.ClientSecret: empty"},
+		{Name: "scope with a space inside", Edit: func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/a /b"} }, Field: "moov: Config.Scopes[1]:"},
+		{Name: "empty scope", Edit: func(c *moov.Config) { c.Scopes = []string{""} }, Field: "moov: Config.Scopes[0]: empty scope"},
+		{Name: "insecure BaseURL", Edit: func(c *moov.Config) { c.BaseURL = "http://api.moov.io" }, Field: "moov: Config.BaseURL:", Is: auth.ErrInsecureURL},
+		{Name: "relative BaseURL", Edit: func(c *moov.Config) { c.BaseURL = "api.moov.io" }, Field: "moov: Config.BaseURL:"},
+		{Name: "BaseURL with user info", Edit: func(c *moov.Config) { c.BaseURL = "https://u:p@api.moov.io" }, Field: "moov: Config.BaseURL:"},
+		{Name: "unknown AuthStyle", Edit: func(c *moov.Config) { c.AuthStyle = 7 }, Field: "moov: Config.AuthStyle:"},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, okBody))
-			cfg := config(s)
-			tc.edit(cfg)
-			check := func(err error) {
-				t.Helper()
-				require.Error(t, err)
-				assert.Contains(t, err.Error(), tc.field)
-				var ce *auth.ConfigError
-				assert.ErrorAs(t, err, &ce)
-				if tc.is != nil {
-					assert.ErrorIs(t, err, tc.is)
-				}
-				providertest.AssertNoSecret(t, err.Error())
-			}
-			_, err := cfg.Token(context.Background())
-			check(err)
-			_, err = cfg.Refresh(context.Background(), "rt")
-			check(err)
-			_, err = cfg.TokenSource().Token()
-			check(err)
-			_, err = cfg.Client().Get(s.URL + "/accounts")
-			check(err)
-			assert.Empty(t, s.Requests())
-		})
-	}
+	providertest.ConfigErrorsFrom(t, newServer, config, providertest.Always(200, okBody), cases, func(s *server, cfg *moov.Config) []error {
+		_, refreshErr := cfg.Refresh(context.Background(), "rt")
+		return append(providertest.ClientCredentialsUses(s, cfg), refreshErr)
+	})
 
 	t.Run("insecure BaseURL message", func(t *testing.T) {
 		_, err := (&moov.Config{ClientID: "id", ClientSecret: "s", BaseURL: "http://api.moov.io"}).Token(context.Background())
