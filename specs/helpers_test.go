@@ -121,3 +121,15 @@ func ctx(t *testing.T) context.Context {
 	t.Cleanup(cancel)
 	return c
 }
+
+// strict is a generated StrictServerInterface (each provider's has the one
+// method CreateToken) that records the request and answers with resp.
+type strict[Req, Resp any] struct {
+	got  Req
+	resp Resp
+}
+
+func (s *strict[Req, Resp]) CreateToken(_ context.Context, req Req) (Resp, error) {
+	s.got = req
+	return s.resp, nil
+}

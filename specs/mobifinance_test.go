@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -147,15 +146,7 @@ func TestMobiFinanceResponses(t *testing.T) {
 	}
 }
 
-type mobifinanceStrict struct {
-	got  mobifinance.CreateTokenRequestObject
-	resp mobifinance.CreateTokenResponseObject
-}
-
-func (s *mobifinanceStrict) CreateToken(_ context.Context, req mobifinance.CreateTokenRequestObject) (mobifinance.CreateTokenResponseObject, error) {
-	s.got = req
-	return s.resp, nil
-}
+type mobifinanceStrict = strict[mobifinance.CreateTokenRequestObject, mobifinance.CreateTokenResponseObject]
 
 // TestMobiFinanceStrictServer: the generated strict server decodes all five form fields and
 // answers 200 and 505.

@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -103,15 +102,7 @@ func TestMoneyGoResponses(t *testing.T) {
 	})
 }
 
-type moneygoStrict struct {
-	got  moneygo.CreateTokenRequestObject
-	resp moneygo.CreateTokenResponseObject
-}
-
-func (s *moneygoStrict) CreateToken(_ context.Context, req moneygo.CreateTokenRequestObject) (moneygo.CreateTokenResponseObject, error) {
-	s.got = req
-	return s.resp, nil
-}
+type moneygoStrict = strict[moneygo.CreateTokenRequestObject, moneygo.CreateTokenResponseObject]
 
 // TestMoneyGoStrictServer: the generated strict server decodes the JSON body and answers 200
 // or any 4XX/5XX status.

@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -176,15 +175,7 @@ func TestMoneyKitResponses(t *testing.T) {
 	})
 }
 
-type moneykitStrict struct {
-	got  moneykit.CreateTokenRequestObject
-	resp moneykit.CreateTokenResponseObject
-}
-
-func (s *moneykitStrict) CreateToken(_ context.Context, req moneykit.CreateTokenRequestObject) (moneykit.CreateTokenResponseObject, error) {
-	s.got = req
-	return s.resp, nil
-}
+type moneykitStrict = strict[moneykit.CreateTokenRequestObject, moneykit.CreateTokenResponseObject]
 
 // TestMoneyKitStrictServer: the generated strict server decodes the form and answers 201.
 func TestMoneyKitStrictServer(t *testing.T) {

@@ -380,16 +380,7 @@ func TestMoovResponses(t *testing.T) {
 	}
 }
 
-// moovStrict is a StrictServerInterface that records the request and answers with resp.
-type moovStrict struct {
-	got  moov.CreateTokenRequestObject
-	resp moov.CreateTokenResponseObject
-}
-
-func (s *moovStrict) CreateToken(_ context.Context, req moov.CreateTokenRequestObject) (moov.CreateTokenResponseObject, error) {
-	s.got = req
-	return s.resp, nil
-}
+type moovStrict = strict[moov.CreateTokenRequestObject, moov.CreateTokenResponseObject]
 
 // TestMoovStrictServer: the generated strict server (what mockserver builds on) decodes both
 // request media types, answers in both, leaves unset optional fields out of a form reply, and
