@@ -96,8 +96,9 @@ func failureBehaviourDoc() []byte {
 
 What paytoken does when a token endpoint misbehaves. Every row is a case of the fault matrix,
 run for all four providers against a hostile test server and, where the mock can show the
-fault, through ` + "`mockserver`" + `'s fault injection; ` + "`go test ./internal/faultmatrix`" + ` fails if the SDK
-stops doing what this table says.
+fault, through ` + "`mockserver`" + `'s fault injection; ` + "`PAYTOKEN_LONG=1 go test ./internal/faultmatrix`" + `
+(as CI runs it) fails if the SDK stops doing what this table says. A plain ` + "`go test`" + ` checks
+every row for MobiFinance and for one of the other three providers, in turn.
 
 - **Money-Go, MoneyKit, Moov**: a fetch through ` + "`TokenSource`" + ` or ` + "`Client`" + ` (` + "`Config.Token`" + ` is the same
   fetch under the default ` + "`auth.RetryPolicy`" + `). Retries follow the ` + "`auth.RetryPolicy`" + `: 3 attempts by

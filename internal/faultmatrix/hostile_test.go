@@ -19,15 +19,21 @@ import (
 // error message, a formatted value or a log line is a leak.
 type sentinels struct {
 	secret, access, refresh, code string
+	// id is the case's client id: not a secret, but a client of its own,
+	// since an SDK process shares one refresh rate limit (WithRefreshLimit:
+	// 20 or 40 requests a second) among all Sources of a provider and client
+	// id; with one id for all, the cases would queue for it.
+	id string
 }
 
 func newSentinels() sentinels {
 	r := func(what string) string {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
-		return "SENTINEL-" + what + "-" + hex.EncodeToString(b)
+		return what + "-" + hex.EncodeToString(b)
 	}
-	return sentinels{secret: r("SECRET"), access: r("ACCESS"), refresh: r("REFRESH"), code: r("CODE")}
+	return sentinels{secret: r("SENTINEL-SECRET"), access: r("SENTINEL-ACCESS"), refresh: r("SENTINEL-REFRESH"), code: r("SENTINEL-CODE"),
+		id: r("client")}
 }
 
 func (s sentinels) all() map[string]string {

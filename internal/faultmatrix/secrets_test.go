@@ -207,7 +207,7 @@ func TestSecretHygieneMoovRefresh(t *testing.T) {
 	if p.name != "moov" {
 		t.Fatal("providers[2] is not moov")
 	}
-	e := env{baseURL: srv.URL, hc: newHTTPClient(t, 0), creds: creds{id: "client-id", secret: s.secret}}
+	e := env{baseURL: srv.URL, hc: newHTTPClient(t, 0), creds: creds{id: s.id, secret: s.secret}}
 	_, err := moovConfig(e).Refresh(context.Background(), s.refresh)
 	if err == nil {
 		t.Fatal("no error")

@@ -32,15 +32,18 @@ import (
 // requests (upstream) or on the answers (downstream). Every connection of
 // a case gets the toxic, so each retry meets it again.
 
-// tcpTimeout is the HTTPClient.Timeout of every TCP case that fails: the
-// bound of one attempt.
+// tcpTimeout is the HTTPClient.Timeout of the TCP cases whose fault is a
+// hang: the bound of one attempt, which they wait out.
 const tcpTimeout = time.Second
 
-// tcpOKTimeout is the HTTPClient.Timeout of the cases that return a token
-// (the fault only slows the answer): a ceiling only a stalled machine
-// reaches. At 1 s a Client call, a fetch and an API call each 300 ms late,
-// had 400 ms of room, and a timed-out attempt would be retried (a second
-// token request) or, for MobiFinance, fail.
+// tcpOKTimeout is the HTTPClient.Timeout of every other case, those that
+// return a token (the fault only slows the answer) and those that end on
+// a network error: a ceiling only a stalled machine reaches. At 1 s a
+// Client call, a fetch and an API call each 300 ms late, had 400 ms of
+// room, and a timed-out attempt would be retried (a second token request)
+// or, for MobiFinance, fail; and on a loaded machine toxiproxy took more
+// than 1 s to pass on a cut request's close, so a case that wants the
+// network error got the timeout.
 const tcpOKTimeout = 10 * time.Second
 
 // tcpOutcome is what the SDK does about a TCP fault.
@@ -211,16 +214,17 @@ var tcpPaths = []tcpPath{
 
 // TestTCPFaults runs every TCP fault for every provider through each path.
 // Rows that wait out timeouts are long (testenv.Long); the others run in
-// the normal go test.
+// the normal go test, for the providers runsByDefault picks.
 // Most cases wait (a latency, a timeout), so they run 16 at a time
 // whatever -parallel says.
 func TestTCPFaults(t *testing.T) {
+	t.Parallel()
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
-	for _, r := range tcpRows {
+	for i, r := range tcpRows {
 		for _, p := range providers {
-			for _, path := range tcpPaths {
-				if r.long && !testenv.LongEnabled() || p.oneShot && path.name == "TokenSource" {
+			for j, path := range tcpPaths {
+				if r.long && !testenv.LongEnabled() || p.oneShot && path.name == "TokenSource" || !runsByDefault(i+j, p) {
 					continue
 				}
 				wg.Add(1)
@@ -242,17 +246,17 @@ func TestTCPFaults(t *testing.T) {
 		}
 	}
 	if !testenv.LongEnabled() {
-		t.Log("the rows that wait out timeouts are long: run with " + testenv.LongEnv + "=1")
+		t.Log("the rows that wait out timeouts are long, and each row ran for MobiFinance and one other provider per path: run with " + testenv.LongEnv + "=1")
 	}
 }
 
 func runTCPCase(t *testing.T, r tcpRow, p prov, path tcpPath) {
 	s := newSentinels()
-	srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
+	srv := mockserver.New(mockserver.WithClient(p.mock, s.id, s.secret))
 	t.Cleanup(srv.Close)
 	code := ""
 	if p.oneShot {
-		code = srv.MustIssueCode("client-id", mockserver.DemoRedirectURI)
+		code = srv.MustIssueCode(s.id, mockserver.DemoRedirectURI)
 	}
 	attrs := r.attrs
 	if r.attrsFor != nil {
@@ -263,11 +267,11 @@ func runTCPCase(t *testing.T, r tcpRow, p prov, path tcpPath) {
 	if p.oneShot {
 		want = r.mf
 	}
-	timeout := tcpTimeout
-	if want.kind == kToken {
-		timeout = tcpOKTimeout
+	timeout := tcpOKTimeout
+	if want.kind == kTimeout {
+		timeout = tcpTimeout
 	}
-	e := env{baseURL: base, hc: newHTTPClient(t, timeout), creds: creds{id: "client-id", secret: s.secret, code: code},
+	e := env{baseURL: base, hc: newHTTPClient(t, timeout), creds: creds{id: s.id, secret: s.secret, code: code},
 		opts: []auth.Option{auth.WithRetry(fastRetry)}}
 	// A deadline far beyond the bound, so that the SDK's own timeouts end
 	// the call.
@@ -282,7 +286,7 @@ func runTCPCase(t *testing.T, r tcpRow, p prov, path tcpPath) {
 	// a token included: a failing fetch may end there, as a timeout of the
 	// caller's (the call's) own, after one attempt or a few.
 	clientTimedOut := path.name == "Client" && !p.oneShot && want.kind != kToken &&
-		kindOf(err) == kTimeout && elapsed >= tcpTimeout-50*time.Millisecond
+		kindOf(err) == kTimeout && elapsed >= timeout-50*time.Millisecond
 	if clientTimedOut {
 		want.reqMin = min(want.reqMin, 1)
 	}
@@ -327,7 +331,7 @@ func answerHeaderLen(t *testing.T, p prov, api bool) int {
 		return n
 	}
 	s := newSentinels()
-	srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
+	srv := mockserver.New(mockserver.WithClient(p.mock, s.id, s.secret))
 	defer srv.Close()
 	var mu sync.Mutex
 	var last *recordingConn // the latest connection
@@ -344,9 +348,9 @@ func answerHeaderLen(t *testing.T, p prov, api bool) int {
 	defer tr.CloseIdleConnections()
 	code := ""
 	if p.oneShot {
-		code = srv.MustIssueCode("client-id", mockserver.DemoRedirectURI)
+		code = srv.MustIssueCode(s.id, mockserver.DemoRedirectURI)
 	}
-	e := env{baseURL: srv.URL, hc: &http.Client{Transport: tr, Timeout: 10 * time.Second}, creds: creds{id: "client-id", secret: s.secret, code: code}}
+	e := env{baseURL: srv.URL, hc: &http.Client{Transport: tr, Timeout: 10 * time.Second}, creds: creds{id: s.id, secret: s.secret, code: code}}
 	tok, err := p.token(context.Background(), e)
 	if err != nil {
 		t.Fatalf("measuring the answer: %v", err)
@@ -413,8 +417,8 @@ func tcpDoc() string {
 ### TCP-level faults
 
 The same four providers behind Shopify's toxiproxy (`+"`github.com/Shopify/toxiproxy/v2`"+`, run in-process,
-on loopback, between the SDK and `+"`mockserver`"+`), with `+"`HTTPClient.Timeout`"+` %v (%v where the
-fault only slows the answer: a ceiling for a loaded machine). Every
+on loopback, between the SDK and `+"`mockserver`"+`), with `+"`HTTPClient.Timeout`"+` %v where the fault is a
+hang (%v otherwise: a ceiling for a loaded machine, which those cases end before). Every
 connection gets the fault, each retry meets it again. The client-credentials providers are called
 through `+"`Config.Token`"+`, `+"`TokenSource`"+` and `+"`Client`"+` (a `+"`Client`"+` call is bounded by its
 `+"`HTTPClient.Timeout`"+` as a whole, so a failing fetch may end there, as a timeout); MobiFinance
@@ -455,14 +459,14 @@ func TestNoDeadlineBudget(t *testing.T) {
 			wg.Go(func() {
 				t.Run(p.name+"/"+via, func(t *testing.T) {
 					s := newSentinels()
-					srv := mockserver.New(mockserver.WithClient(p.mock, "client-id", s.secret))
+					srv := mockserver.New(mockserver.WithClient(p.mock, s.id, s.secret))
 					t.Cleanup(srv.Close)
 					code := ""
 					if p.oneShot {
-						code = srv.MustIssueCode("client-id", mockserver.DemoRedirectURI)
+						code = srv.MustIssueCode(s.id, mockserver.DemoRedirectURI)
 					}
 					base := newToxicProxy(t, "budget/"+p.name+"/"+via, strings.TrimPrefix(srv.URL, "http://"), hang, map[string]any{"timeout": 0})
-					e := env{baseURL: base, creds: creds{id: "client-id", secret: s.secret, code: code}} // HTTPClient nil: the default
+					e := env{baseURL: base, creds: creds{id: s.id, secret: s.secret, code: code}} // HTTPClient nil: the default
 					start := time.Now()
 					var err error
 					if via == "TokenSource" {

@@ -85,6 +85,7 @@ func nonLoopbackListener(t *testing.T) (addr string, accepted *atomic.Int32) {
 // loopback fails with ErrInsecureURL (naming the field) before any
 // connection is attempted, through Token/Exchange, TokenSource and Client.
 func TestTransportInsecureURL(t *testing.T) {
+	t.Parallel()
 	addr, accepted := nonLoopbackListener(t)
 	bases := []string{"http://example.com", "http://10.0.0.1:8080", "http://[2001:db8::1]", "HTTP://api.moov.io"}
 	if addr != "" {
@@ -96,7 +97,7 @@ func TestTransportInsecureURL(t *testing.T) {
 		for _, base := range bases {
 			t.Run(p.name+"/"+base, func(t *testing.T) {
 				d := &dialRecorder{}
-				e := env{baseURL: base, hc: d.client(t), creds: creds{id: "client-id", secret: "insecure-secret-0123456789", code: "insecure-code-0123456789"},
+				e := env{baseURL: base, hc: d.client(t), creds: creds{id: newSentinels().id, secret: "insecure-secret-0123456789", code: "insecure-code-0123456789"},
 					opts: []auth.Option{auth.WithRetry(fastRetry)}}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
@@ -141,10 +142,11 @@ func checkInsecure(t *testing.T, via string, err error) {
 // http.ProxyFromEnvironment sends it through HTTP_PROXY, so credentials
 // would travel in clear text off the machine.
 func TestTransportLocalhostSubdomain(t *testing.T) {
+	t.Parallel()
 	for _, p := range providers {
 		t.Run(p.name, func(t *testing.T) {
 			d := &dialRecorder{}
-			e := env{baseURL: "http://evil.localhost:9", hc: d.client(t), creds: creds{id: "client-id", secret: "subdomain-secret-0123456789", code: "subdomain-code-0123456789"}}
+			e := env{baseURL: "http://evil.localhost:9", hc: d.client(t), creds: creds{id: newSentinels().id, secret: "subdomain-secret-0123456789", code: "subdomain-code-0123456789"}}
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_, err := p.token(ctx, e)
@@ -162,6 +164,7 @@ func TestTransportLocalhostSubdomain(t *testing.T) {
 // another host gets an *auth.Error with that status; the other host sees no
 // request, even with an HTTPClient whose CheckRedirect follows everything.
 func TestTransportRedirect(t *testing.T) {
+	t.Parallel()
 	for _, p := range providers {
 		for _, status := range []int{301, 302, 303, 307, 308} {
 			t.Run(fmt.Sprintf("%s/%d", p.name, status), func(t *testing.T) {
@@ -170,7 +173,7 @@ func TestTransportRedirect(t *testing.T) {
 					w.Header().Set("Location", x.other.URL+x.p.path)
 					w.WriteHeader(status)
 				})
-				e := env{baseURL: x.URL(), hc: newHTTPClient(t, 0), creds: creds{id: "client-id", secret: s.secret, code: s.code}}
+				e := env{baseURL: x.URL(), hc: newHTTPClient(t, 0), creds: creds{id: s.id, secret: s.secret, code: s.code}}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				_, err := p.token(ctx, e) // Config.Token / Exchange: the default policy
@@ -195,6 +198,7 @@ func TestTransportRedirect(t *testing.T) {
 // Transport that sets it on every hop puts it back). A redirect on the same
 // host keeps it.
 func TestTransportAPIRedirect(t *testing.T) {
+	t.Parallel()
 	for _, p := range providers {
 		t.Run(p.name, func(t *testing.T) {
 			s := newSentinels()
@@ -229,7 +233,7 @@ func TestTransportAPIRedirect(t *testing.T) {
 			tr := &http.Transport{}
 			t.Cleanup(tr.CloseIdleConnections)
 			e := env{baseURL: x.URL(), hc: &http.Client{Transport: tr, Timeout: 5 * time.Second},
-				creds: creds{id: "client-id", secret: s.secret, code: s.code}}
+				creds: creds{id: s.id, secret: s.secret, code: s.code}}
 			var seed *oauth2.Token
 			if p.oneShot {
 				seed = &oauth2.Token{AccessToken: s.access + "-seed", TokenType: "Bearer"}
@@ -283,6 +287,7 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // TestTransportBodyCap: an endless or 10 MiB answer, success or error, is
 // read no further than providerkit.MaxResponseBody (1 MiB) + 1 byte.
 func TestTransportBodyCap(t *testing.T) {
+	t.Parallel()
 	endless := func(status int) func(http.ResponseWriter, *http.Request, *call) {
 		return func(w http.ResponseWriter, r *http.Request, x *call) {
 			w.Header().Set("Content-Type", "application/json")
@@ -314,7 +319,7 @@ func TestTransportBodyCap(t *testing.T) {
 				ct := &countingTransport{base: &http.Transport{}}
 				t.Cleanup(ct.base.(*http.Transport).CloseIdleConnections)
 				e := env{baseURL: x.URL(), hc: &http.Client{Transport: ct, Timeout: 10 * time.Second},
-					creds: creds{id: "client-id", secret: s.secret, code: s.code}}
+					creds: creds{id: s.id, secret: s.secret, code: s.code}}
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 				defer cancel()
 				tok, err := p.token(ctx, e)
