@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // Exit statuses.
@@ -128,6 +129,14 @@ func newFlagSet(name, synopsis string) *flag.FlagSet {
 		})
 	}
 	return fs
+}
+
+// timeoutFlag is the -timeout flag of the commands that make requests:
+// how long they may take in all, 30 s unless set.
+func timeoutFlag(fs *flag.FlagSet) *time.Duration {
+	timeout := 30 * time.Second
+	fs.Var(positiveDuration{&timeout}, "timeout", "give up after this `duration`")
+	return &timeout
 }
 
 // parse parses a command's flags, interleaved with positional arguments. --help prints the

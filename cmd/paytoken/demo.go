@@ -36,8 +36,7 @@ type demoRow struct {
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("demo", demoSynopsis)
 	faults := fs.Bool("faults", false, "first make each token endpoint fail once (503, 429 with Retry-After), to show the SDK's retries;\nMobiFinance's exchange is never retried, so it is left alone")
-	timeout := 30 * time.Second
-	fs.Var(positiveDuration{&timeout}, "timeout", "give up after this `duration`")
+	timeout := timeoutFlag(fs)
 	rest, code, ok := parse(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -45,7 +44,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageError(stderr, "demo", "unexpected argument %q", rest[0])
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 
 	mock := mockserver.New()

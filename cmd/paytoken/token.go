@@ -85,8 +85,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.StringVar(&o.code, "code", "", "MobiFinance: the authorization `code` to exchange (single-use)")
 	fs.StringVar(&o.redirectURL, "redirect-url", "", "MobiFinance: the redirect `URL` the code was issued for")
 	asJSON := fs.Bool("json", false, "print the whole token as JSON on stdout, access token included")
-	timeout := 30 * time.Second
-	fs.Var(positiveDuration{&timeout}, "timeout", "give up after this `duration`")
+	timeout := timeoutFlag(fs)
 	pos, code, ok := parse(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -151,7 +150,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	tok, err := fetchToken(ctx, o)
 	if err != nil {
