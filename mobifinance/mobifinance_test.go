@@ -60,9 +60,7 @@ func TestExchangeRequest(t *testing.T) {
 	s := newServer(t, providertest.Always(200, okBody))
 	_, err := config(s).Exchange(context.Background(), testCode)
 	require.NoError(t, err)
-	reqs := s.Requests()
-	require.Len(t, reqs, 1)
-	r := reqs[0]
+	r := s.Only(t)
 	assert.Equal(t, http.MethodPost, r.Method)
 	assert.Equal(t, "/v2/oauth/token", r.Path)
 	assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType)

@@ -58,9 +58,7 @@ func TestTokenRequest(t *testing.T) {
 			cfg.Scope = tc.scope
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
-			reqs := s.Requests()
-			require.Len(t, reqs, 1)
-			r := reqs[0]
+			r := s.Only(t)
 			assert.Equal(t, http.MethodPost, r.Method)
 			assert.Equal(t, "/token", r.Path)
 			assert.Equal(t, "application/json", r.ContentType)

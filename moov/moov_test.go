@@ -91,9 +91,7 @@ func TestTokenRequest(t *testing.T) {
 			}
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
-			reqs := s.Requests()
-			require.Len(t, reqs, 1)
-			r := reqs[0]
+			r := s.Only(t)
 			assert.Equal(t, http.MethodPost, r.Method)
 			assert.Equal(t, tc.path, r.Path)
 			assert.Equal(t, "application/json", r.ContentType)

@@ -154,3 +154,11 @@ func Servers[B any](decode func(raw []byte) B) func(t *testing.T, answer Answer)
 // Main is a provider package's TestMain: it runs the tests, then fails if
 // any goroutine is left behind (goleak).
 func Main(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// Only is the one request received so far; any other count fails the test.
+func (s *Server[B]) Only(t *testing.T) Request[B] {
+	t.Helper()
+	reqs := s.Requests()
+	require.Len(t, reqs, 1)
+	return reqs[0]
+}
