@@ -125,7 +125,7 @@ var tcpRows = func() []tcpRow {
 		tcpRowOf("reset-up", "reset_peer: RST as the request starts", "reset_peer", "upstream", map[string]any{"timeout": 0}, false, fail(kNetwork, false, 10*time.Second)),
 		tcpRowOf("limit-down-headers", "limit_data: the answer cut after 40 bytes (in its headers)", "limit_data", "downstream", map[string]any{"bytes": 40}, false, fail(kNetwork, true, 10*time.Second)),
 		tcpRowOf("limit-up", "limit_data: the request cut after 40 bytes", "limit_data", "upstream", map[string]any{"bytes": 40}, false, fail(kNetwork, false, 10*time.Second)),
-		tcpRowOf("timeout-close-down", "timeout 100 ms: the answer never comes, the connection closes", "timeout", "downstream", map[string]any{"timeout": 100}, false, fail(kNetwork, true, 10*time.Second)),
+		tcpRowOf("timeout-close-down", "timeout 100 ms: the answer never comes, the connection closes", "timeout", "downstream", map[string]any{"timeout": 100}, false, fail(kNetwork, false, 10*time.Second)), // the 100 ms start at the connection: a loaded proxy may close it before the request is through
 		tcpRowOf("timeout-hang-down", "timeout: the answer never comes, the connection stays open", "timeout", "downstream", map[string]any{"timeout": 0}, true, fail(kTimeout, true, 15*time.Second)),
 		tcpRowOf("timeout-hang-up", "timeout: the request never arrives, the connection stays open", "timeout", "upstream", map[string]any{"timeout": 0}, true, fail(kTimeout, false, 15*time.Second)),
 		tcpRowOf("latency-down-long", "latency 3 s on the answers (beyond `HTTPClient.Timeout`)", "latency", "downstream", map[string]any{"latency": 3000}, true, fail(kTimeout, true, 15*time.Second)),
@@ -292,6 +292,11 @@ func runTCPCase(t *testing.T, r tcpRow, p prov, path tcpPath) {
 	}
 	if got := kindOf(err); got != want.kind && !clientTimedOut {
 		t.Errorf("outcome %s (%v), want %s", got, err, want.kind)
+	}
+	// The SDK's own count of attempts, in its message, is exact even where
+	// the mock's is not (a request the fault stops before it is through).
+	if err != nil && !p.oneShot && path.name != "Client" && want.kind != kToken && !strings.Contains(err.Error(), " after 3 attempts: ") {
+		t.Errorf("error %q does not say it made 3 attempts", err)
 	}
 	if elapsed > want.bound {
 		t.Errorf("took %v, more than %v", elapsed.Round(time.Millisecond), want.bound)
