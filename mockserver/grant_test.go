@@ -80,10 +80,11 @@ func TestMobiFinanceCodes(t *testing.T) {
 }
 
 func TestMobiFinanceCodeExpiry(t *testing.T) {
-	srv, c := newServer(t, mockserver.WithCodeLifetime(50*time.Millisecond))
+	clock := &fakeClock{now: time.Now()}
+	srv, c := newServer(t, mockserver.WithClock(clock.Now), mockserver.WithCodeLifetime(50*time.Millisecond))
 	id, secret := demo(mockserver.MobiFinance)
 	code := srv.MustIssueCode(id, mockserver.DemoRedirectURI)
-	time.Sleep(100 * time.Millisecond)
+	clock.Advance(100 * time.Millisecond)
 	a := send(t, c, srv, mobiReq(id, secret, code, mockserver.DemoRedirectURI), true)
 	require.Equal(t, 403, a.Status)
 	assert.Contains(t, a.str(t, "error_description"), "expired")

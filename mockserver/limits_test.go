@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/mockserver"
 )
 
@@ -47,17 +48,20 @@ func rawExchange(t *testing.T, srv *mockserver.Server, raw string) (*http.Respon
 	return resp, body, conn
 }
 
+// refusalCase is a request the mock refuses before any handler runs.
+type refusalCase struct {
+	name   string
+	raw    string
+	status int
+	body   string // exact JSON
+}
+
 func TestRefusalsInTheProvidersShape(t *testing.T) {
 	t.Parallel()
 	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
 	big := strings.Repeat("a", 40<<10)
 	huge := strings.Repeat("a", 2<<20) // over net/http's own 1 MiB default too
-	cases := []struct {
-		name   string
-		raw    string
-		status int
-		body   string // exact JSON
-	}{
+	cases := []refusalCase{
 		{"headers over the limit, MoneyKit", "POST /auth/token HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", 431,
 			`{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"the request's line and headers exceed 32768 bytes"}`},
 		{"2 MiB of headers, Money-Go", "POST /token HTTP/1.1\r\nHost: x\r\nX-Big: " + huge + "\r\n\r\n", 431,
@@ -87,24 +91,23 @@ func TestRefusalsInTheProvidersShape(t *testing.T) {
 		{"unknown transfer coding, Moov", "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: zip\r\n\r\n", 501,
 			`{"error":"invalid_request"}`},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			resp, body, conn := rawExchange(t, srv, tc.raw)
-			assert.Equal(t, tc.status, resp.StatusCode)
-			assert.JSONEq(t, tc.body, string(body))
-			assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-			assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
-			assert.True(t, resp.Close, "Connection: close")
-			if !strings.HasPrefix(tc.raw, "GET /_mock/") && !strings.HasPrefix(tc.raw, "PRI") {
-				assert.Regexp(t, requestIDPattern, resp.Header.Get("X-Request-Id"), "a token answer's headers")
-			}
-			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-			n, err := conn.Read(make([]byte, 1))
-			assert.Zero(t, n)
-			assert.Error(t, err, "the mock closes the connection after a refusal")
-		})
-	}
+	// All at once: each waits for the mock to close its connection, which
+	// net/http does a while after the refusal, and two read timeouts pass.
+	testkit.RunConcurrently(t, 0, cases, func(tc refusalCase) string { return tc.name }, func(t *testing.T, tc refusalCase) {
+		resp, body, conn := rawExchange(t, srv, tc.raw)
+		assert.Equal(t, tc.status, resp.StatusCode)
+		assert.JSONEq(t, tc.body, string(body))
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+		assert.True(t, resp.Close, "Connection: close")
+		if !strings.HasPrefix(tc.raw, "GET /_mock/") && !strings.HasPrefix(tc.raw, "PRI") {
+			assert.Regexp(t, requestIDPattern, resp.Header.Get("X-Request-Id"), "a token answer's headers")
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := conn.Read(make([]byte, 1))
+		assert.Zero(t, n)
+		assert.Error(t, err, "the mock closes the connection after a refusal")
+	})
 }
 
 // A refused token request counts as a token error of its provider.
@@ -169,6 +172,7 @@ func hexPort(addr string) string {
 // Slow bodies, slow headers, silent and idle keep-alive connections are all closed by the
 // mock within its timeouts: of the sockets on its port, only its listener is left.
 func TestAbusiveConnectionsAreClosed(t *testing.T) {
+	t.Parallel() // only the sockets on its own mock's port are counted
 	srv, _ := newServer(t, mockserver.WithLimits(shortLimits))
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	_, port, err := net.SplitHostPort(addr)

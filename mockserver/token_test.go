@@ -231,7 +231,8 @@ func TestWithoutDemoClients(t *testing.T) {
 
 func TestLifetimes(t *testing.T) {
 	t.Parallel()
-	srv, c := newServer(t,
+	clock := &fakeClock{now: time.Now()}
+	srv, c := newServer(t, mockserver.WithClock(clock.Now),
 		mockserver.WithTokenLifetime(mockserver.MoneyGo, 1500*time.Millisecond), // rounded up to 2 s
 		mockserver.WithTokenLifetime(mockserver.MoneyKit, time.Minute),
 		mockserver.WithTokenLifetime(mockserver.Moov, time.Second),
@@ -248,7 +249,7 @@ func TestLifetimes(t *testing.T) {
 	}
 	st, _, _ := callProtected(t, c, srv.ProtectedURL(), "Bearer "+toks[mockserver.Moov])
 	assert.Equal(t, 200, st)
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(1100 * time.Millisecond)
 	st, h, body := callProtected(t, c, srv.ProtectedURL(), "Bearer "+toks[mockserver.Moov])
 	assert.Equal(t, 401, st, "a Moov token lives one second here")
 	assert.Contains(t, h.Get("WWW-Authenticate"), `error="invalid_token"`)

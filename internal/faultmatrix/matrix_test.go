@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providerkit"
 	"github.com/paytoken/paytoken/internal/testenv"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/mockserver"
 )
 
@@ -572,29 +572,29 @@ func TestFaultMatrixConfigToken(t *testing.T) {
 // a time (with testenv.Long; see runsByDefault for the cases of a plain go
 // test).
 func forEachCase(t *testing.T, f func(t *testing.T, r row, p prov, server string)) {
-	sem := make(chan struct{}, 16)
-	var wg sync.WaitGroup
+	type matrixCase struct {
+		r      row
+		p      prov
+		server string
+	}
+	var cases []matrixCase
 	for i, r := range rows {
 		for _, p := range providers {
 			for j, server := range []string{"hostile", "mock"} {
 				if server == "hostile" && r.raw == nil || server == "mock" && r.mock == nil || !runsByDefault(i+j, p) {
 					continue
 				}
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					t.Run(r.id+"/"+p.name+"/"+server, func(t *testing.T) {
-						if r.long {
-							testenv.Long(t)
-						}
-						f(t, r, p, server)
-					})
-				}()
+				cases = append(cases, matrixCase{r, p, server})
 			}
 		}
 	}
-	wg.Wait()
+	testkit.RunConcurrently(t, 16, cases, func(c matrixCase) string { return c.r.id + "/" + c.p.name + "/" + c.server },
+		func(t *testing.T, c matrixCase) {
+			if c.r.long {
+				testenv.Long(t)
+			}
+			f(t, c.r, c.p, c.server)
+		})
 	if !testenv.LongEnabled() {
 		t.Log("each row ran for MobiFinance and one other provider; for all four, run with " + testenv.LongEnv + "=1")
 	}

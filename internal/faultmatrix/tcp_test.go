@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/testenv"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
 )
@@ -219,32 +219,24 @@ var tcpPaths = []tcpPath{
 // whatever -parallel says.
 func TestTCPFaults(t *testing.T) {
 	t.Parallel()
-	sem := make(chan struct{}, 16)
-	var wg sync.WaitGroup
+	type tcpCase struct {
+		r    tcpRow
+		p    prov
+		path tcpPath
+	}
+	var cases []tcpCase
 	for i, r := range tcpRows {
 		for _, p := range providers {
 			for j, path := range tcpPaths {
 				if r.long && !testenv.LongEnabled() || p.oneShot && path.name == "TokenSource" || !runsByDefault(i+j, p) {
 					continue
 				}
-				wg.Add(1)
-				sem <- struct{}{}
-				go func() {
-					defer func() { <-sem; wg.Done() }()
-					t.Run(r.id+"/"+p.name+"/"+path.name, func(t *testing.T) { runTCPCase(t, r, p, path) })
-				}()
+				cases = append(cases, tcpCase{r, p, path})
 			}
 		}
 	}
-	wg.Wait()
-	// A stopped proxy's toxics finish what they hold (a 3 s latency) on
-	// their own goroutines: let them, so that goleak sees only ours.
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		if !bytes.Contains(buf[:runtime.Stack(buf, true)], []byte("github.com/Shopify/toxiproxy")) {
-			break
-		}
-	}
+	testkit.RunConcurrently(t, 16, cases, func(c tcpCase) string { return c.r.id + "/" + c.p.name + "/" + c.path.name },
+		func(t *testing.T, c tcpCase) { runTCPCase(t, c.r, c.p, c.path) })
 	if !testenv.LongEnabled() {
 		t.Log("the rows that wait out timeouts are long, and each row ran for MobiFinance and one other provider per path: run with " + testenv.LongEnv + "=1")
 	}
