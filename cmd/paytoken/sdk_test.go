@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providerkit"
+	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
 	"github.com/paytoken/paytoken/moneygo"
@@ -47,9 +49,18 @@ func newMock(t *testing.T, opts ...mockserver.Option) (*mockserver.Server, *http
 	return srv, hc
 }
 
+// sdkClients numbers the clients sdkFor registers.
+var sdkClients atomic.Int64
+
+// sdkFor configures p's package against srv as a client of its own (the
+// demo client's secret under a new id), sending secret ("": the right one).
+// A client of its own, because a process shares one refresh rate limit (20
+// or 40 requests a second) among all Sources of a provider and client id:
+// the tests would queue for it.
 func sdkFor(t *testing.T, srv *mockserver.Server, hc *http.Client, p mockserver.Provider, secret string) sdk {
 	t.Helper()
-	id := mockserver.DemoClientID(p)
+	id := fmt.Sprintf("%s-%d", mockserver.DemoClientID(p), sdkClients.Add(1))
+	srv.AddClient(p, id, mockserver.DemoClientSecret(p))
 	if secret == "" {
 		secret = mockserver.DemoClientSecret(p)
 	}
@@ -137,24 +148,33 @@ func TestSDKRetriesTransientFaults(t *testing.T) {
 		"dropped":           {Drop: true, Times: 1},
 		"HTML gateway page": {Status: 502, Body: "<html>Bad Gateway</html>", ContentType: "text/html", Times: 1},
 	}
+	type retryCase struct {
+		p    mockserver.Provider
+		name string
+		f    mockserver.Fault
+	}
+	var cases []retryCase
 	for _, p := range []mockserver.Provider{mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov} {
 		for name, f := range faults {
-			t.Run(string(p)+" "+name, func(t *testing.T) {
-				t.Parallel() // each its own mock: the Retry-After waits overlap
-				srv, hc := newMock(t)
-				s := sdkFor(t, srv, hc, p, "")
-				srv.InjectFault(p, f)
-				start := time.Now()
-				tok, err := s.token(ctxT(t))
-				require.NoError(t, err)
-				assert.NotEmpty(t, tok.AccessToken)
-				assert.Equal(t, f.Times+1, srv.Counts(p).TokenRequests, "retried until the fault was used up")
-				if f.RetryIn != "" {
-					assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "X-Retry-In is honoured")
-				}
-			})
+			cases = append(cases, retryCase{p, name, f})
 		}
 	}
+	// All at once, each its own mock: the waits overlap.
+	testkit.RunConcurrently(t, 0, cases, func(c retryCase) string { return string(c.p) + " " + c.name },
+		func(t *testing.T, c retryCase) {
+			p, f := c.p, c.f
+			srv, hc := newMock(t)
+			s := sdkFor(t, srv, hc, p, "")
+			srv.InjectFault(p, f)
+			start := time.Now()
+			tok, err := s.token(ctxT(t))
+			require.NoError(t, err)
+			assert.NotEmpty(t, tok.AccessToken)
+			assert.Equal(t, f.Times+1, srv.Counts(p).TokenRequests, "retried until the fault was used up")
+			if f.RetryIn != "" {
+				assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "X-Retry-In is honoured")
+			}
+		})
 }
 
 func TestSDKGivesUp(t *testing.T) {
