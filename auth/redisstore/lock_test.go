@@ -166,18 +166,24 @@ func TestLeaseLapsesWhenRenewalStops(t *testing.T) {
 }
 
 // Renewal survives a Redis that is briefly unreachable: a renewal that
-// fails is tried again at the next third of the lease.
+// fails is tried again at the next third of the lease. Long: the lease is
+// 3 s, so that a loaded machine's scheduling delays (the renewal after the
+// pause has a whole second before the first lease ends) cannot decide it.
 func TestLeaseRenewalRetriesAfterFailure(t *testing.T) {
+	testenv.Long(t)
+	const lease = 3 * time.Second
 	e := newEnv(t)
 	ctx := context.Background()
-	a := e.store(t, redisstore.Plaintext(), redisstore.WithTimeout(50*time.Millisecond))
-	unlock, err := a.Lock(ctx, "k", 600*time.Millisecond)
+	a := e.store(t, redisstore.Plaintext(), redisstore.WithTimeout(200*time.Millisecond))
+	unlock, err := a.Lock(ctx, "k", lease)
 	require.NoError(t, err)
+	locked := time.Now()
 	defer unlock()
-	e.srv.Pause() // the renewal at 200ms times out
-	time.Sleep(300 * time.Millisecond)
+	e.srv.Pause() // the renewal at lease/3 (1 s) times out
+	time.Sleep(lease / 2)
 	e.srv.Resume()
-	time.Sleep(400 * time.Millisecond) // past the first lease: only a renewal after the pause (at 400ms) keeps it
+	// Past the first lease: only a renewal after the pause (at 2 s) keeps it.
+	time.Sleep(time.Until(locked.Add(lease + 500*time.Millisecond)))
 	v, err := e.rdb.Exists(ctx, a.LockKey("k")).Result()
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, v, "the lease was renewed once Redis answered again")
