@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
@@ -467,9 +468,14 @@ func TestDefaultStoreKey(t *testing.T) {
 	cfg := config(s)
 	_, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
 	require.NoError(t, err)
-	saved, err := store.Load(context.Background(), auth.StoreKey("moov", testID, "/accounts.write", "/accounts.read"))
-	require.NoError(t, err)
-	require.NotNil(t, saved)
+	// The save follows the hand-over to the caller (callers never wait on
+	// the Store): wait for it.
+	var saved *oauth2.Token
+	require.Eventually(t, func() bool {
+		saved, err = store.Load(context.Background(), auth.StoreKey("moov", testID, "/accounts.write", "/accounts.read"))
+		require.NoError(t, err)
+		return saved != nil
+	}, 10*time.Second, time.Millisecond, "nothing saved under the default key")
 	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", saved.AccessToken)
 
 	tok, err := cfg.TokenSource(auth.WithStore(store, "")).Token()

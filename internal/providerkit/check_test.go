@@ -167,13 +167,27 @@ func TestConfigSource(t *testing.T) {
 	tok, err := providerkit.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "")}).Token()
 	require.NoError(t, err)
 	require.Equal(t, "tok-1", tok.AccessToken)
-	saved, err := store.Load(t.Context(), "default-key")
-	require.NoError(t, err)
-	require.Equal(t, "tok-1", saved.AccessToken, "auth.WithStore(store, \"\") uses the default key")
+	// The Source saves a fetched token after handing it to its callers (they
+	// never wait on the Store), so the save is waited for, not assumed.
+	require.Equal(t, "tok-1", savedToken(t, store, "default-key"), "auth.WithStore(store, \"\") uses the default key")
 
 	_, err = providerkit.ConfigSource("p", nil, fetch, "default-key", []auth.Option{auth.WithStore(store, "user-key")}).Token()
 	require.NoError(t, err)
-	saved, err = store.Load(t.Context(), "user-key")
-	require.NoError(t, err)
-	require.Equal(t, "tok-2", saved.AccessToken, "the user's key wins")
+	require.Equal(t, "tok-2", savedToken(t, store, "user-key"), "the user's key wins")
+}
+
+// savedToken is the access token store holds under key, once it holds one
+// (within 10 s).
+func savedToken(t *testing.T, store auth.Store, key string) string {
+	t.Helper()
+	var access string
+	require.Eventually(t, func() bool {
+		tok, err := store.Load(t.Context(), key)
+		require.NoError(t, err)
+		if tok != nil {
+			access = tok.AccessToken
+		}
+		return tok != nil
+	}, 10*time.Second, time.Millisecond, "nothing saved under %q", key)
+	return access
 }
