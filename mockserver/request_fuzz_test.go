@@ -225,23 +225,7 @@ func requestTexts(body []byte, authz string) []string {
 	out := []string{string(body), authz}
 	var v any
 	if json.Unmarshal(body, &v) == nil {
-		var walk func(any)
-		walk = func(v any) {
-			switch v := v.(type) {
-			case string:
-				out = append(out, v)
-			case []any:
-				for _, e := range v {
-					walk(e)
-				}
-			case map[string]any:
-				for k, e := range v {
-					out = append(out, k)
-					walk(e)
-				}
-			}
-		}
-		walk(v)
+		out = appendJSONStrings(out, v, nil)
 	}
 	q, _ := url.ParseQuery(string(body)) // what parsed, even when the rest did not
 	for k, vs := range q {
@@ -319,25 +303,7 @@ func answerText(res *http.Response, got []byte) []string {
 		if json.Unmarshal(got, &v) != nil {
 			break
 		}
-		var walk func(any)
-		walk = func(v any) {
-			switch v := v.(type) {
-			case string:
-				out = append(out, v)
-			case []any:
-				for _, e := range v {
-					walk(e)
-				}
-			case map[string]any:
-				for k, e := range v {
-					out = append(out, k)
-					if !issued[k] {
-						walk(e)
-					}
-				}
-			}
-		}
-		walk(v)
+		out = appendJSONStrings(out, v, issued)
 		return out
 	case "application/x-www-form-urlencoded":
 		q, err := url.ParseQuery(string(got))
@@ -460,4 +426,26 @@ func TestMockTokenPathOtherMethods(t *testing.T) {
 			})
 		}
 	}
+}
+
+// appendJSONStrings appends every string in the decoded JSON value v, keys
+// and values at any depth, to out; the values under a key in skip are left
+// out (the key itself is kept).
+func appendJSONStrings(out []string, v any, skip map[string]bool) []string {
+	switch v := v.(type) {
+	case string:
+		out = append(out, v)
+	case []any:
+		for _, e := range v {
+			out = appendJSONStrings(out, e, skip)
+		}
+	case map[string]any:
+		for k, e := range v {
+			out = append(out, k)
+			if !skip[k] {
+				out = appendJSONStrings(out, e, skip)
+			}
+		}
+	}
+	return out
 }
