@@ -151,9 +151,7 @@ func TestBackgroundRenewal(t *testing.T) {
 			require.Equal(t, codes.Unset, s.Status().Code)
 			requireHTTPChildren(t, e, spans, 1)
 
-			tok, err = e.token(t.Context(), src)
-			require.NoError(t, err)
-			require.NotEqual(t, seed.AccessToken, tok.AccessToken, "the renewed token is served")
+			e.awaitRenewed(src, seed.AccessToken)
 			require.Equal(t, want, e.points(), "serving it records nothing")
 			e.checkNoSecret()
 		})
@@ -386,9 +384,7 @@ func TestTimerRenewal(t *testing.T) {
 	sig.await(t, "timer renewal", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
 	// src is used below: the scheduler holds Sources weakly, and a Source
 	// nobody references is collected, renewals and all.
-	renewed, err := e.token(t.Context(), src)
-	require.NoError(t, err)
-	require.NotEqual(t, first.AccessToken, renewed.AccessToken)
+	e.awaitRenewed(src, first.AccessToken)
 
 	require.Equal(t, merge(okPoints(p, 2), map[string]int64{
 		key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,

@@ -144,6 +144,25 @@ func (e *env) token(ctx context.Context, src *auth.Source) (*oauth2.Token, error
 	return tok, err
 }
 
+// awaitRenewed waits until src serves a token other than old. The
+// Source reports EventFetchDone when the fetch ends, a moment before it
+// caches the token, so a call right after the event may still get old;
+// the calls meanwhile are cache hits, which record nothing.
+func (e *env) awaitRenewed(src *auth.Source, old string) {
+	e.t.Helper()
+	var err error
+	renewed := func() bool {
+		var tok *oauth2.Token
+		tok, err = e.token(e.t.Context(), src)
+		return err == nil && tok.AccessToken != old
+	}
+	for deadline := time.Now().Add(10 * time.Second); !renewed(); time.Sleep(5 * time.Millisecond) {
+		if err != nil || time.Now().After(deadline) {
+			e.t.Fatalf("the renewed token is not served within 10s (last error: %v)", err)
+		}
+	}
+}
+
 // points are the observer's metric points: "name{k=v,…}" → the counter's
 // value or the histogram's count. Points of other scopes (otelhttp's) are
 // left out.
