@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -284,4 +285,48 @@ func settleScheduler() bool {
 		time.Sleep(time.Millisecond)
 	}
 	return false
+}
+
+// syncList is a slice that goroutines (fetches, observers, handlers)
+// append to while the test reads it.
+type syncList[T any] struct {
+	mu    sync.Mutex
+	items []T
+}
+
+// add appends v and returns the new length.
+func (l *syncList[T]) add(v T) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = append(l.items, v)
+	return len(l.items)
+}
+
+// all returns a copy of what was added so far (nil when nothing was).
+func (l *syncList[T]) all() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.items)
+}
+
+func (l *syncList[T]) len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.items)
+}
+
+func (l *syncList[T]) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.items = nil
+}
+
+// goEach starts f(0) … f(n-1), each in its own goroutine; wait returns
+// once all have returned.
+func goEach(n int, f func(i int)) (wait func()) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { f(i) })
+	}
+	return wg.Wait
 }

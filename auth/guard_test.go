@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -80,4 +81,34 @@ func TestDefaultHTTPClientWrappedDefaultTransport(t *testing.T) {
 		resp.Body.Close()
 	}
 	require.EqualValues(t, 3, wrapped.n.Load(), "requests go through the program's RoundTripper")
+}
+
+// A 3xx is an Error and is never followed: credentials do not travel to the
+// redirect's target.
+func TestReadResponseRedirectNotFollowed(t *testing.T) {
+	var hit atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
+	defer target.Close()
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, target.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer src.Close()
+
+	given := src.Client()
+	given.CheckRedirect = refuseRedirect
+	for _, c := range []*http.Client{given, defaultHTTPClient()} {
+		req, _ := http.NewRequest("POST", src.URL+"/token", bytes.NewReader([]byte("client_secret=s")))
+		req.SetBasicAuth("id", "secret")
+		res, err := c.Do(req)
+		require.NoError(t, err)
+		_, err = moov.ReadResponse(res)
+		var e *Error
+		require.ErrorAs(t, err, &e)
+		require.Equal(t, 307, e.StatusCode)
+		require.Contains(t, e.Description, "redirect not followed")
+		require.Contains(t, e.Description, target.Listener.Addr().String(), "the target named")
+		require.False(t, e.Temporary())
+		c.CloseIdleConnections()
+	}
+	require.Zero(t, hit.Load())
 }

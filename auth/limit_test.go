@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,14 +74,9 @@ func TestRefreshLimitBoundsConcurrency(t *testing.T) {
 func TestRefreshLimitRate(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock(t0)
-	var mu sync.Mutex
-	var at []time.Duration
+	var at syncList[time.Duration]
 	fetch := func(context.Context) (*oauth2.Token, error) {
-		mu.Lock()
-		at = append(at, clk.Now().Sub(t0))
-		n := len(at)
-		mu.Unlock()
-		if n == 2 {
+		if at.add(clk.Now().Sub(t0)) == 2 {
 			return nil, newError("p", http.StatusServiceUnavailable, nil, nil, "", "", "")
 		}
 		return &oauth2.Token{AccessToken: "new", Expiry: clk.Now().Add(time.Hour)}, nil
@@ -98,7 +92,7 @@ func TestRefreshLimitRate(t *testing.T) {
 	// 4 refreshes and one retry: 5 requests, 100ms apart. Before each
 	// step, the requests made so far and the workers' rate waits armed
 	// (the retry's once its first attempt failed).
-	count := func() int { mu.Lock(); defer mu.Unlock(); return len(at) }
+	count := at.len
 	for k, waits := range []int{3, 3, 2, 1} {
 		require.Eventually(t, func() bool {
 			return count() == k+1 && clk.PendingBefore(clk.Now().Add(time.Second)) == waits
@@ -110,7 +104,7 @@ func TestRefreshLimitRate(t *testing.T) {
 		s.waitIdle()
 	}
 	ms := time.Millisecond
-	require.Equal(t, []time.Duration{0, 100 * ms, 200 * ms, 300 * ms, 400 * ms}, at)
+	require.Equal(t, []time.Duration{0, 100 * ms, 200 * ms, 300 * ms, 400 * ms}, at.all())
 }
 
 // In the limiter's queue, fetches that callers wait for (no token, an
@@ -120,16 +114,13 @@ func TestRefreshLimitPriority(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock(t0)
 	gate := make(chan struct{})
-	var mu sync.Mutex
-	var order []string
+	var order syncList[string]
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		name := ctx.Value(nameKey{}).(string)
 		if name == "blocker" {
 			<-gate
 		}
-		mu.Lock()
-		order = append(order, name)
-		mu.Unlock()
+		order.add(name)
 		return &oauth2.Token{AccessToken: name + "-new", Expiry: clk.Now().Add(time.Hour)}, nil
 	}
 	opts := []Option{withClock(clk), WithRefreshLimit(1, 0), WithRefreshWindow(10 * time.Minute)}
@@ -157,21 +148,21 @@ func TestRefreshLimitPriority(t *testing.T) {
 		mustToken(t, stale[c.name]) // stale: renewal queued
 	}
 	none := named("no-token", 0)
-	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = none.Token() }) // a caller waits
+	noneDone := goEach(1, func(int) { _, _ = none.Token() }) // a caller waits
 	require.Eventually(t, func() bool { return none.waiters() == 1 }, 5*time.Second, time.Millisecond)
 	inv := stale["invalidated"]
 	inv.Invalidate()
-	wg.Go(func() { _, _ = inv.Token() }) // a caller now waits for its queued renewal
+	invDone := goEach(1, func(int) { _, _ = inv.Token() }) // a caller now waits for its queued renewal
 	require.Eventually(t, func() bool { return inv.waiters() == 1 }, 5*time.Second, time.Millisecond)
 	require.Equal(t, 5, blocker.lim.queued())
 
 	close(gate)
-	wg.Wait()
+	noneDone()
+	invDone()
 	for _, s := range append([]*Source{blocker, none}, stale["stale-9m"], stale["stale-3m"], stale["stale-6m"], inv) {
 		s.waitIdle()
 	}
-	require.Equal(t, []string{"blocker", "no-token", "invalidated", "stale-3m", "stale-6m", "stale-9m"}, order)
+	require.Equal(t, []string{"blocker", "no-token", "invalidated", "stale-3m", "stale-6m", "stale-9m"}, order.all())
 }
 
 type nameKey struct{}

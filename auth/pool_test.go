@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,24 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
 )
-
-// loadCounter is a MemoryStore that counts loads per key.
-type loadCounter struct {
-	MemoryStore
-	mu    sync.Mutex
-	loads map[string]int
-}
-
-func (s *loadCounter) Load(ctx context.Context, key string) (*oauth2.Token, error) {
-	s.mu.Lock()
-	if s.loads == nil {
-		s.loads = map[string]int{}
-	}
-	s.loads[key]++
-	s.mu.Unlock()
-	time.Sleep(time.Millisecond) // a Redis round trip: let concurrent misses pile up
-	return s.MemoryStore.Load(ctx, key)
-}
 
 // Concurrent misses for one key make one Source and one Store load; the
 // Pool's Sources are kept until evicted.
@@ -46,17 +27,13 @@ func TestPoolOneLoadPerKey(t *testing.T) {
 			return nil, fmt.Errorf("no fetch for %s", key)
 		}, WithStore(store, "user:"+key))
 	}}
-	var wg sync.WaitGroup
-	for i := range 300 {
+	goEach(300, func(i int) {
 		u := []string{"u1", "u2", "u3"}[i%3]
-		wg.Go(func() {
-			tok, err := pool.Token(ctx, u)
-			if err != nil || tok.AccessToken != "tok-"+u {
-				t.Errorf("%s: %v, %v", u, tok, err)
-			}
-		})
-	}
-	wg.Wait()
+		tok, err := pool.Token(ctx, u)
+		if err != nil || tok.AccessToken != "tok-"+u {
+			t.Errorf("%s: %v, %v", u, tok, err)
+		}
+	})()
 	require.EqualValues(t, 3, made.Load(), "one Source per key")
 	require.Equal(t, map[string]int{"user:u1": 1, "user:u2": 1, "user:u3": 1}, store.loads, "one Store load per key")
 	require.Equal(t, 3, pool.Len())

@@ -1,13 +1,11 @@
 package auth
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -261,36 +259,6 @@ func TestReadResponseBodyError(t *testing.T) {
 	require.ErrorAs(t, err, &e)
 	require.Equal(t, 503, e.StatusCode)
 	require.ErrorIs(t, err, ErrServer)
-}
-
-// A 3xx is an Error and is never followed: credentials do not travel to the
-// redirect's target.
-func TestReadResponseRedirectNotFollowed(t *testing.T) {
-	var hit atomic.Int32
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit.Add(1) }))
-	defer target.Close()
-	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, target.URL+"/steal", http.StatusTemporaryRedirect)
-	}))
-	defer src.Close()
-
-	given := src.Client()
-	given.CheckRedirect = refuseRedirect
-	for _, c := range []*http.Client{given, defaultHTTPClient()} {
-		req, _ := http.NewRequest("POST", src.URL+"/token", bytes.NewReader([]byte("client_secret=s")))
-		req.SetBasicAuth("id", "secret")
-		res, err := c.Do(req)
-		require.NoError(t, err)
-		_, err = moov.ReadResponse(res)
-		var e *Error
-		require.ErrorAs(t, err, &e)
-		require.Equal(t, 307, e.StatusCode)
-		require.Contains(t, e.Description, "redirect not followed")
-		require.Contains(t, e.Description, strings.TrimPrefix(target.URL, "http://"))
-		require.False(t, e.Temporary())
-		c.CloseIdleConnections()
-	}
-	require.Zero(t, hit.Load())
 }
 
 // A 2xx rejected as malformed may still carry live tokens; the Error keeps

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,8 +27,7 @@ type fetcher struct {
 	// fail, when set, makes calls fail with the error it returns (nil: succeed).
 	fail func(n int32) error
 	// ctxErrs records ctx.Err() seen by each call after the gate.
-	mu      sync.Mutex
-	ctxErrs []error
+	ctxErrs syncList[error]
 }
 
 func (f *fetcher) fetch(ctx context.Context) (*oauth2.Token, error) {
@@ -40,9 +38,7 @@ func (f *fetcher) fetch(ctx context.Context) (*oauth2.Token, error) {
 		case <-ctx.Done():
 		}
 	}
-	f.mu.Lock()
-	f.ctxErrs = append(f.ctxErrs, ctx.Err())
-	f.mu.Unlock()
+	f.ctxErrs.add(ctx.Err())
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -52,6 +48,14 @@ func (f *fetcher) fetch(ctx context.Context) (*oauth2.Token, error) {
 		}
 	}
 	return &oauth2.Token{AccessToken: fmt.Sprintf("tok-%d", n), TokenType: "Bearer", Expiry: f.clk.Now().Add(f.life)}, nil
+}
+
+// fakeSource is a Source of a fetcher issuing tokens that live life, both
+// on a fake clock standing at t0.
+func fakeSource(life time.Duration, opts ...Option) (*fakeClock, *fetcher, *Source) {
+	clk := newFakeClock(t0)
+	f := &fetcher{clk: clk, life: life}
+	return clk, f, NewSource(f.fetch, append([]Option{withClock(clk)}, opts...)...)
 }
 
 func noRetry() Option { return WithRetry(RetryPolicy{MaxAttempts: 1}) }
@@ -135,9 +139,7 @@ func TestStateBoundaries(t *testing.T) {
 }
 
 func TestZeroExpiryNeverExpires(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "forever"}))
+	clk, f, s := fakeSource(time.Hour, withInitialToken(&oauth2.Token{AccessToken: "forever"}))
 	require.Zero(t, clk.Pending(), "no timer for a token that never expires")
 	clk.Advance(10 * 365 * 24 * time.Hour)
 	require.Equal(t, "forever", mustToken(t, s).AccessToken)
@@ -146,9 +148,7 @@ func TestZeroExpiryNeverExpires(t *testing.T) {
 }
 
 func TestFirstCallFetchesThenCaches(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk))
+	_, f, s := fakeSource(time.Hour)
 	require.Equal(t, "none", s.stateName())
 	tok := mustToken(t, s)
 	require.Equal(t, "tok-1", tok.AccessToken)
@@ -164,9 +164,7 @@ func TestFirstCallFetchesThenCaches(t *testing.T) {
 // A used token is refreshed exactly once, in the background, at its stale
 // point; callers in the stale window get the old token without waiting.
 func TestStaleRefreshOnceCallersNeverWait(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
+	clk, f, s := fakeSource(time.Hour, withRand(noJitter))
 	tok1 := mustToken(t, s)
 	s.waitIdle()
 	f.gate = make(chan struct{}) // the background refresh now blocks until released
@@ -175,16 +173,12 @@ func TestStaleRefreshOnceCallersNeverWait(t *testing.T) {
 	require.Equal(t, "refreshing", s.stateName())
 	require.Eventually(t, func() bool { return f.calls.Load() == 2 }, 5*time.Second, time.Millisecond)
 
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Go(func() {
-			tok, err := s.Token()
-			if err != nil || tok != tok1 {
-				t.Errorf("stale caller got %v, %v", tok, err)
-			}
-		})
-	}
-	wg.Wait() // returned although the refresh is still blocked
+	goEach(100, func(int) {
+		tok, err := s.Token()
+		if err != nil || tok != tok1 {
+			t.Errorf("stale caller got %v, %v", tok, err)
+		}
+	})() // returned although the refresh is still blocked
 	clk.Advance(4 * time.Minute)
 	require.Equal(t, tok1, mustToken(t, s))
 	require.EqualValues(t, 2, f.calls.Load(), "exactly one background refresh")
@@ -200,9 +194,7 @@ func TestStaleRefreshOnceCallersNeverWait(t *testing.T) {
 // A token nobody used while fresh is not refreshed when it turns stale; the
 // first caller in the stale window gets it at once and starts the refresh.
 func TestUnusedStaleRefreshedOnFirstCall(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
+	clk, f, s := fakeSource(time.Hour, withInitialToken(&oauth2.Token{AccessToken: "seed", Expiry: t0.Add(time.Hour)}))
 	advanceTo(clk, s, t0.Add(56*time.Minute))
 	require.Equal(t, "stale", s.stateName())
 	require.EqualValues(t, 0, f.calls.Load())
@@ -220,9 +212,7 @@ func TestUnusedStaleRefreshedOnFirstCall(t *testing.T) {
 // renewed before anyone needs it: a caller arriving inside the safety
 // margin gets a fresh token without waiting.
 func TestUsedIdleTokenRenewed(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: 15 * time.Minute}
-	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
+	clk, f, s := fakeSource(15*time.Minute, withRand(noJitter))
 	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
 	advanceTo(clk, s, t0.Add(15*time.Minute-5*time.Second)) // inside tok-1's margin
 	require.EqualValues(t, 2, f.calls.Load(), "renewed at tok-1's stale point, t0+12m")
@@ -253,20 +243,17 @@ func TestSharedFetch(t *testing.T) {
 			}
 			s := NewSource(f.fetch, append(opts, withClock(clk))...)
 			const n = 200
-			var wg sync.WaitGroup
 			toks := make([]*oauth2.Token, n)
-			for i := range n {
-				wg.Go(func() {
-					tok, err := s.Token()
-					if err != nil {
-						t.Error(err)
-					}
-					toks[i] = tok
-				})
-			}
+			wait := goEach(n, func(i int) {
+				tok, err := s.Token()
+				if err != nil {
+					t.Error(err)
+				}
+				toks[i] = tok
+			})
 			require.Eventually(t, func() bool { return s.waiters() == n }, 5*time.Second, time.Millisecond)
 			close(f.gate)
-			wg.Wait()
+			wait()
 			s.waitIdle()
 			require.EqualValues(t, 1, f.calls.Load())
 			for _, tok := range toks {
@@ -306,7 +293,7 @@ func TestContextAbandonsOnlyItsWait(t *testing.T) {
 	tok := <-resB
 	require.Equal(t, "tok-1", tok.AccessToken)
 	s.waitIdle()
-	require.Equal(t, []error{nil}, f.ctxErrs, "the shared fetch was not cancelled")
+	require.Equal(t, []error{nil}, f.ctxErrs.all(), "the shared fetch was not cancelled")
 	require.Equal(t, "v", sawValue.Load(), "the fetch context keeps the caller's values")
 
 	// A caller whose context is already done gets the cached token when
@@ -330,7 +317,7 @@ func TestFetchTimeoutBoundsSharedFetch(t *testing.T) {
 	require.Error(t, err)
 	require.Less(t, time.Since(start), 2*time.Second)
 	s.waitIdle()
-	require.Equal(t, []error{context.DeadlineExceeded}, f.ctxErrs)
+	require.Equal(t, []error{context.DeadlineExceeded}, f.ctxErrs.all())
 }
 
 // A failing background refresh keeps serving the valid token, backs off
@@ -346,19 +333,10 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 		}
 		return fail503
 	}}
-	var (
-		mu       sync.Mutex
-		first    time.Time
-		attempts []time.Duration // when, after the first
-	)
+	var failed syncList[time.Time] // when the background attempts failed
 	obs := observerFunc(func(_ context.Context, ev Event) {
 		if ev.Kind == EventFetchDone && ev.Err != nil && ev.Background {
-			mu.Lock()
-			if first.IsZero() {
-				first = clk.Now()
-			}
-			attempts = append(attempts, clk.Now().Sub(first))
-			mu.Unlock()
+			failed.add(clk.Now())
 		}
 	})
 	s := NewSource(f.fetch, withClock(clk), withRand(maxJitter), noRetry(), WithObserver(obs))
@@ -366,6 +344,10 @@ func TestBackgroundFailureBacksOff(t *testing.T) {
 
 	advanceTo(clk, s, t0.Add(time.Hour-10*time.Second-time.Nanosecond))
 	sec := time.Second
+	first, attempts := failed.all()[0], []time.Duration(nil) // when, after the first
+	for _, at := range failed.all() {
+		attempts = append(attempts, at.Sub(first))
+	}
 	// The renewal starts at the end of the window's first half (maxJitter):
 	// 4m50s/2 = 2m25s after the stale point, 2m25s before the expiry point.
 	require.Equal(t, t0.Add(55*time.Minute+145*time.Second), first)
@@ -403,9 +385,7 @@ func TestBackgroundFailureHonoursRetryAfter(t *testing.T) {
 // Tokens that arrive already stale (window longer than the lifetime) are
 // served without refreshing them ahead, which would loop.
 func TestStaleOnArrivalDoesNotLoop(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Minute}
-	s := NewSource(f.fetch, withClock(clk), WithRefreshWindow(time.Hour))
+	clk, f, s := fakeSource(time.Minute, WithRefreshWindow(time.Hour))
 	require.Equal(t, "tok-1", mustToken(t, s).AccessToken)
 	require.Equal(t, "refreshing", s.stateName())
 	advanceTo(clk, s, t0.Add(49*time.Second))
@@ -423,9 +403,7 @@ func TestStaleOnArrivalDoesNotLoop(t *testing.T) {
 // catches up. Until then a used token is served from the cache; an unused
 // one is checked against the wall clock by its first caller.
 func TestWallClockJump(t *testing.T) {
-	clk := newFakeClock(t0)
-	f := &fetcher{clk: clk, life: time.Hour}
-	s := NewSource(f.fetch, withClock(clk), withRand(noJitter))
+	clk, f, s := fakeSource(time.Hour, withRand(noJitter))
 	tok1 := mustToken(t, s)
 	require.LessOrEqual(t, clk.Next().Sub(clk.Now()), maxTimerStep, "the timer is never armed further ahead than maxTimerStep")
 
@@ -452,12 +430,9 @@ func TestWallClockJump(t *testing.T) {
 func TestInvalidate(t *testing.T) {
 	clk := newFakeClock(t0)
 	f := &fetcher{clk: clk, life: time.Hour}
-	var events []EventKind
-	var mu sync.Mutex
+	var events syncList[EventKind]
 	s := NewSource(f.fetch, withClock(clk), WithObserver(observerFunc(func(_ context.Context, ev Event) {
-		mu.Lock()
-		events = append(events, ev.Kind)
-		mu.Unlock()
+		events.add(ev.Kind)
 	})))
 	tok1 := mustToken(t, s)
 	s.Invalidate()
@@ -473,9 +448,7 @@ func TestInvalidate(t *testing.T) {
 	require.Equal(t, "tok-3", mustToken(t, s).AccessToken)
 	s.waitIdle()
 	require.EqualValues(t, 3, f.calls.Load())
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotContains(t, events, eventInvalidate, "logged, not reported")
+	require.NotContains(t, events.all(), eventInvalidate, "logged, not reported")
 }
 
 func TestPreviousToken(t *testing.T) {
@@ -566,17 +539,13 @@ func TestFailingEndpointSharedRetries(t *testing.T) {
 		return nil, newError("test", 503, nil, []byte("<html>down</html>"), "", "", "")
 	}
 	s := NewSource(fetch, WithRetry(RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}))
-	var wg sync.WaitGroup
-	for range 100 {
-		wg.Go(func() {
-			_, err := s.Token()
-			var e *Error
-			if !errors.Is(err, ErrServer) || !errors.As(err, &e) || e.StatusCode != 503 {
-				t.Errorf("got %v", err)
-			}
-		})
-	}
-	wg.Wait()
+	goEach(100, func(int) {
+		_, err := s.Token()
+		var e *Error
+		if !errors.Is(err, ErrServer) || !errors.As(err, &e) || e.StatusCode != 503 {
+			t.Errorf("got %v", err)
+		}
+	})()
 	s.waitIdle()
 	require.LessOrEqual(t, calls.Load(), int32(3*2), "at most two rounds of one shared fetch (stragglers)")
 	require.GreaterOrEqual(t, calls.Load(), int32(3))

@@ -55,6 +55,24 @@ func (r *events) storeErrors() []string {
 	return ops
 }
 
+// loadCounter is a MemoryStore that counts loads per key.
+type loadCounter struct {
+	MemoryStore
+	mu    sync.Mutex
+	loads map[string]int
+}
+
+func (s *loadCounter) Load(ctx context.Context, key string) (*oauth2.Token, error) {
+	s.mu.Lock()
+	if s.loads == nil {
+		s.loads = map[string]int{}
+	}
+	s.loads[key]++
+	s.mu.Unlock()
+	time.Sleep(time.Millisecond) // a Redis round trip: let concurrent misses pile up
+	return s.MemoryStore.Load(ctx, key)
+}
+
 // badStore fails the operations it is told to.
 type badStore struct {
 	*MemoryStore
@@ -210,12 +228,20 @@ func TestStoreDegradation(t *testing.T) {
 	}
 }
 
+// lockedStore is a MemoryStore whose lock on "k" another process took
+// for ttl; unlock releases it.
+func lockedStore(t *testing.T, ttl time.Duration) (st *MemoryStore, unlock func()) {
+	t.Helper()
+	st = new(MemoryStore)
+	unlock, err := st.Lock(context.Background(), "k", ttl)
+	require.NoError(t, err)
+	return st, unlock
+}
+
 // Another process holds the lock: poll the store for its token.
 func TestLockerWaitsForWinner(t *testing.T) {
 	ctx := context.Background()
-	st := new(MemoryStore)
-	unlock, err := st.Lock(ctx, "k", time.Minute) // the other process
-	require.NoError(t, err)
+	st, unlock := lockedStore(t, time.Minute) // the other process
 
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	// The winner delivers once the Source waits for it (not after a fixed
@@ -242,9 +268,7 @@ func TestLockerWaitsForWinner(t *testing.T) {
 
 func TestLockerWinnerGivesUp(t *testing.T) {
 	ctx := context.Background()
-	st := new(MemoryStore)
-	unlock, err := st.Lock(ctx, "k", time.Minute)
-	require.NoError(t, err)
+	st, unlock := lockedStore(t, time.Minute)
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	s := NewSource(f.fetch, WithStore(st, "k"))
 	s.setLockTiming(5*time.Second, 2*time.Millisecond, 10*time.Millisecond)
@@ -254,15 +278,12 @@ func TestLockerWinnerGivesUp(t *testing.T) {
 	require.EqualValues(t, 1, f.calls.Load())
 	got, _ := st.Load(ctx, "k")
 	require.Equal(t, "tok-1", got.AccessToken)
-	_, err = st.Lock(ctx, "k", time.Minute)
+	_, err := st.Lock(ctx, "k", time.Minute)
 	require.NoError(t, err, "the Source released the lock it took")
 }
 
 func TestLockerWinnerNeverDelivers(t *testing.T) {
-	ctx := context.Background()
-	st := new(MemoryStore)
-	_, err := st.Lock(ctx, "k", time.Hour) // held for good
-	require.NoError(t, err)
+	st, _ := lockedStore(t, time.Hour) // held for good
 	f := &fetcher{clk: realClock{}, life: time.Hour}
 	s := NewSource(f.fetch, WithStore(st, "k"))
 	s.setLockTiming(60*time.Millisecond, 5*time.Millisecond, 10*time.Millisecond)
