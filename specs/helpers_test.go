@@ -116,6 +116,16 @@ func basicAuth(id, secret string) func(context.Context, *http.Request) error {
 	}
 }
 
+// jsonCT is the header of a JSON answer.
+var jsonCT = map[string]string{"Content-Type": "application/json"}
+
+// serve runs h, a generated strict handler, on a test server.
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)

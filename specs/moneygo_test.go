@@ -2,7 +2,6 @@ package specs_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,51 +10,10 @@ import (
 	"github.com/paytoken/paytoken/gen/moneygo"
 )
 
-func moneygoClient(t *testing.T, srv *httptest.Server) *moneygo.ClientWithResponses {
-	t.Helper()
-	c, err := moneygo.NewClientWithResponses(srv.URL, moneygo.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
-	return c
-}
-
-var moneygoRequest = moneygo.CreateTokenJSONRequestBody{
-	GrantType:    moneygo.TokenRequestGrantTypeClientCredentials,
-	ClientID:     "CLIENT_ID",
-	ClientSecret: "CLIENT_SECRET",
-	Scope:        "api",
-}
-
-// TestMoneyGoRequest: the documented JSON body, all four fields, credentials in the body only.
-func TestMoneyGoRequest(t *testing.T) {
-	srv := newRecorder(t, reply{Status: 200})
-	_, err := moneygoClient(t, srv.Server).CreateTokenWithResponse(ctx(t), moneygoRequest)
-	require.NoError(t, err)
-
-	got := srv.only(t)
-	assert.Equal(t, http.MethodPost, got.Method)
-	assert.Equal(t, "/token", got.Path)
-	assert.Empty(t, got.Query)
-	assert.Equal(t, "application/json", got.Header.Get("Content-Type"))
-	assert.Empty(t, got.Header.Values("Authorization"))
-	assert.Equal(t, map[string]any{
-		"grant_type":    "client_credentials",
-		"client_id":     "CLIENT_ID",
-		"client_secret": "CLIENT_SECRET",
-		"scope":         "api",
-	}, jsonMap(t, got.Body))
-}
-
 // TestMoneyGoResponses: 200 parses into TokenResponse; errors are undocumented, so a 4XX or 5XX
 // JSON body of any shape parses, and a non-JSON one keeps status and body.
 func TestMoneyGoResponses(t *testing.T) {
-	send := func(t *testing.T, r reply) *moneygo.CreateTokenResponse {
-		t.Helper()
-		srv := newRecorder(t, r)
-		resp, err := moneygoClient(t, srv.Server).CreateTokenWithResponse(ctx(t), moneygoRequest)
-		require.NoError(t, err)
-		return resp
-	}
-	jsonCT := map[string]string{"Content-Type": "application/json"}
+	send := func(t *testing.T, r reply) *moneygo.CreateTokenResponse { return answer(t, r, moneygoToken) }
 
 	t.Run("200", func(t *testing.T) {
 		r := send(t, reply{Status: 200, Header: jsonCT, Body: `{"token_type":"Bearer","expires_in":2592000,"access_token":"eyJ0eXAi.abc"}`})
@@ -108,10 +66,9 @@ type moneygoStrict = strict[moneygo.CreateTokenRequestObject, moneygo.CreateToke
 // or any 4XX/5XX status.
 func TestMoneyGoStrictServer(t *testing.T) {
 	impl := &moneygoStrict{resp: moneygo.CreateToken200JSONResponse{TokenType: "Bearer", ExpiresIn: 2592000, AccessToken: "t"}}
-	srv := httptest.NewServer(moneygo.HandlerFromMux(moneygo.NewStrictHandler(impl, nil), http.NewServeMux()))
-	t.Cleanup(srv.Close)
+	srv := serve(t, moneygo.HandlerFromMux(moneygo.NewStrictHandler(impl, nil), http.NewServeMux()))
 
-	r, err := moneygoClient(t, srv).CreateTokenWithResponse(ctx(t), moneygoRequest)
+	r, err := moneygoToken(t, srv)
 	require.NoError(t, err)
 	require.NotNil(t, impl.got.Body)
 	assert.Equal(t, moneygoRequest, *impl.got.Body)
@@ -119,14 +76,14 @@ func TestMoneyGoStrictServer(t *testing.T) {
 	assert.Equal(t, moneygo.TokenResponse{TokenType: "Bearer", ExpiresIn: 2592000, AccessToken: "t"}, *r.JSON200)
 
 	impl.resp = moneygo.CreateToken4XXJSONResponse{StatusCode: 401, Body: map[string]any{"error": "invalid_client"}}
-	r, err = moneygoClient(t, srv).CreateTokenWithResponse(ctx(t), moneygoRequest)
+	r, err = moneygoToken(t, srv)
 	require.NoError(t, err)
 	assert.Equal(t, 401, r.StatusCode())
 	require.NotNil(t, r.JSON4XX)
 	assert.Equal(t, map[string]any{"error": "invalid_client"}, *r.JSON4XX)
 
 	impl.resp = moneygo.CreateToken5XXJSONResponse{StatusCode: 503, Body: "down"}
-	r, err = moneygoClient(t, srv).CreateTokenWithResponse(ctx(t), moneygoRequest)
+	r, err = moneygoToken(t, srv)
 	require.NoError(t, err)
 	assert.Equal(t, 503, r.StatusCode())
 	require.NotNil(t, r.JSON5XX)

@@ -1,11 +1,8 @@
 package specs_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"testing"
 
 	"github.com/google/uuid"
@@ -14,225 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/gen/moov"
-
-	"github.com/paytoken/paytoken/internal/testkit"
 )
-
-const (
-	moovID      = "5clTR_MdVrrkgxw2"
-	moovSecret  = "dNC-hg7sVm22jc3g_Eogtyu0_1Mqh_4-"
-	moovRefresh = "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."
-)
-
-func moovClient(t *testing.T, srv *httptest.Server) *moov.Client {
-	t.Helper()
-	c, err := moov.NewClient(srv.URL, moov.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
-	return c
-}
-
-// moovAnswer sends a client_credentials request to a server that answers with r and returns
-// the parsed answer.
-func moovAnswer(t *testing.T, r reply) *moov.CreateTokenResponse {
-	t.Helper()
-	srv := newRecorder(t, r)
-	c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
-	resp, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
-	require.NoError(t, err)
-	return resp
-}
-
-// TestMoovRequests: each documented request shape, JSON and form, both grants, Basic header
-// or body credentials, reaches the server exactly as documented and with nothing more.
-func TestMoovRequests(t *testing.T) {
-	type send func(context.Context, *moov.Client) (*http.Response, error)
-	cases := []struct {
-		name        string
-		send        send
-		contentType string
-		basic       bool
-		json        map[string]any // JSON body, exactly
-		form        url.Values     // form body, exactly
-	}{
-		{
-			name: "json client_credentials, Basic header",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, nil, moov.CreateTokenJSONRequestBody{
-					GrantType: moov.TokenRequestGrantTypeClientCredentials,
-					Scope:     new("/accounts.read /accounts.write"),
-				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
-			},
-			contentType: "application/json",
-			basic:       true,
-			json:        map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
-		},
-		{
-			name: "json client_credentials, body credentials",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, nil, moov.TokenRequest{
-					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientID:     new(moovID),
-					ClientSecret: new(moovSecret),
-					Scope:        new("/accounts.write"),
-				})
-			},
-			contentType: "application/json",
-			json: map[string]any{
-				"grant_type": "client_credentials", "client_id": moovID, "client_secret": moovSecret,
-				"scope": "/accounts.write",
-			},
-		},
-		{
-			name: "json refresh_token, Basic header, no scope",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateToken(ctx, nil, moov.TokenRequest{
-					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
-					RefreshToken: new(moovRefresh),
-				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
-			},
-			contentType: "application/json",
-			basic:       true,
-			json:        map[string]any{"grant_type": "refresh_token", "refresh_token": moovRefresh},
-		},
-		{
-			name: "form client_credentials, body credentials",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, nil, moov.CreateTokenFormdataRequestBody{
-					GrantType:    moov.TokenRequestGrantTypeClientCredentials,
-					ClientID:     new(moovID),
-					ClientSecret: new(moovSecret),
-					Scope:        new("/accounts.read /accounts.write"),
-				})
-			},
-			contentType: "application/x-www-form-urlencoded",
-			form: url.Values{
-				"grant_type": {"client_credentials"}, "client_id": {moovID}, "client_secret": {moovSecret},
-				"scope": {"/accounts.read /accounts.write"},
-			},
-		},
-		{
-			name: "form client_credentials, Basic header, nothing optional",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, nil, moov.TokenRequest{
-					GrantType: moov.TokenRequestGrantTypeClientCredentials,
-				}, moov.RequestEditorFn(basicAuth(moovID, moovSecret)))
-			},
-			contentType: "application/x-www-form-urlencoded",
-			basic:       true,
-			form:        url.Values{"grant_type": {"client_credentials"}},
-		},
-		{
-			name: "form refresh_token, body credentials",
-			send: func(ctx context.Context, c *moov.Client) (*http.Response, error) {
-				return c.CreateTokenWithFormdataBody(ctx, nil, moov.TokenRequest{
-					GrantType:    moov.TokenRequestGrantTypeRefreshToken,
-					RefreshToken: new(moovRefresh),
-					ClientID:     new(moovID),
-					ClientSecret: new(moovSecret),
-				})
-			},
-			contentType: "application/x-www-form-urlencoded",
-			form: url.Values{
-				"grant_type": {"refresh_token"}, "refresh_token": {moovRefresh},
-				"client_id": {moovID}, "client_secret": {moovSecret},
-			},
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{}`})
-			resp, err := tc.send(ctx(t), moovClient(t, srv.Server))
-			require.NoError(t, err)
-			require.NoError(t, resp.Body.Close())
-
-			got := srv.only(t)
-			assert.Equal(t, http.MethodPost, got.Method)
-			assert.Equal(t, "/oauth2/token", got.Path)
-			assert.Empty(t, got.Query)
-			assert.Equal(t, tc.contentType, got.Header.Get("Content-Type"))
-			if tc.basic {
-				assert.Equal(t, testkit.BasicHeader(moovID, moovSecret), got.Header.Get("Authorization"))
-			} else {
-				assert.Empty(t, got.Header.Values("Authorization"))
-			}
-			assert.Empty(t, got.Header.Values("x-moov-version"), "no params: no version header")
-			if tc.json != nil {
-				assert.Equal(t, tc.json, jsonMap(t, got.Body))
-			} else {
-				assert.Equal(t, tc.form, formValues(t, got.Body))
-			}
-		})
-	}
-}
-
-// TestMoovVersionHeader: the optional x-moov-version request header of Moov's OpenAPI document
-// goes out as given, with either request media type.
-func TestMoovVersionHeader(t *testing.T) {
-	params := &moov.CreateTokenParams{XMoovVersion: new("v2025.04.00")}
-	body := moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read")}
-	for name, send := range map[string]func(*moov.Client) (*http.Response, error){
-		"json": func(c *moov.Client) (*http.Response, error) { return c.CreateToken(ctx(t), params, body) },
-		"form": func(c *moov.Client) (*http.Response, error) {
-			return c.CreateTokenWithFormdataBody(ctx(t), params, body)
-		},
-	} {
-		t.Run(name, func(t *testing.T) {
-			srv := newRecorder(t, reply{Status: 200})
-			resp, err := send(moovClient(t, srv.Server))
-			require.NoError(t, err)
-			require.NoError(t, resp.Body.Close())
-			assert.Equal(t, []string{"v2025.04.00"}, srv.only(t).Header.Values("X-Moov-Version"))
-		})
-	}
-}
-
-// TestMoovFormOmitsEmptyOptionals: runtime.MarshalForm sends every field it does not skip, so
-// an optional field left nil must not reach the wire at all, not even as "scope=".
-func TestMoovFormOmitsEmptyOptionals(t *testing.T) {
-	srv := newRecorder(t, reply{Status: 200})
-	resp, err := moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), nil, moov.TokenRequest{
-		GrantType: moov.TokenRequestGrantTypeClientCredentials,
-	})
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	assert.Equal(t, "grant_type=client_credentials", string(srv.only(t).Body))
-
-	// A pointer to an empty string is a value, and is sent: callers leave a field out with
-	// nil, never with new("").
-	resp, err = moovClient(t, srv.Server).CreateTokenWithFormdataBody(ctx(t), nil, moov.TokenRequest{
-		GrantType: moov.TokenRequestGrantTypeClientCredentials,
-		Scope:     new(""),
-	})
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	assert.Equal(t, "grant_type=client_credentials&scope=", string(srv.only(t).Body))
-}
 
 // TestMoovResponses: each documented answer parses into its typed field.
 func TestMoovResponses(t *testing.T) {
-	t.Run("200 json opaque", func(t *testing.T) {
-		r := moovAnswer(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json"}, Body: `{
-			"access_token": "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
-			"expires_in": 900,
-			"refresh_token": "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
-			"scope": "/accounts.write",
-			"token_type": "opaque"
-		}`})
-		assert.Equal(t, 200, r.StatusCode())
-		require.NotNil(t, r.JSON200)
-		assert.Equal(t, moov.TokenResponse{
-			AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
-			ExpiresIn:    900,
-			RefreshToken: new("r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."),
-			Scope:        new("/accounts.write"),
-			TokenType:    moov.TokenResponseTokenTypeOpaque,
-		}, *r.JSON200)
-		assert.True(t, r.JSON200.TokenType.Valid())
-		assert.Nil(t, r.JSON400)
-		assert.Nil(t, r.JSON429)
-	})
-
 	t.Run("200 json jwt, expires_in as a Unix time, no refresh token", func(t *testing.T) {
 		// Some Moov examples show an absolute Unix time in expires_in; it fits int32.
 		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/json; charset=utf-8"},
@@ -250,8 +32,7 @@ func TestMoovResponses(t *testing.T) {
 		// is kept; it binds into the same TokenResponse with runtime.BindForm.
 		srv := newRecorder(t, reply{Status: 200, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"},
 			Body: "access_token=i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...&expires_in=900&refresh_token=r1&scope=%2Faccounts.write&token_type=opaque"})
-		c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-		require.NoError(t, err)
+		c := newClient(t, srv.Server, moov.NewClientWithResponses, moov.WithHTTPClient)
 		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials})
 		require.NoError(t, err)
 		assert.Equal(t, 200, r.StatusCode())
@@ -270,43 +51,82 @@ func TestMoovResponses(t *testing.T) {
 	})
 
 	t.Run("400", func(t *testing.T) {
-		r := moovAnswer(t, reply{Status: 400, Header: map[string]string{"Content-Type": "application/json"}, Body: `{"error":"invalid_request"}`})
+		r := answer(t, reply{Status: 400, Header: jsonCT, Body: `{"error":"invalid_request"}`}, moovToken)
 		assert.Equal(t, 400, r.StatusCode())
 		require.NotNil(t, r.JSON400)
 		assert.Equal(t, "invalid_request", r.JSON400.Error)
 		assert.Nil(t, r.JSON200)
 	})
 
-	t.Run("200 json as Moov's OpenAPI document: Bearer, expires_in a Unix time, x-request-id", func(t *testing.T) {
-		r := moovAnswer(t, reply{Status: 200, Header: map[string]string{
-			"Content-Type": "application/json",
-			"X-Request-Id": "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4",
-		}, Body: `{
+	for _, tc := range []struct {
+		name      string
+		header    map[string]string
+		body      string
+		want      moov.TokenResponse
+		requestID string // the X-Request-Id header, "" when not sent
+	}{
+		{
+			name:   "200 json opaque",
+			header: jsonCT,
+			body: `{
+			"access_token": "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			"expires_in": 900,
+			"refresh_token": "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+			"scope": "/accounts.write",
+			"token_type": "opaque"
+		}`,
+			want: moov.TokenResponse{
+				AccessToken:  "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6...",
+				ExpiresIn:    900,
+				RefreshToken: new("r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6..."),
+				Scope:        new("/accounts.write"),
+				TokenType:    moov.TokenResponseTokenTypeOpaque,
+			},
+		},
+		{
+			name: "200 json as Moov's OpenAPI document: Bearer, expires_in a Unix time, x-request-id",
+			header: map[string]string{
+				"Content-Type": "application/json",
+				"X-Request-Id": "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4",
+			},
+			body: `{
 			"access_token": "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
 			"expires_in": 1736964352,
 			"refresh_token": "eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a...",
 			"scope": "/accounts.read /accounts.write",
 			"token_type": "Bearer"
-		}`})
-		require.NotNil(t, r.JSON200)
-		assert.Equal(t, moov.TokenResponse{
-			AccessToken:  "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
-			ExpiresIn:    1736964352,
-			RefreshToken: new("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a..."),
-			Scope:        new("/accounts.read /accounts.write"),
-			TokenType:    moov.TokenResponseTokenTypeBearer,
-		}, *r.JSON200)
-		assert.True(t, r.JSON200.TokenType.Valid())
-		require.NotNil(t, r.Headers200)
-		require.NotNil(t, r.Headers200.XRequestID)
-		assert.Equal(t, "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4", r.Headers200.XRequestID.String())
-	})
+		}`,
+			want: moov.TokenResponse{
+				AccessToken:  "eyJhbGciOiJFZERTQSIsImN0eSI6IkpXVCIsImtpZCI6IkR...",
+				ExpiresIn:    1736964352,
+				RefreshToken: new("eyJhbGc0eSI6TQSIsImN0kpXVCIsImtp6IkpXVsImtpZC0a..."),
+				Scope:        new("/accounts.read /accounts.write"),
+				TokenType:    moov.TokenResponseTokenTypeBearer,
+			},
+			requestID: "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := answer(t, reply{Status: 200, Header: tc.header, Body: tc.body}, moovToken)
+			assert.Equal(t, 200, r.StatusCode())
+			require.NotNil(t, r.JSON200)
+			assert.Equal(t, tc.want, *r.JSON200)
+			assert.True(t, r.JSON200.TokenType.Valid())
+			assert.Nil(t, r.JSON400)
+			assert.Nil(t, r.JSON429)
+			if tc.requestID != "" {
+				require.NotNil(t, r.Headers200)
+				require.NotNil(t, r.Headers200.XRequestID)
+				assert.Equal(t, tc.requestID, r.Headers200.XRequestID.String())
+			}
+		})
+	}
 
 	t.Run("422 keyed by field, no error key", func(t *testing.T) {
-		r := moovAnswer(t, reply{Status: 422, Header: map[string]string{
+		r := answer(t, reply{Status: 422, Header: map[string]string{
 			"Content-Type": "application/json",
 			"x-request-id": "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1",
-		}, Body: `{"scope":"is required when grant_type is client_credentials"}`})
+		}, Body: `{"scope":"is required when grant_type is client_credentials"}`}, moovToken)
 		assert.Equal(t, 422, r.StatusCode())
 		require.NotNil(t, r.JSON422)
 		assert.Equal(t, new("is required when grant_type is client_credentials"), r.JSON422.Scope)
@@ -319,10 +139,10 @@ func TestMoovResponses(t *testing.T) {
 
 	for _, status := range []int{500, 504} {
 		t.Run(fmt.Sprintf("%d with x-request-id", status), func(t *testing.T) {
-			r := moovAnswer(t, reply{Status: status, Header: map[string]string{
+			r := answer(t, reply{Status: status, Header: map[string]string{
 				"Content-Type": "application/json",
 				"X-Request-ID": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
-			}, Body: `{"error":"server_error"}`})
+			}, Body: `{"error":"server_error"}`}, moovToken)
 			assert.Equal(t, status, r.StatusCode())
 			var (
 				body map[string]any
@@ -358,7 +178,7 @@ func TestMoovResponses(t *testing.T) {
 			if tc.retryIn != "" {
 				h["X-Retry-In"] = tc.retryIn
 			}
-			r := moovAnswer(t, reply{Status: 429, Header: h, Body: `{"error":"rate limited"}`})
+			r := answer(t, reply{Status: 429, Header: h, Body: `{"error":"rate limited"}`}, moovToken)
 			assert.Equal(t, 429, r.StatusCode())
 			require.NotNil(t, r.JSON429)
 			assert.Equal(t, map[string]any{"error": "rate limited"}, *r.JSON429)
@@ -387,10 +207,8 @@ type moovStrict = strict[moov.CreateTokenRequestObject, moov.CreateTokenResponse
 // sets the 429 headers.
 func TestMoovStrictServer(t *testing.T) {
 	impl := &moovStrict{}
-	srv := httptest.NewServer(moov.HandlerFromMux(moov.NewStrictHandler(impl, nil), http.NewServeMux()))
-	t.Cleanup(srv.Close)
-	c, err := moov.NewClientWithResponses(srv.URL, moov.WithHTTPClient(srv.Client()))
-	require.NoError(t, err)
+	srv := serve(t, moov.HandlerFromMux(moov.NewStrictHandler(impl, nil), http.NewServeMux()))
+	c := newClient(t, srv, moov.NewClientWithResponses, moov.WithHTTPClient)
 
 	t.Run("form in, form out", func(t *testing.T) {
 		impl.resp = moov.CreateToken200FormdataResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}}
