@@ -4,180 +4,94 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log"
-	"net/http"
-	"net/http/httptest"
-
-	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
-	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
+	"github.com/paytoken/paytoken/mockserver"
 )
 
-// fakeMonPay stands in for MobiFinance: its token endpoint accepts the code
-// "c0de-1" once, and /v2/api/user/info echoes the Authorization header.
-func fakeMonPay() *httptest.Server {
-	spent := false
-	return providertest.FakeAPI("/v2/oauth/token", "/v2/api/user/info", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.PostFormValue("code") != "c0de-1" || spent {
-			w.WriteHeader(http.StatusForbidden)
-			fmt.Fprint(w, `{"error":"invalid_grant","error_description":"Invalid code"}`)
-			return
-		}
-		spent = true
-		fmt.Fprint(w, `{"access_token":"8f14e45fceea167a","token_type":"Bearer","refresh_token":"c9f0f895"}`)
-	})
-}
-
-// Exchange the code your mini app received, once. In production leave
-// BaseURL and HTTPClient empty.
+// Exchange the code your mini app received, once. The built-in mock
+// (mockserver) stands in for MobiFinance and issues the code as MonPay
+// would; in production leave BaseURL empty.
 func Example() {
-	srv := fakeMonPay()
+	const redirect = "https://miniapp.example.mn/callback" // the mini app's registered URL
+	srv := mockserver.New(mockserver.WithClient(mockserver.MobiFinance, "ClientID given by MobiFinance", "ClientSecret given by MobiFinance"))
 	defer srv.Close()
+	code := srv.MustIssueCode("ClientID given by MobiFinance", redirect)
 
 	cfg := &mobifinance.Config{
 		ClientID:     "ClientID given by MobiFinance",
 		ClientSecret: "ClientSecret given by MobiFinance", // e.g. auth.Secret(os.Getenv(…))
-		RedirectURL:  "https://miniapp.example.mn/callback",
+		RedirectURL:  redirect,
 		BaseURL:      srv.URL,
-		HTTPClient:   srv.Client(),
 	}
-	tok, err := cfg.Exchange(context.Background(), "c0de-1")
+	tok, err := cfg.Exchange(context.Background(), code)
 	if err != nil {
 		log.Print(err)
 		return
 	}
-	fmt.Println(tok.AccessToken, tok.TokenType, "expires:", !tok.Expiry.IsZero())
+	fmt.Println(tok.TokenType, "expires:", !tok.Expiry.IsZero())
 
 	// The code is spent: a second exchange is refused, and says why. Any
 	// Exchange failure says whether the code may be sent again
 	// (ErrCodeNotSent) or the user must authorize again (ErrReauthorize).
-	_, err = cfg.Exchange(context.Background(), "c0de-1")
+	_, err = cfg.Exchange(context.Background(), code)
 	fmt.Println(errors.Is(err, auth.ErrInvalidGrant), errors.Is(err, mobifinance.ErrReauthorize), errors.Is(err, mobifinance.ErrCodeNotSent))
 	// Output:
-	// 8f14e45fceea167a Bearer expires: false
+	// Bearer expires: false
 	// true true false
 }
 
-// Call the API with the user's token.
+// Call the API with the user's token. When the API rejects the token (here
+// the user revoked access), the client hands its 401 back once; the next
+// call fails with ErrReauthorize: the user has to authorize again. The
+// mock's protected endpoint stands in for the API.
 func ExampleConfig_Client() {
-	srv := fakeMonPay()
+	srv, cfg, code := mock()
 	defer srv.Close()
 
-	cfg := &mobifinance.Config{
-		ClientID:     "ClientID given by MobiFinance",
-		ClientSecret: "ClientSecret given by MobiFinance",
-		RedirectURL:  "https://miniapp.example.mn/callback",
-		BaseURL:      srv.URL,
-		HTTPClient:   srv.Client(),
-	}
-	tok, err := cfg.Exchange(context.Background(), "c0de-1")
+	tok, err := cfg.Exchange(context.Background(), code)
 	if err != nil {
 		log.Print(err)
 		return
 	}
-	resp, err := cfg.Client(tok).Get(srv.URL + "/v2/api/user/info")
-	if err != nil {
-		log.Print(err)
-		return
+	client := cfg.Client(tok)
+	call := func() {
+		resp, err := client.Get(srv.ProtectedURL())
+		switch {
+		case errors.Is(err, mobifinance.ErrReauthorize):
+			fmt.Println("ErrReauthorize: send the user through MonPay's authorization again")
+		case err != nil:
+			log.Print(err)
+		default:
+			resp.Body.Close()
+			fmt.Println(resp.Status)
+		}
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Println(string(b))
-	// Output: Bearer 8f14e45fceea167a
+	call()
+	srv.RevokeToken(tok.AccessToken) // the user revoked access
+	call()
+	call()
+	// Output:
+	// 200 OK
+	// 401 Unauthorized
+	// ErrReauthorize: send the user through MonPay's authorization again
 }
 
-// Keep each user's token in a Store under Config.UserKey, so that any
-// process, after any restart, serves it without a new code.
+// Keep each user's token in a Store under Config.UserKey when they
+// authorize the mini app, so that any process, after any restart too,
+// serves it without a new code. A mini app's server holds its users'
+// Sources in an auth.Pool: a user the Pool does not hold yet is loaded from
+// the Store once, and a user with no token there gets ErrReauthorize.
 func ExampleConfig_UserKey() {
-	srv := fakeMonPay()
+	srv, cfg, code := mock()
 	defer srv.Close()
-	ctx := context.Background()
-
-	cfg := &mobifinance.Config{
-		ClientID:     "ClientID given by MobiFinance",
-		ClientSecret: "ClientSecret given by MobiFinance",
-		RedirectURL:  "https://miniapp.example.mn/callback",
-		BaseURL:      srv.URL,
-		HTTPClient:   srv.Client(),
-	}
-	store := new(auth.MemoryStore) // auth/redisstore in production
-
-	// At login:
-	tok, err := cfg.Exchange(ctx, "c0de-1")
-	if err != nil {
-		log.Print(err)
-		return
-	}
-	if err := store.Save(ctx, cfg.UserKey("user-42"), tok); err != nil {
-		log.Print(err)
-		return
-	}
-
-	// Later, anywhere: no token in hand, the store has it.
-	src := cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-42")))
-	got, err := src.Token()
-	fmt.Println(got.AccessToken, err)
-
-	// A user who never logged in needs a code.
-	_, err = cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey("user-43"))).Token()
-	fmt.Println(errors.Is(err, mobifinance.ErrReauthorize))
-	// Output:
-	// 8f14e45fceea167a <nil>
-	// true
-}
-
-// When the API rejects the token, the user has to authorize again.
-func ExampleErrReauthorize() {
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusUnauthorized) // the user revoked access
-	}))
-	defer api.Close()
-
-	cfg := &mobifinance.Config{HTTPClient: api.Client()}
-	client := cfg.Client(&oauth2.Token{AccessToken: "8f14e45fceea167a"})
-
-	resp, err := client.Get(api.URL + "/v2/api/user/info")
-	if err != nil {
-		log.Print(err)
-		return
-	}
-	resp.Body.Close()
-	fmt.Println(resp.StatusCode)
-
-	_, err = client.Get(api.URL + "/v2/api/user/info")
-	if errors.Is(err, mobifinance.ErrReauthorize) {
-		fmt.Println("send the user through MonPay's authorization again")
-	}
-	// Output:
-	// 401
-	// send the user through MonPay's authorization again
-}
-
-// One token per user in a mini app's server: save each user's token
-// under cfg.UserKey when they authorize the app, and hold the users'
-// Sources in an auth.Pool. A request of a user the Pool does not hold
-// loads that user's token from the Store once; a user with no token
-// there gets ErrReauthorize.
-func ExampleConfig_TokenSource_pool() {
-	srv := fakeMonPay()
-	defer srv.Close()
-
-	cfg := &mobifinance.Config{
-		ClientID:     "ClientID given by MobiFinance",
-		ClientSecret: "ClientSecret given by MobiFinance",
-		RedirectURL:  "https://miniapp.example.mn/callback",
-		BaseURL:      srv.URL,
-		HTTPClient:   srv.Client(),
-	}
 	ctx := context.Background()
 	store := new(auth.MemoryStore) // auth/redisstore for a fleet
 
 	// The callback of user 1001's authorization:
-	tok, err := cfg.Exchange(ctx, "c0de-1")
+	tok, err := cfg.Exchange(ctx, code)
 	if err != nil {
 		log.Print(err)
 		return
@@ -187,21 +101,31 @@ func ExampleConfig_TokenSource_pool() {
 		return
 	}
 
+	// Later, anywhere: no token in hand, the store has it.
 	users := &auth.Pool{Size: 100_000, New: func(userID string) *auth.Source {
 		return cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey(userID)))
 	}}
-	resp, err := auth.NewClient(users.Source("1001"), srv.Client()).Get(srv.URL + "/v2/api/user/info")
-	if err != nil {
-		log.Print(err)
-		return
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Println(string(b))
+	got, err := users.Token(ctx, "1001")
+	fmt.Println(got.AccessToken == tok.AccessToken, err)
 
+	// A user who never logged in needs a code.
 	_, err = users.Token(ctx, "2002")
 	fmt.Println(errors.Is(err, mobifinance.ErrReauthorize))
 	// Output:
-	// Bearer 8f14e45fceea167a
+	// true <nil>
 	// true
+}
+
+// mock starts the built-in mock of MobiFinance (close it when done) and
+// returns a Config for its demo mini app and an authorization code for it,
+// as MonPay gives the mini app when a user approves it.
+func mock() (*mockserver.Server, *mobifinance.Config, string) {
+	srv := mockserver.New()
+	cfg := &mobifinance.Config{
+		ClientID:     mockserver.DemoClientID(mockserver.MobiFinance),
+		ClientSecret: auth.Secret(mockserver.DemoClientSecret(mockserver.MobiFinance)),
+		RedirectURL:  mockserver.DemoRedirectURI,
+		BaseURL:      srv.URL,
+	}
+	return srv, cfg, srv.MustIssueCode(cfg.ClientID, cfg.RedirectURL)
 }
