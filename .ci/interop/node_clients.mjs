@@ -14,6 +14,23 @@ const tokenURL = (p) => E.token[p];
 const mockOf = (p) => E.mockOf?.[p] ?? E.mock;
 const family = (p) => p.replace(/-current$/, "");
 
+// grants: one case's requests, the same for every client. The demo client's grant (a
+// MobiFinance code from the mock, else client_credentials with the provider's scope), the
+// token on the protected endpoint, and for Moov a refresh and the new token there too. run
+// calls the client library, giving { token } or { got: outcome }; lib's functions are the
+// library's calls: code(code), clientCredentials(scope), refresh(token).
+async function grants(p, run, lib) {
+  const code = family(p) === "mobifinance" ? await newCode(mockOf(p)) : undefined;
+  const r = await run(() => (code ? lib.code(code) : lib.clientCredentials(SCOPE[family(p)])));
+  if (r.got) return r.got;
+  let got = await protectedCall(mockOf(p), r.token.access_token, family(p));
+  if (got === "ok" && family(p) === "moov") {
+    const r2 = await run(() => lib.refresh(r.token));
+    got = r2.got ? `refresh: ${r2.got}` : await protectedCall(mockOf(p), r2.token.access_token, "moov");
+  }
+  return got;
+}
+
 // ---- simple-oauth2 -----------------------------------------------------------------------
 
 const SO_STYLES = ["header+form", "body+form", "header+json", "body+json"];
@@ -37,23 +54,13 @@ async function soCase(p, style) {
       return { got: `client rejects ${e.name}` };
     }
   };
-  let r;
+  const client = family(p) === "mobifinance" ? new AuthorizationCode(config) : new ClientCredentials(config);
   let at;
-  if (family(p) === "mobifinance") {
-    const client = new AuthorizationCode(config);
-    const code = await newCode(mockOf(p));
-    r = await run(async () => (at = await client.getToken({ code, redirect_uri: REDIRECT })));
-  } else {
-    const client = new ClientCredentials(config);
-    r = await run(async () => (at = await client.getToken({ scope: SCOPE[family(p)] })));
-  }
-  if (r.got) return r.got;
-  let got = await protectedCall(mockOf(p), r.token.access_token, family(p));
-  if (got === "ok" && family(p) === "moov") {
-    const r2 = await run(() => at.refresh());
-    got = r2.got ? `refresh: ${r2.got}` : await protectedCall(mockOf(p), r2.token.access_token, "moov");
-  }
-  return got;
+  return grants(p, run, {
+    code: async (code) => (at = await client.getToken({ code, redirect_uri: REDIRECT })),
+    clientCredentials: async (scope) => (at = await client.getToken({ scope })),
+    refresh: () => at.refresh(),
+  });
 }
 
 const SO_EXPECT = {
@@ -134,21 +141,11 @@ async function ocCase(p, style) {
       return { got: `client rejects ${e.code ?? e.name}` + (last ? ` (HTTP ${last.status})` : "") };
     }
   };
-  let r;
-  if (family(p) === "mobifinance") {
-    const code = await newCode(mockOf(p));
-    const callback = new URL(`${REDIRECT}?code=${encodeURIComponent(code)}`);
-    r = await run(() => oidc.authorizationCodeGrant(config, callback, { idTokenExpected: false }));
-  } else {
-    r = await run(() => oidc.clientCredentialsGrant(config, { scope: SCOPE[family(p)] }));
-  }
-  if (r.got) return r.got;
-  let got = await protectedCall(mockOf(p), r.token.access_token, family(p));
-  if (got === "ok" && family(p) === "moov") {
-    const r2 = await run(() => oidc.refreshTokenGrant(config, r.token.refresh_token));
-    got = r2.got ? `refresh: ${r2.got}` : await protectedCall(mockOf(p), r2.token.access_token, "moov");
-  }
-  return got;
+  return grants(p, run, {
+    code: (code) => oidc.authorizationCodeGrant(config, new URL(`${REDIRECT}?code=${encodeURIComponent(code)}`), { idTokenExpected: false }),
+    clientCredentials: (scope) => oidc.clientCredentialsGrant(config, { scope }),
+    refresh: (token) => oidc.refreshTokenGrant(config, token.refresh_token),
+  });
 }
 
 const OC_EXPECT = {

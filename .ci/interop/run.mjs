@@ -2,11 +2,12 @@
 //
 //   node .ci/interop/run.mjs <paytoken binary>
 //
-// Starts the mock on a free loopback port (and a second one with --moov-api current when
-// the binary has that flag), two Prism proxies per provider in front of it — "strict"
-// (`prism proxy specs/x.yaml <mock> --errors`: validates requests and answers) and "answers"
-// (the same with --validate-request=false: every request reaches the mock, and an answer off
-// the spec becomes Prism's 500) — then runs every client:
+// Starts the mock on a loopback port of its own choosing (and a second one with
+// --moov-api current when the binary has that flag), two Prism proxies per provider in front
+// of it — "strict" (`prism proxy specs/x.yaml <mock> --errors`: validates requests and
+// answers) and "answers" (the same with --validate-request=false: every request reaches the
+// mock, and an answer off the spec becomes Prism's 500) — each checked to hold its port (see
+// startServer), then runs every client:
 //
 //   typed_client.ts     openapi-typescript + openapi-fetch, through the strict proxies
 //   node_clients.mjs    simple-oauth2, openid-client, through the answer proxies
@@ -17,7 +18,7 @@
 // response violations, stops everything it started, and exits 1 on any unexpected outcome.
 import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:net";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -41,54 +42,175 @@ function start(cmd, args, name) {
   const c = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   c.name = name;
   c.log = [];
-  for (const s of [c.stdout, c.stderr]) createInterface({ input: s }).on("line", (l) => c.log.push(l));
+  for (const s of [c.stdout, c.stderr]) {
+    createInterface({ input: s }).on("line", (l) => {
+      c.log.push(l);
+      c.emit("line", l);
+    });
+  }
   children.push(c);
   return c;
+}
+
+const running = (c) => c.exitCode === null && c.signalCode === null;
+
+// ---- servers ------------------------------------------------------------------------------
+//
+// Every server is started on port 0 and says which port it got: the kernel picks a free one
+// and the server binds it itself, so no other process can take it in between (handing a
+// server a number found free a moment earlier was a race: on a loaded machine another
+// process bound it first, and MoneyKit's cases met a stranger's 404s). A server counts as
+// started only when it holds its port for certain:
+//   - it printed its listening line, with the address;
+//   - it is still running;
+//   - the listening socket on that port is this very process's (Linux: the socket's inode in
+//     /proc/net/tcp among the links of /proc/<pid>/fd);
+//   - a request gets the answer only that server gives (probe).
+// Otherwise it is stopped and started again, on a new port, up to START_ATTEMPTS times; then
+// the step fails, naming the server and saying what went wrong each time.
+const START_ATTEMPTS = 4;
+// Per attempt: Node and Prism start in seconds, but a loaded 2-core machine may pause anything.
+const START_TIMEOUT_MS = 180_000;
+const PROBE_TIMEOUT_MS = 60_000;
+
+// waitListening resolves to the URL in c's first line that matches re (its group 1), and
+// rejects when c exits first or time runs out.
+function waitListening(c, re, ms) {
+  return new Promise((resolve, reject) => {
+    const done = (f, v) => {
+      clearTimeout(timer);
+      c.off("line", onLine);
+      c.off("exit", onExit);
+      f(v);
+    };
+    const onLine = (l) => {
+      const m = re.exec(l);
+      if (m) done(resolve, m[1]);
+    };
+    const onExit = (code, signal) => {
+      const inUse = c.log.some((l) => /EADDRINUSE|address already in use/i.test(l)) ? " (address in use)" : "";
+      done(reject, new Error(`exited (${code ?? signal}) before listening${inUse}`));
+    };
+    const timer = setTimeout(() => done(reject, new Error(`no listening line within ${ms / 1000} s`)), ms);
+    c.on("line", onLine);
+    c.on("exit", onExit);
+    for (const l of c.log) onLine(l);
+    if (!running(c)) onExit(c.exitCode, c.signalCode);
+  });
+}
+
+// listenInodes: the inodes of the loopback sockets listening on port, from /proc/net/tcp
+// (and tcp6); undefined where there is no /proc (the ownership check is then left out).
+function listenInodes(port) {
+  const want = port.toString(16).toUpperCase().padStart(4, "0");
+  const inodes = new Set();
+  let found = false;
+  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text;
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      continue;
+    }
+    found = true;
+    for (const line of text.split("\n").slice(1)) {
+      const col = line.trim().split(/\s+/);
+      // sl local_address rem_address st ... inode (column 9); st 0A is LISTEN
+      if (col.length > 9 && col[1].endsWith(":" + want) && col[3] === "0A") inodes.add(col[9]);
+    }
+  }
+  return found ? inodes : undefined;
+}
+
+// checkOwner throws unless the socket listening on url's port belongs to process c.
+function checkOwner(c, url) {
+  const port = Number(new URL(url).port);
+  const inodes = listenInodes(port);
+  if (inodes === undefined) return;
+  if (inodes.size === 0) throw new Error(`nothing listens on port ${port}`);
+  let fds;
+  try {
+    fds = readdirSync(`/proc/${c.pid}/fd`);
+  } catch (e) {
+    throw new Error(`cannot read /proc/${c.pid}/fd: ${e.message}`);
+  }
+  for (const fd of fds) {
+    let link;
+    try {
+      link = readlinkSync(`/proc/${c.pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^socket:\[(\d+)\]$/.exec(link);
+    if (m && inodes.has(m[1])) return;
+  }
+  throw new Error(`port ${port} is held by another process, not by pid ${c.pid}`);
+}
+
+// get: status and body of a GET, within PROBE_TIMEOUT_MS.
+async function get(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  return { status: res.status, body: await res.text() };
+}
+
+// startServer starts name (cmd args) until it holds its port (see above); returns { url, c }.
+async function startServer(name, cmd, args, listening, probe) {
+  const reasons = [];
+  let c;
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    c = start(cmd, args, name);
+    try {
+      const url = await waitListening(c, listening, START_TIMEOUT_MS);
+      checkOwner(c, url);
+      const wrong = await probe(url);
+      if (wrong) throw new Error(`${url} answered as another server would: ${wrong}`);
+      if (!running(c)) throw new Error(`exited (${c.exitCode ?? c.signalCode}) after listening`);
+      checkOwner(c, url); // and still holds it after answering
+      if (attempt > 1) console.log(`${name}: started on attempt ${attempt} (before: ${reasons.join("; ")})`);
+      return { url, c };
+    } catch (e) {
+      reasons.push(`attempt ${attempt}: ${e.message}`);
+      if (running(c)) {
+        c.kill("SIGKILL");
+        await once(c, "exit");
+      }
+    }
+  }
+  throw new Error(`${name} did not start holding its port, in ${START_ATTEMPTS} attempts:\n  ${reasons.join("\n  ")}\n` +
+    `--- ${name} (last lines of the last attempt)\n${c.log.slice(-20).join("\n")}`);
 }
 
 async function startMock(extra) {
   // Kept-alive connections from Prism outlive any pause of a loaded machine: a connection
   // the mock closed for idleness just as Prism reused it would fail a case by chance.
   const flags = ["--addr", "127.0.0.1:0", "--quiet", "--idle-timeout", "10m", "--read-timeout", "1m"];
-  const c = start(bin, ["mock", ...flags, ...extra], "mock " + extra.join(" "));
-  const lines = createInterface({ input: c.stdout });
-  const deadline = setTimeout(() => c.kill("SIGTERM"), 120_000);
-  for await (const l of lines) {
-    const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(l);
-    if (m) {
-      clearTimeout(deadline);
-      return m[1];
-    }
-  }
-  throw new Error(`paytoken mock ${extra.join(" ")} did not start: ${c.log.join("\n")}`);
-}
-
-async function freePort() {
-  const s = createServer();
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const { port } = s.address();
-  s.close();
-  await once(s, "close");
-  return port;
-}
-
-async function startPrism(spec, upstream, strict) {
-  const port = await freePort();
-  const args = ["proxy", spec, upstream, "--errors", "--host", "127.0.0.1", "--port", String(port), "--cors=false"];
-  if (!strict) args.push("--validate-request=false");
-  const c = start(prismBin, args, `prism ${strict ? "strict" : "answers"} ${spec}`);
-  const url = `http://127.0.0.1:${port}`;
-  for (const t0 = Date.now(); Date.now() - t0 < 180_000;) {
-    if (c.exitCode !== null) break;
+  const name = ["paytoken mock", ...extra].join(" ");
+  // The probe: the control API's index, which lists the four providers (only the mock has it).
+  const { url } = await startServer(name, bin, ["mock", ...flags, ...extra], /listening on (http:\/\/127\.0\.0\.1:\d+)/, async (url) => {
+    const { status, body } = await get(url + "/_mock/");
+    let index;
     try {
-      await fetch(url + "/");
-      return { url, c };
+      index = JSON.parse(body);
     } catch {
-      await new Promise((r) => setTimeout(r, 200));
+      index = undefined;
     }
-  }
-  throw new Error(`${c.name} did not start: ${c.log.join("\n")}`);
+    const names = (index?.providers ?? []).map((p) => p.provider).sort().join(",");
+    return status === 200 && names === Object.keys(paths).sort().join(",") ? "" : `GET /_mock/: ${status} ${body.slice(0, 200)}`;
+  });
+  return url;
+}
+
+async function startPrism(spec, upstream, path, strict) {
+  const args = ["proxy", spec, upstream, "--errors", "--host", "127.0.0.1", "--port", "0", "--cors=false"];
+  if (!strict) args.push("--validate-request=false");
+  const name = `prism ${strict ? "strict" : "answers"} ${spec}`;
+  // The probe: a GET of the spec's token path, which Prism itself refuses (the spec has only
+  // POST there): its problem type, naming the route, is Prism's and this spec's.
+  return startServer(name, prismBin, args, /Prism is listening on (http:\/\/127\.0\.0\.1:\d+)/, async (url) => {
+    const { status, body } = await get(url + path);
+    return status === 405 && body.includes("prism/errors#NO_METHOD_MATCHED_ERROR") && body.includes(`route ${path} `)
+      ? "" : `GET ${path}: ${status} ${body.slice(0, 200)}`;
+  });
 }
 
 // run: one client script; its stdout is JSON lines of cases, anything else is kept as noise.
@@ -114,18 +236,24 @@ async function run(cmd, args, env) {
 }
 
 const t0 = Date.now();
-const mock = await startMock([]);
 const help = spawnSync(bin, ["mock", "--help"], { encoding: "utf8" });
 const hasCurrent = `${help.stdout}${help.stderr}`.includes("moov-api");
-const mockCurrent = hasCurrent ? await startMock(["--moov-api", "current"]) : undefined;
-
-// Provider entries: the four, plus Moov's current shape on its own mock when there is one.
-const entries = Object.keys(paths).map((p) => ({ name: p, spec: `specs/${p}.yaml`, mock, path: paths[p] }));
-if (mockCurrent) entries.push({ name: "moov-current", spec: "specs/moov.yaml", mock: mockCurrent, path: paths.moov });
-const proxies = await Promise.all(entries.map(async (e) => {
-  const [strict, answers] = await Promise.all([startPrism(e.spec, e.mock, true), startPrism(e.spec, e.mock, false)]);
-  return { ...e, strict, answers };
-}));
+let mock, mockCurrent, proxies;
+try {
+  mock = await startMock([]);
+  mockCurrent = hasCurrent ? await startMock(["--moov-api", "current"]) : undefined;
+  // Provider entries: the four, plus Moov's current shape on its own mock when there is one.
+  const entries = Object.keys(paths).map((p) => ({ name: p, spec: `specs/${p}.yaml`, mock, path: paths[p] }));
+  if (mockCurrent) entries.push({ name: "moov-current", spec: "specs/moov.yaml", mock: mockCurrent, path: paths.moov });
+  proxies = await Promise.all(entries.map(async (e) => {
+    const [strict, answers] = await Promise.all([startPrism(e.spec, e.mock, e.path, true), startPrism(e.spec, e.mock, e.path, false)]);
+    return { ...e, strict, answers };
+  }));
+} catch (e) {
+  // A server that would not start ends the step, with its reasons (stopAll runs on exit).
+  console.log(`FAIL: ${e.message}`);
+  process.exit(1);
+}
 const started = Date.now();
 
 const endpoints = (kind) => JSON.stringify({
