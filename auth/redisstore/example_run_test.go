@@ -23,8 +23,17 @@ func TestExamples(t *testing.T) {
 	srv := redistest.Start(t)
 	t.Setenv("REDIS_ADDR", srv.Addr)
 	t.Setenv("PAYTOKEN_STORE_KEY", base64.StdEncoding.EncodeToString(make([]byte, 32)))
-	assert.Equal(t, "at\n", stdoutOf(t, ExampleNew))
-	assert.Equal(t, "sealed with the old key\n", stdoutOf(t, ExampleWithPreviousKeys))
+	for _, ex := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"ExampleNew", ExampleNew, "at\n"},
+		{"ExampleWithPreviousKeys", ExampleWithPreviousKeys, "sealed with the old key\ntrue\n"},
+		{"Example_mobiFinanceUserTokens", Example_mobiFinanceUserTokens, "200 OK\ntrue\n"},
+	} {
+		t.Run(ex.name, func(t *testing.T) { assert.Equal(t, ex.want, stdoutOf(t, ex.f)) })
+	}
 }
 
 func TestExampleClusterOrSentinel(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
 	"github.com/paytoken/paytoken/mobifinance"
+	"github.com/paytoken/paytoken/mockserver"
 )
 
 // A Store with tokens sealed under a key from the environment (32 random
@@ -90,13 +91,15 @@ func ExampleNew_clusterOrSentinel() {
 }
 
 // Rotating the encryption key: entries sealed with the old key stay
-// readable, and each Save re-seals under the new one.
+// readable, and each Save re-seals under the new one, which the old key
+// alone then no longer opens.
 func ExampleWithPreviousKeys() {
-	var rdb redis.UniversalClient = redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	defer rdb.Close()
+	ctx := context.Background()
 	oldKey, newKey := make([]byte, 32), make([]byte, 32) // from your secret manager
 	newKey[0] = 1
-	ctx := context.Background()
+
 	before, err := redisstore.New(rdb, redisstore.WithEncryptionKey(oldKey))
 	if err != nil {
 		log.Print(err)
@@ -104,46 +107,48 @@ func ExampleWithPreviousKeys() {
 	}
 	_ = before.Save(ctx, "k", &oauth2.Token{AccessToken: "sealed with the old key", Expiry: time.Now().Add(time.Hour)})
 
-	store, err := redisstore.New(rdb,
-		redisstore.WithEncryptionKey(newKey),
-		redisstore.WithPreviousKeys(oldKey),
-	)
+	// The rollout: the new key seals, the old one still opens.
+	after, err := redisstore.New(rdb, redisstore.WithEncryptionKey(newKey), redisstore.WithPreviousKeys(oldKey))
 	if err != nil {
 		log.Print(err)
 		return
 	}
-	tok, err := store.Load(ctx, "k")
-	if err != nil {
-		log.Print(err)
-		return
+	if tok, err := after.Load(ctx, "k"); err == nil {
+		fmt.Println(tok.AccessToken)
+		_ = after.Save(ctx, "k", tok)
 	}
-	fmt.Println(tok.AccessToken)
+	_, err = before.Load(ctx, "k")
+	fmt.Println(errors.Is(err, redisstore.ErrCorrupt))
 }
 
 // Per-user MobiFinance tokens that survive restarts: one token per
 // authorization code, documented as permanent. Save it under the user's key
 // right after the code exchange; any process, including one started later,
-// then serves it from Redis without a new code.
+// then serves it from Redis without a new code. (The built-in mock,
+// mockserver, stands in for MobiFinance here; in production leave BaseURL
+// empty.)
 func Example_mobiFinanceUserTokens() {
+	mobi := mockserver.New()
+	defer mobi.Close()
 	ctx := context.Background()
-	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	defer rdb.Close()
-	key := make([]byte, redisstore.KeySize) // from your secret manager
-	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
+	store, err := redisstore.New(rdb, redisstore.WithEncryptionKey(make([]byte, redisstore.KeySize))) // a key from your secret manager
 	if err != nil {
 		log.Print(err)
 		return
 	}
 	cfg := &mobifinance.Config{
-		ClientID:     "ClientID given by MobiFinance",
-		ClientSecret: auth.Secret(os.Getenv("MOBIFINANCE_CLIENT_SECRET")),
-		RedirectURL:  "https://miniapp.example.mn/callback",
+		ClientID:     mockserver.DemoClientID(mockserver.MobiFinance),
+		ClientSecret: auth.Secret(mockserver.DemoClientSecret(mockserver.MobiFinance)), // os.Getenv("MOBIFINANCE_CLIENT_SECRET")
+		RedirectURL:  mockserver.DemoRedirectURI,
+		BaseURL:      mobi.URL,
 	}
 	userID := "42"
 
 	// In the OAuth callback: redeem the code once, keep the token. (The
 	// source does not write a token given to TokenSource to its Store.)
-	tok, err := cfg.Exchange(ctx, "code from the callback")
+	tok, err := cfg.Exchange(ctx, mobi.MustIssueCode(cfg.ClientID, cfg.RedirectURL))
 	if err != nil {
 		log.Print(err) // a spent or expired code: authorize again
 		return
@@ -154,14 +159,19 @@ func Example_mobiFinanceUserTokens() {
 
 	// Anywhere, any time later, after a restart too: no token in hand.
 	client := cfg.Client(nil, auth.WithStore(store, cfg.UserKey(userID)))
-	resp, err := client.Get("https://z-wallet.monpay.mn/v2/api/user/info")
+	resp, err := client.Get(mobi.ProtectedURL()) // https://z-wallet.monpay.mn/v2/api/user/info
 	if errors.Is(err, mobifinance.ErrReauthorize) {
-		return // nothing stored for this user, or the API rejected the token
+		fmt.Println(err) // nothing stored for this user, or the API rejected the token
+		return
 	}
 	if err == nil {
 		resp.Body.Close()
+		fmt.Println(resp.Status)
 	}
 
-	// Logout or revoked consent: forget the token.
+	// Logout or revoked consent: forget the token. The user's next
+	// Source has nothing to serve.
 	_ = store.Delete(ctx, cfg.UserKey(userID))
+	_, err = cfg.TokenSource(nil, auth.WithStore(store, cfg.UserKey(userID))).Token()
+	fmt.Println(errors.Is(err, mobifinance.ErrReauthorize))
 }
