@@ -2,9 +2,7 @@ package mobifinance_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -24,31 +22,12 @@ import (
 	"github.com/paytoken/paytoken/mobifinance"
 )
 
-const (
-	testID       = "mf_client_7"
-	testSecret   = providertest.TestSecret
-	testCode     = "c0de-7f3a9b2e41d8c6f5a0b1"
-	testRedirect = "https://miniapp.example.mn/callback?from=monpay"
-	okBody       = `{"access_token":"8f14e45fceea167a5a36dedd4bea2543","token_type":"Bearer",` +
-		`"refresh_token":"c9f0f895fb98ab9159f51fd0297e236d"}`
-)
-
-func config(s *server) *mobifinance.Config {
-	return &mobifinance.Config{
-		ClientID:     testID,
-		ClientSecret: testSecret,
-		RedirectURL:  testRedirect,
-		BaseURL:      s.URL,
-		HTTPClient:   s.Client(),
-	}
-}
-
 // TestDefaultBaseURL: with no BaseURL the request goes to the host MonPay's
 // public documentation shows, on MobiFinance's documented path.
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://z-wallet.monpay.mn", mobifinance.DefaultBaseURL)
 	var urls []string
-	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	cfg := &mobifinance.Config{ClientID: provider.ID(), ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://z-wallet.monpay.mn/v2/oauth/token"}, urls)
@@ -57,21 +36,18 @@ func TestDefaultBaseURL(t *testing.T) {
 // TestExchangeRequest: the exact request MobiFinance receives: all five
 // form fields, credentials in the body, no Authorization header.
 func TestExchangeRequest(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	_, err := config(s).Exchange(context.Background(), testCode)
-	require.NoError(t, err)
-	r := s.Only(t)
-	assert.Equal(t, http.MethodPost, r.Method)
-	assert.Equal(t, "/v2/oauth/token", r.Path)
-	assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType)
-	assert.Empty(t, r.Authorization)
-	assert.Equal(t, url.Values{
-		"redirect_uri":  {testRedirect},
-		"client_id":     {testID},
-		"client_secret": {testSecret},
-		"code":          {testCode},
-		"grant_type":    {"authorization_code"},
-	}, r.Body, "raw body %s", r.Raw)
+	provider.TokenRequest(t, []providertest.RequestCase[url.Values, *mobifinance.Config]{{
+		Name: "documented", Path: "/v2/oauth/token", ContentType: "application/x-www-form-urlencoded",
+		Want: func(id string) url.Values {
+			return url.Values{
+				"redirect_uri":  {testRedirect},
+				"client_id":     {id},
+				"client_secret": {testSecret},
+				"code":          {testCode},
+				"grant_type":    {"authorization_code"},
+			}
+		},
+	}})
 }
 
 // TestExchangeAnswers: the documented answer (a permanent token) and the
@@ -94,66 +70,28 @@ func TestExchangeAnswers(t *testing.T) {
 		assert.True(t, tok.Expiry.IsZero())
 	})
 	future := time.Now().Add(6 * time.Hour).Unix()
-	for _, tc := range []struct {
-		name, expiresIn string
-		want            time.Duration
-	}{
-		{"expires_in a number", `3600`, time.Hour},
-		{"expires_in a numeric string", `"7200"`, 2 * time.Hour},
-		{"expires_in a Unix time", strconv.FormatInt(future, 10), 6 * time.Hour},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, `{"access_token":"a","token_type":"bearer","expires_in":`+tc.expiresIn+`}`))
-			tok, err := config(s).Exchange(context.Background(), testCode)
-			require.NoError(t, err)
-			assert.Equal(t, "Bearer", tok.TokenType)
-			providertest.AssertExpiry(t, tc.want, tok.Expiry)
-		})
-	}
+	provider.TokenAnswers(t, []providertest.AnswerCase{
+		{Name: "expires_in a number", Body: `{"access_token":"a","token_type":"bearer","expires_in":3600}`, Expiry: time.Hour},
+		{Name: "expires_in a numeric string", Body: `{"access_token":"a","token_type":"bearer","expires_in":"7200"}`, Expiry: 2 * time.Hour},
+		{Name: "expires_in a Unix time", Body: `{"access_token":"a","token_type":"bearer","expires_in":` + strconv.FormatInt(future, 10) + `}`, Expiry: 6 * time.Hour},
+	})
 }
 
 // TestExchangeErrors: each documented error, mapped, and never retried.
 func TestExchangeErrors(t *testing.T) {
-	cases := []struct {
-		status int
-		ctype  string
-		body   string
-		kind   error
-		code   string
-	}{
-		{400, "application/json", `{"error":"invalid_request","error_description":"Bad request"}`, auth.ErrInvalidRequest, "invalid_request"},
-		{401, "application/json", `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`, auth.ErrInvalidClient, "unauthorized_client"},
-		{403, "application/json", `{"error":"invalid_grant","error_description":"Invalid code"}`, auth.ErrInvalidGrant, "invalid_grant"},
-		{415, "application/json", `{"error":"unsupported_grant_type","error_description":"Unsupported type"}`, auth.ErrUnsupportedGrantType, "unsupported_grant_type"},
-		{505, "application/json", `{"error":"server_error","error_description":"Internal server error"}`, auth.ErrServer, "server_error"},
-		{502, "text/html", `<html><body><h1>502 Bad Gateway</h1></body></html>`, auth.ErrServer, ""},
-		{429, "application/json", `{}`, auth.ErrRateLimited, ""},
-		{503, "text/plain", `try later`, auth.ErrServer, ""},
-		{200, "application/json", `{"token_type":"Bearer"}`, auth.ErrMalformedResponse, ""},
-	}
-	for _, tc := range cases {
-		t.Run(strconv.Itoa(tc.status)+" "+tc.code, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				w.Header().Set("Content-Type", tc.ctype)
-				w.Header().Set("Retry-After", "0")
-				w.WriteHeader(tc.status)
-				fmt.Fprint(w, tc.body)
-			})
-			tok, err := config(s).Exchange(context.Background(), testCode)
-			require.Error(t, err)
-			assert.Nil(t, tok)
-			assert.ErrorIs(t, err, tc.kind)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "mobifinance", e.Provider)
-			assert.Equal(t, tc.status, e.StatusCode)
-			assert.Equal(t, tc.code, e.Code)
-			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.Requests(), 1, "the code is single-use: sent once, whatever the answer")
-			assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
-			providertest.AssertNoSecret(t, err.Error(), testCode)
-		})
-	}
+	// Retry-After 0: an answer Exchange would retry, if it retried any.
+	now := map[string]string{"Retry-After": "0"}
+	provider.TokenErrors(t, providertest.DefaultPolicy, []providertest.ErrorCase{
+		{Name: "400 invalid_request", Status: 400, Header: now, CType: "application/json", Body: `{"error":"invalid_request","error_description":"Bad request"}`, Kind: auth.ErrInvalidRequest, Code: "invalid_request"},
+		{Name: "401 unauthorized_client", Status: 401, Header: now, CType: "application/json", Body: `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`, Kind: auth.ErrInvalidClient, Code: "unauthorized_client"},
+		{Name: "403 invalid_grant", Status: 403, Header: now, CType: "application/json", Body: `{"error":"invalid_grant","error_description":"Invalid code"}`, Kind: auth.ErrInvalidGrant, Code: "invalid_grant"},
+		{Name: "415 unsupported_grant_type", Status: 415, Header: now, CType: "application/json", Body: `{"error":"unsupported_grant_type","error_description":"Unsupported type"}`, Kind: auth.ErrUnsupportedGrantType, Code: "unsupported_grant_type"},
+		{Name: "505 server_error", Status: 505, Header: now, CType: "application/json", Body: `{"error":"server_error","error_description":"Internal server error"}`, Kind: auth.ErrServer, Code: "server_error"},
+		{Name: "502 ", Status: 502, Header: now, CType: "text/html", Body: `<html><body><h1>502 Bad Gateway</h1></body></html>`, Kind: auth.ErrServer},
+		{Name: "429 ", Status: 429, Header: now, CType: "application/json", Body: `{}`, Kind: auth.ErrRateLimited},
+		{Name: "503 ", Status: 503, Header: now, CType: "text/plain", Body: `try later`, Kind: auth.ErrServer},
+		{Name: "200 ", Status: 200, Header: now, CType: "application/json", Body: `{"token_type":"Bearer"}`, Kind: auth.ErrMalformedResponse},
+	})
 }
 
 // TestExchangeNeverResendsACode: failures after the request went out are
@@ -173,7 +111,7 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 		_, err := config(s).Exchange(context.Background(), testCode)
 		require.Error(t, err)
 		assert.Len(t, s.Requests(), 1)
-		assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
+		provider.AssertNamed(t, err)
 		providertest.AssertNoSecret(t, err.Error(), testCode)
 	})
 	t.Run("timeout waiting for the answer", func(t *testing.T) {
@@ -245,10 +183,7 @@ func TestExchangeRedactsEchoedCode(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; neither the credentials nor
 // the code reach the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/v2/oauth/token", http.StatusTemporaryRedirect, func(s *server) error {
-		_, err := config(s).Exchange(context.Background(), testCode)
-		return err
-	})
+	provider.RedirectNotFollowed(t, "/v2/oauth/token", http.StatusTemporaryRedirect)
 }
 
 // countRetries counts the retry events of a Source.
@@ -282,7 +217,7 @@ func TestTokenSource(t *testing.T) {
 		_, err := src.Token()
 		assert.ErrorIs(t, err, mobifinance.ErrReauthorize)
 		assert.Contains(t, err.Error(), "a new authorization code is needed")
-		assert.True(t, strings.HasPrefix(err.Error(), "mobifinance: "), err.Error())
+		provider.AssertNamed(t, err)
 		assert.Zero(t, retries.Load())
 	})
 	t.Run("expired: ErrReauthorize", func(t *testing.T) {
@@ -432,21 +367,13 @@ func TestInterop(t *testing.T) {
 // X-Request-Id gives an error with both replaced by [redacted], in the
 // message and in every field of the *auth.Error.
 func TestEchoedCredentialsScrubbed(t *testing.T) {
-	var s *server
-	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		got := s.Requests()[n-1]
-		w.Header().Set("X-Request-Id", testSecret+":"+testCode)
-		body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
-			"error_description": "code " + testCode + " already used; you sent " + got.Raw})
-		providertest.Reply(w, 403, string(body))
+	e := provider.EchoedCredentialsScrubbed(t, providertest.Echo[url.Values, *mobifinance.Config]{
+		Status: 403, Kind: auth.ErrInvalidGrant,
+		Answer: func(got providertest.Request[url.Values]) (string, map[string]string) {
+			return testSecret + ":" + testCode, map[string]string{"error": "invalid_grant",
+				"error_description": "code " + testCode + " already used; you sent " + got.Raw}
+		},
 	})
-	_, err := config(s).Exchange(context.Background(), testCode)
-	require.ErrorIs(t, err, auth.ErrInvalidGrant)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
-		providertest.AssertNoSecret(t, text, testCode, url.QueryEscape(testSecret))
-	}
 	assert.Equal(t, "[redacted]:[redacted]", e.RequestID)
 	assert.Contains(t, e.Description, "code [redacted] already used")
 }

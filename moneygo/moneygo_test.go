@@ -2,12 +2,10 @@ package moneygo_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,22 +17,6 @@ import (
 	"github.com/paytoken/paytoken/moneygo"
 )
 
-const (
-	testID     = "mg_client_42"
-	testSecret = providertest.TestSecret
-)
-
-const okBody = `{"token_type":"Bearer","expires_in":2592000,"access_token":"mgo_8f14e45fceea167a5a36"}`
-
-func config(s *server) *moneygo.Config {
-	return &moneygo.Config{
-		ClientID:     testID,
-		ClientSecret: testSecret,
-		BaseURL:      s.URL,
-		HTTPClient:   s.Client(),
-	}
-}
-
 func TestConstants(t *testing.T) {
 	assert.Equal(t, "https://api.money-go.com", moneygo.DefaultBaseURL)
 	assert.Equal(t, "https://api.money-go-test.com", moneygo.SandboxBaseURL)
@@ -43,58 +25,29 @@ func TestConstants(t *testing.T) {
 // TestTokenRequest: the exact request Money-Go receives: its documented
 // JSON body, credentials in it, no Authorization header.
 func TestTokenRequest(t *testing.T) {
-	cases := []struct {
-		name  string
-		scope string
-		want  string
-	}{
-		{"default scope", "", "api"},
-		{"scope as given", "api payouts", "api payouts"},
+	body := func(scope string) func(id string) map[string]any {
+		return func(id string) map[string]any {
+			return map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": testSecret, "scope": scope}
+		}
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, okBody))
-			cfg := config(s)
-			cfg.Scope = tc.scope
-			_, err := cfg.Token(context.Background())
-			require.NoError(t, err)
-			r := s.Only(t)
-			assert.Equal(t, http.MethodPost, r.Method)
-			assert.Equal(t, "/token", r.Path)
-			assert.Equal(t, "application/json", r.ContentType)
-			assert.Empty(t, r.Authorization)
-			assert.Equal(t, map[string]any{
-				"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": tc.want,
-			}, r.Body, "raw body %s", r.Raw)
-		})
-	}
+	provider.TokenRequest(t, []providertest.RequestCase[map[string]any, *moneygo.Config]{
+		{Name: "default scope", Path: "/token", ContentType: "application/json", Want: body("api")},
+		{Name: "scope as given", Edit: func(_ *server, c *moneygo.Config) { c.Scope = "api payouts" }, Path: "/token", ContentType: "application/json", Want: body("api payouts")},
+	})
 }
 
 // TestTokenAnswers: the documented answer and the forms expires_in takes.
 func TestTokenAnswers(t *testing.T) {
 	future := time.Now().Add(48 * time.Hour).Unix()
-	cases := []struct {
-		name   string
-		body   string
-		expiry time.Duration
-	}{
-		{"documented: 30 days", okBody, 30 * 24 * time.Hour},
-		{"expires_in as a numeric string", `{"token_type":"Bearer","expires_in":"86400","access_token":"a"}`, 24 * time.Hour},
-		{"expires_in as a Unix time", `{"token_type":"Bearer","expires_in":` + strconv.FormatInt(future, 10) + `,"access_token":"a"}`, 48 * time.Hour},
-		{"expires_in absent: 30 days", `{"token_type":"Bearer","access_token":"a"}`, 30 * 24 * time.Hour},
-		{"expires_in 0: 30 days", `{"token_type":"Bearer","expires_in":0,"access_token":"a"}`, 30 * 24 * time.Hour},
-		{"lower-case bearer", `{"token_type":"bearer","expires_in":2592000,"access_token":"a"}`, 30 * 24 * time.Hour},
-		{"no token_type", `{"expires_in":2592000,"access_token":"a"}`, 30 * 24 * time.Hour},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, tc.body))
-			tok, err := config(s).Token(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, "Bearer", tok.TokenType)
-			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
-		})
-	}
+	provider.TokenAnswers(t, []providertest.AnswerCase{
+		{Name: "documented: 30 days", Body: okBody, Expiry: 30 * 24 * time.Hour},
+		{Name: "expires_in as a numeric string", Body: `{"token_type":"Bearer","expires_in":"86400","access_token":"a"}`, Expiry: 24 * time.Hour},
+		{Name: "expires_in as a Unix time", Body: `{"token_type":"Bearer","expires_in":` + strconv.FormatInt(future, 10) + `,"access_token":"a"}`, Expiry: 48 * time.Hour},
+		{Name: "expires_in absent: 30 days", Body: `{"token_type":"Bearer","access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
+		{Name: "expires_in 0: 30 days", Body: `{"token_type":"Bearer","expires_in":0,"access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
+		{Name: "lower-case bearer", Body: `{"token_type":"bearer","expires_in":2592000,"access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
+		{Name: "no token_type", Body: `{"expires_in":2592000,"access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
+	})
 	t.Run("documented fields", func(t *testing.T) {
 		s := newServer(t, providertest.Always(200, okBody))
 		tok, err := config(s).Token(context.Background())
@@ -108,50 +61,17 @@ func TestTokenAnswers(t *testing.T) {
 // TestTokenErrors: Money-Go documents no errors; status and body are kept
 // whatever they are, and the generic OAuth2 shape is read when present.
 func TestTokenErrors(t *testing.T) {
-	cases := []struct {
-		name   string
-		status int
-		ctype  string
-		body   string
-		kind   error
-		code   string
-		desc   string
-	}{
-		{"401 generic OAuth2 body", 401, "application/json", `{"error":"invalid_client","error_description":"Client authentication failed"}`, auth.ErrInvalidClient, "invalid_client", "Client authentication failed"},
-		{"400 generic OAuth2 body", 400, "application/json", `{"error":"invalid_scope"}`, auth.ErrInvalidRequest, "invalid_scope", ""},
-		{"401 with an unknown body", 401, "application/json", `{"message":"Unauthenticated."}`, auth.ErrInvalidClient, "", ""},
-		{"403 plain text", 403, "text/plain", `Forbidden`, auth.ErrInvalidGrant, "", ""},
-		{"502 HTML gateway page", 502, "text/html", `<html><body>Bad Gateway</body></html>`, auth.ErrServer, "", ""},
-		{"200 without access_token", 200, "application/json", `{"token_type":"Bearer","expires_in":2592000,"access_token":""}`, auth.ErrMalformedResponse, "", ""},
-		{"200 that is not JSON", 200, "text/html", `<html>maintenance</html>`, auth.ErrMalformedResponse, "", ""},
-		{"200 with token_type mac", 200, "application/json", `{"token_type":"mac","access_token":"a"}`, auth.ErrMalformedResponse, "", ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				w.Header().Set("Content-Type", tc.ctype)
-				w.Header().Set("X-Request-Id", "req-77")
-				w.WriteHeader(tc.status)
-				fmt.Fprint(w, tc.body)
-			})
-			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
-			require.Error(t, err)
-			assert.ErrorIs(t, err, tc.kind)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "moneygo", e.Provider)
-			assert.Equal(t, tc.status, e.StatusCode)
-			assert.Equal(t, tc.code, e.Code)
-			if tc.desc != "" {
-				assert.Equal(t, tc.desc, e.Description)
-			}
-			assert.Equal(t, "req-77", e.RequestID)
-			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.Requests(), 1)
-			assert.True(t, strings.HasPrefix(err.Error(), "moneygo: "), err.Error())
-			providertest.AssertNoSecret(t, err.Error())
-		})
-	}
+	id := map[string]string{"X-Request-Id": "req-77"}
+	provider.TokenErrors(t, providertest.OneAttempt, []providertest.ErrorCase{
+		{Name: "401 generic OAuth2 body", Status: 401, Header: id, CType: "application/json", Body: `{"error":"invalid_client","error_description":"Client authentication failed"}`, Kind: auth.ErrInvalidClient, Code: "invalid_client", Desc: "Client authentication failed"},
+		{Name: "400 generic OAuth2 body", Status: 400, Header: id, CType: "application/json", Body: `{"error":"invalid_scope"}`, Kind: auth.ErrInvalidRequest, Code: "invalid_scope"},
+		{Name: "401 with an unknown body", Status: 401, Header: id, CType: "application/json", Body: `{"message":"Unauthenticated."}`, Kind: auth.ErrInvalidClient},
+		{Name: "403 plain text", Status: 403, Header: id, CType: "text/plain", Body: `Forbidden`, Kind: auth.ErrInvalidGrant},
+		{Name: "502 HTML gateway page", Status: 502, Header: id, CType: "text/html", Body: `<html><body>Bad Gateway</body></html>`, Kind: auth.ErrServer},
+		{Name: "200 without access_token", Status: 200, Header: id, CType: "application/json", Body: `{"token_type":"Bearer","expires_in":2592000,"access_token":""}`, Kind: auth.ErrMalformedResponse},
+		{Name: "200 that is not JSON", Status: 200, Header: id, CType: "text/html", Body: `<html>maintenance</html>`, Kind: auth.ErrMalformedResponse},
+		{Name: "200 with token_type mac", Status: 200, Header: id, CType: "application/json", Body: `{"token_type":"mac","access_token":"a"}`, Kind: auth.ErrMalformedResponse},
+	})
 }
 
 // TestRetries: Token retries a 5xx and a 429 (after its Retry-After), not
@@ -185,19 +105,7 @@ func TestRetries(t *testing.T) {
 		assert.Equal(t, time.Second, e.RetryAfter)
 	})
 	t.Run("429 X-Retry-In 50, then 200", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-			if n == 1 {
-				w.Header().Set("X-Retry-In", "50")
-				w.WriteHeader(429)
-				return
-			}
-			providertest.Reply(w, 200, okBody)
-		})
-		_, err := config(s).Token(context.Background())
-		require.NoError(t, err)
-		reqs := s.Requests()
-		require.Len(t, reqs, 2)
-		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+		provider.WaitedThenOK(t, 429, ``, "mgo_8f14e45fceea167a5a36")
 	})
 	t.Run("400 once", func(t *testing.T) {
 		s := newServer(t, providertest.Always(400, `{"error":"invalid_request"}`))
@@ -225,7 +133,7 @@ func TestRetries(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/token", http.StatusMovedPermanently, providertest.TokenErr(config))
+	provider.RedirectNotFollowed(t, "/token", http.StatusMovedPermanently)
 }
 
 // TestTokenSource: cached, and stored under the default key.
@@ -239,7 +147,7 @@ func TestTokenSource(t *testing.T) {
 		assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
 	}
 	assert.Len(t, s.Requests(), 1)
-	saved, err := store.Load(context.Background(), auth.StoreKey("moneygo", testID, "api"))
+	saved, err := store.Load(context.Background(), auth.StoreKey("moneygo", s.ClientID, "api"))
 	require.NoError(t, err)
 	require.NotNil(t, saved)
 	assert.Equal(t, "mgo_8f14e45fceea167a5a36", saved.AccessToken)
@@ -275,7 +183,7 @@ func TestInterop(t *testing.T) {
 // documented endpoint; SandboxBaseURL to its test host.
 func TestDefaultBaseURL(t *testing.T) {
 	var urls []string
-	cfg := &moneygo.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	cfg := &moneygo.Config{ClientID: provider.ID(), ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	cfg.BaseURL = moneygo.SandboxBaseURL
@@ -289,21 +197,13 @@ func TestDefaultBaseURL(t *testing.T) {
 // X-Request-Id and its code gives an error with the secret replaced by
 // [redacted], in the message and in every field of the *auth.Error.
 func TestEchoedCredentialsScrubbed(t *testing.T) {
-	var s *server
-	s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-		got := s.Requests()[n-1]
-		w.Header().Set("X-Request-Id", testSecret)
-		body, _ := json.Marshal(map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
-			"error_uri": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
-		providertest.Reply(w, 401, string(body))
+	e := provider.EchoedCredentialsScrubbed(t, providertest.Echo[map[string]any, *moneygo.Config]{
+		Status: 401, Kind: auth.ErrInvalidClient,
+		Answer: func(got providertest.Request[map[string]any]) (string, map[string]string) {
+			return testSecret, map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
+				"error_uri": "https://docs.example/?s=" + url.QueryEscape(testSecret)}
+		},
 	})
-	_, err := config(s).Token(context.Background())
-	require.ErrorIs(t, err, auth.ErrInvalidClient)
-	var e *auth.Error
-	require.ErrorAs(t, err, &e)
-	for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
-		providertest.AssertNoSecret(t, text, url.QueryEscape(testSecret))
-	}
 	assert.Contains(t, e.Description, `"client_secret":"[redacted]"`)
 	assert.Equal(t, "[redacted]", e.RequestID)
 }

@@ -1,12 +1,10 @@
 package moneygo_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
-	"github.com/paytoken/paytoken/moneygo"
 )
 
 // FuzzTokenResponse: Money-Go's token-response decoding through the public
@@ -15,7 +13,5 @@ import (
 //
 //	go test ./moneygo -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
 func FuzzTokenResponse(f *testing.F) {
-	providertest.FuzzClientCredentials(f, 200, auth.InBody, func(baseURL string, hc *http.Client) *moneygo.Config {
-		return &moneygo.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
-	})
+	providertest.FuzzClientCredentials(f, provider, 200, auth.InBody)
 }

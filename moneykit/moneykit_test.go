@@ -2,7 +2,6 @@ package moneykit_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -19,108 +18,60 @@ import (
 	"github.com/paytoken/paytoken/moneykit"
 )
 
-const (
-	testID     = "live_5c739a369515e10fc9e0"
-	testSecret = providertest.TestSecret
-)
-
-const okBody = `{"access_token":"52ea3d1b4a7f4f9a53fffb67","token_type":"bearer","expires_in":3600}`
-
-// created answers as MoneyKit documents: 201.
-func created(body string) providertest.Answer {
-	return providertest.Always(http.StatusCreated, body)
-}
-
-func config(s *server) *moneykit.Config {
-	return &moneykit.Config{
-		ClientID:     testID,
-		ClientSecret: testSecret,
-		Scopes:       []string{"accounts:read", "transactions:read"},
-		BaseURL:      s.URL,
-		HTTPClient:   s.Client(),
-	}
-}
-
 // TestTokenRequest: the exact request MoneyKit receives.
 func TestTokenRequest(t *testing.T) {
-	cases := []struct {
-		name     string
-		edit     func(*moneykit.Config)
-		wantAuth string
-		wantBody url.Values
-	}{
-		{
-			name:     "Basic header (default), scopes space-joined",
-			wantAuth: wantBasic,
-			wantBody: url.Values{"grant_type": {"client_credentials"}, "scope": {"accounts:read transactions:read"}},
-		},
-		{
-			name:     "body credentials",
-			edit:     func(c *moneykit.Config) { c.AuthStyle = auth.InBody },
-			wantBody: url.Values{"grant_type": {"client_credentials"}, "client_id": {testID}, "client_secret": {testSecret}, "scope": {"accounts:read transactions:read"}},
-		},
-		{
-			name:     "no scopes: no scope field at all (not scope=)",
-			edit:     func(c *moneykit.Config) { c.Scopes = nil },
-			wantAuth: wantBasic,
-			wantBody: url.Values{"grant_type": {"client_credentials"}},
-		},
-		{
-			name:     "body credentials, empty scopes",
-			edit:     func(c *moneykit.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
-			wantBody: url.Values{"grant_type": {"client_credentials"}, "client_id": {testID}, "client_secret": {testSecret}},
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, created(okBody))
-			cfg := config(s)
-			if tc.edit != nil {
-				tc.edit(cfg)
+	const form = "application/x-www-form-urlencoded"
+	body := func(inBody bool, scope ...string) func(id string) url.Values {
+		return func(id string) url.Values {
+			v := url.Values{"grant_type": {"client_credentials"}}
+			if inBody {
+				v["client_id"], v["client_secret"] = []string{id}, []string{testSecret}
 			}
-			_, err := cfg.Token(context.Background())
-			require.NoError(t, err)
-			r := s.Only(t)
-			assert.Equal(t, http.MethodPost, r.Method)
-			assert.Equal(t, "/auth/token", r.Path)
-			assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType)
-			assert.Equal(t, tc.wantAuth, r.Authorization)
-			assert.Equal(t, tc.wantBody, r.Body, "raw body %s", r.Raw)
-			assert.NotContains(t, r.Raw, "scope=&")
-			assert.False(t, strings.HasSuffix(r.Raw, "scope="), r.Raw)
-		})
+			if scope != nil {
+				v["scope"] = scope
+			}
+			return v
+		}
 	}
+	noEmptyScope := func(t *testing.T, r providertest.Request[url.Values]) {
+		assert.NotContains(t, r.Raw, "scope=&")
+		assert.False(t, strings.HasSuffix(r.Raw, "scope="), r.Raw)
+	}
+	provider.TokenRequest(t, []providertest.RequestCase[url.Values, *moneykit.Config]{
+		{
+			Name: "Basic header (default), scopes space-joined", Path: "/auth/token", Basic: true, ContentType: form,
+			Want: body(false, "accounts:read transactions:read"), Check: noEmptyScope,
+		},
+		{
+			Name: "body credentials", Edit: func(_ *server, c *moneykit.Config) { c.AuthStyle = auth.InBody }, Path: "/auth/token", ContentType: form,
+			Want: body(true, "accounts:read transactions:read"), Check: noEmptyScope,
+		},
+		{
+			Name: "no scopes: no scope field at all (not scope=)", Edit: func(_ *server, c *moneykit.Config) { c.Scopes = nil }, Path: "/auth/token", Basic: true, ContentType: form,
+			Want: body(false), Check: noEmptyScope,
+		},
+		{
+			Name: "body credentials, empty scopes", Edit: func(_ *server, c *moneykit.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody }, Path: "/auth/token", ContentType: form,
+			Want: body(true), Check: noEmptyScope,
+		},
+	})
 }
 
 // TestBasicHeaderDecodes: the secret arrives whole through the header.
 func TestBasicHeaderDecodes(t *testing.T) {
-	providertest.BasicHeaderDecodes(t, newServer, config, providertest.Always(201, okBody), testID, testSecret)
+	provider.BasicHeaderDecodes(t, providertest.Always(201, okBody), testSecret)
 }
 
 // TestTokenAnswers: MoneyKit's 201 and the forms expires_in takes.
 func TestTokenAnswers(t *testing.T) {
 	future := time.Now().Add(3 * time.Hour).Unix()
-	cases := []struct {
-		name   string
-		status int
-		body   string
-		expiry time.Duration
-	}{
-		{"documented 201", 201, okBody, time.Hour},
-		{"200 works too", 200, okBody, time.Hour},
-		{"expires_in as a numeric string", 201, `{"access_token":"a","token_type":"bearer","expires_in":"1800"}`, 30 * time.Minute},
-		{"expires_in as a Unix time", 201, `{"access_token":"a","token_type":"bearer","expires_in":` + strconv.FormatInt(future, 10) + `}`, 3 * time.Hour},
-		{"expires_in absent: 1 hour", 201, `{"access_token":"a","token_type":"bearer"}`, time.Hour},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(tc.status, tc.body))
-			tok, err := config(s).Token(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, "Bearer", tok.TokenType)
-			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
-		})
-	}
+	provider.TokenAnswers(t, []providertest.AnswerCase{
+		{Name: "documented 201", Status: 201, Body: okBody, Expiry: time.Hour},
+		{Name: "200 works too", Status: 200, Body: okBody, Expiry: time.Hour},
+		{Name: "expires_in as a numeric string", Status: 201, Body: `{"access_token":"a","token_type":"bearer","expires_in":"1800"}`, Expiry: 30 * time.Minute},
+		{Name: "expires_in as a Unix time", Status: 201, Body: `{"access_token":"a","token_type":"bearer","expires_in":` + strconv.FormatInt(future, 10) + `}`, Expiry: 3 * time.Hour},
+		{Name: "expires_in absent: 1 hour", Status: 201, Body: `{"access_token":"a","token_type":"bearer"}`, Expiry: time.Hour},
+	})
 	t.Run("documented fields", func(t *testing.T) {
 		s := newServer(t, created(okBody))
 		tok, err := config(s).Token(context.Background())
@@ -146,103 +97,62 @@ func TestTokenAnswers(t *testing.T) {
 // is kept of answers that are not in that shape.
 func TestTokenErrors(t *testing.T) {
 	const doc = "https://docs.moneykit.com/errors#unauthorized"
-	cases := []struct {
-		name       string
-		status     int
-		header     map[string]string
-		ctype      string
-		body       string
-		kind       error
-		code, desc string
-		uri        string
-		retryAfter time.Duration
-		attempts   int
-	}{
+	// One attempt: the outcome of each answer, not the retries.
+	provider.TokenErrors(t, providertest.OneAttempt, []providertest.ErrorCase{
 		{
-			name: "400 documented", status: 400, ctype: "application/json",
-			body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
-			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", uri: doc, attempts: 1,
+			Name: "400 documented", Status: 400, CType: "application/json",
+			Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
+			Kind: auth.ErrInvalidClient, Code: "api_error.auth.unauthorized", Desc: "Accounts access not permitted", URI: doc, Attempts: 1,
 		},
 		{
-			name: "401 documented", status: 401, ctype: "application/json",
-			body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
-			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", uri: doc, attempts: 1,
+			Name: "401 documented", Status: 401, CType: "application/json",
+			Body: `{"error_code":"api_error.auth.unauthorized","error_message":"Accounts access not permitted","documentation_url":"` + doc + `"}`,
+			Kind: auth.ErrInvalidClient, Code: "api_error.auth.unauthorized", Desc: "Accounts access not permitted", URI: doc, Attempts: 1,
 		},
 		{
 			// MoneyKit's OpenAPI document requires only error_message; an absent
 			// error_code is its documented default, api_error.auth.unauthorized.
-			name: "400 with only error_message", status: 400, ctype: "application/json",
-			body: `{"error_message":"Invalid grant_type"}`,
-			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Invalid grant_type", attempts: 1,
+			Name: "400 with only error_message", Status: 400, CType: "application/json",
+			Body: `{"error_message":"Invalid grant_type"}`,
+			Kind: auth.ErrInvalidClient, Code: "api_error.auth.unauthorized", Desc: "Invalid grant_type", Attempts: 1,
 		},
 		{
-			name: "401 with only error_message", status: 401, ctype: "application/json",
-			body: `{"error_message":"Accounts access not permitted"}`,
-			kind: auth.ErrInvalidClient, code: "api_error.auth.unauthorized", desc: "Accounts access not permitted", attempts: 1,
+			Name: "401 with only error_message", Status: 401, CType: "application/json",
+			Body: `{"error_message":"Accounts access not permitted"}`,
+			Kind: auth.ErrInvalidClient, Code: "api_error.auth.unauthorized", Desc: "Accounts access not permitted", Attempts: 1,
 		},
 		{
-			name: "503 with only error_message: no default code, a server error", status: 503, ctype: "application/json",
-			body: `{"error_message":"maintenance"}`,
-			kind: auth.ErrServer, code: "", desc: "maintenance", attempts: 1,
+			Name: "503 with only error_message: no default code, a server error", Status: 503, CType: "application/json",
+			Body: `{"error_message":"maintenance"}`,
+			Kind: auth.ErrServer, Code: "", Desc: "maintenance", Attempts: 1,
 		},
 		{
-			name: "401 expired access token", status: 401, ctype: "application/json",
-			body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`,
-			kind: auth.ErrInvalidGrant, code: "api_error.auth.expired_access_token", desc: "Access token expired", attempts: 1,
+			Name: "401 expired access token", Status: 401, CType: "application/json",
+			Body: `{"error_code":"api_error.auth.expired_access_token","error_message":"Access token expired"}`,
+			Kind: auth.ErrInvalidGrant, Code: "api_error.auth.expired_access_token", Desc: "Access token expired", Attempts: 1,
 		},
 		{
-			name: "429 rate limit exceeded", status: 429, header: map[string]string{"Retry-After": "90"}, ctype: "application/json",
-			body: `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`,
-			kind: auth.ErrRateLimited, code: "api_error.rate_limit_exceeded", desc: "Slow down", retryAfter: 90 * time.Second, attempts: 1,
+			Name: "429 rate limit exceeded", Status: 429, Header: map[string]string{"Retry-After": "90"}, CType: "application/json",
+			Body: `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`,
+			Kind: auth.ErrRateLimited, Code: "api_error.rate_limit_exceeded", Desc: "Slow down", RetryAfter: 90 * time.Second, Attempts: 1,
 		},
 		{
-			name: "400 in the generic OAuth2 shape", status: 400, ctype: "application/json",
-			body: `{"error":"unsupported_grant_type"}`, kind: auth.ErrUnsupportedGrantType, code: "unsupported_grant_type", attempts: 1,
+			Name: "400 in the generic OAuth2 shape", Status: 400, CType: "application/json",
+			Body: `{"error":"unsupported_grant_type"}`, Kind: auth.ErrUnsupportedGrantType, Code: "unsupported_grant_type", Attempts: 1,
 		},
 		{
-			name: "502 HTML gateway page", status: 502, ctype: "text/html",
-			body: `<html><head><title>502 Bad Gateway</title></head></html>`, kind: auth.ErrServer, attempts: 1,
+			Name: "502 HTML gateway page", Status: 502, CType: "text/html",
+			Body: `<html><head><title>502 Bad Gateway</title></head></html>`, Kind: auth.ErrServer, Attempts: 1,
 		},
 		{
-			name: "201 without access_token", status: 201, ctype: "application/json",
-			body: `{"token_type":"bearer","expires_in":3600}`, kind: auth.ErrMalformedResponse, attempts: 1,
+			Name: "201 without access_token", Status: 201, CType: "application/json",
+			Body: `{"token_type":"bearer","expires_in":3600}`, Kind: auth.ErrMalformedResponse, Attempts: 1,
 		},
 		{
-			name: "201 with an empty access_token", status: 201, ctype: "application/json",
-			body: `{"access_token":"","token_type":"bearer","expires_in":3600}`, kind: auth.ErrMalformedResponse, attempts: 1,
+			Name: "201 with an empty access_token", Status: 201, CType: "application/json",
+			Body: `{"access_token":"","token_type":"bearer","expires_in":3600}`, Kind: auth.ErrMalformedResponse, Attempts: 1,
 		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				for k, v := range tc.header {
-					w.Header().Set(k, v)
-				}
-				w.Header().Set("Content-Type", tc.ctype)
-				w.WriteHeader(tc.status)
-				fmt.Fprint(w, tc.body)
-			})
-			// One attempt: the outcome of each answer, not the retries.
-			src := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1}))
-			_, err := src.Token()
-			require.Error(t, err)
-			assert.ErrorIs(t, err, tc.kind)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "moneykit", e.Provider)
-			assert.Equal(t, tc.status, e.StatusCode)
-			assert.Equal(t, tc.code, e.Code)
-			if tc.desc != "" {
-				assert.Equal(t, tc.desc, e.Description)
-			}
-			assert.Equal(t, tc.uri, e.URI)
-			assert.Equal(t, tc.retryAfter, e.RetryAfter)
-			assert.Equal(t, tc.body, string(e.Body))
-			assert.Len(t, s.Requests(), tc.attempts)
-			assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
-			providertest.AssertNoSecret(t, err.Error())
-		})
-	}
+	})
 }
 
 // TestRetries: Token retries what can pass (429 after its Retry-After, 5xx)
@@ -272,20 +182,7 @@ func TestRetries(t *testing.T) {
 		{"api_error.rate_limit_exceeded with a 400, then 201", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				if n == 1 {
-					w.Header().Set("X-Retry-In", "50")
-					providertest.Reply(w, tc.status, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`)
-					return
-				}
-				providertest.Reply(w, 201, okBody)
-			})
-			tok, err := config(s).Token(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-			reqs := s.Requests()
-			require.Len(t, reqs, 2)
-			assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+			provider.WaitedThenOK(t, tc.status, `{"error_code":"api_error.rate_limit_exceeded","error_message":"Slow down"}`, "52ea3d1b4a7f4f9a53fffb67")
 		})
 	}
 	t.Run("503 three times", func(t *testing.T) {
@@ -293,7 +190,7 @@ func TestRetries(t *testing.T) {
 		_, err := config(s).Token(context.Background())
 		assert.ErrorIs(t, err, auth.ErrServer)
 		assert.Len(t, s.Requests(), 3)
-		assert.True(t, strings.HasPrefix(err.Error(), "moneykit: "), err.Error())
+		provider.AssertNamed(t, err)
 	})
 	t.Run("401 once", func(t *testing.T) {
 		s := newServer(t, providertest.Always(401, `{"error_code":"api_error.auth.unauthorized","error_message":"no"}`))
@@ -306,7 +203,7 @@ func TestRetries(t *testing.T) {
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	providertest.RedirectNotFollowed(t, newServer, created(okBody), "/auth/token", http.StatusPermanentRedirect, providertest.TokenErr(config))
+	provider.RedirectNotFollowed(t, "/auth/token", http.StatusPermanentRedirect)
 }
 
 // TestTokenSource: cached, renewed with a new client_credentials request,
@@ -323,7 +220,7 @@ func TestTokenSource(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "at-1", tok.AccessToken)
 	}
-	saved, err := store.Load(context.Background(), auth.StoreKey("moneykit", testID, "transactions:read", "accounts:read"))
+	saved, err := store.Load(context.Background(), auth.StoreKey("moneykit", s.ClientID, "transactions:read", "accounts:read"))
 	require.NoError(t, err)
 	require.NotNil(t, saved)
 	assert.Equal(t, "at-1", saved.AccessToken)
@@ -422,7 +319,7 @@ func TestUserClientRedirectPolicyIgnored(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.moneykit.com", moneykit.DefaultBaseURL)
 	var urls []string
-	cfg := &moneykit.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(201, okBody, &urls)}
+	cfg := &moneykit.Config{ClientID: provider.ID(), ClientSecret: testSecret, HTTPClient: providertest.Offline(201, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moneykit.com/auth/token"}, urls)
@@ -435,25 +332,15 @@ func TestDefaultBaseURL(t *testing.T) {
 func TestEchoedCredentialsScrubbed(t *testing.T) {
 	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
 		t.Run(style.String(), func(t *testing.T) {
-			var s *server
-			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				got := s.Requests()[n-1]
-				w.Header().Set("X-Request-Id", testSecret+" "+got.Authorization)
-				body, _ := json.Marshal(map[string]string{"error_code": "api_error.auth.unauthorized",
-					"error_message":     "you sent " + got.Raw + " with " + got.Authorization,
-					"documentation_url": "https://docs.example/?s=" + url.QueryEscape(testSecret)})
-				providertest.Reply(w, 401, string(body))
+			e := provider.EchoedCredentialsScrubbed(t, providertest.Echo[url.Values, *moneykit.Config]{
+				Edit:   func(c *moneykit.Config) { c.AuthStyle = style },
+				Status: 401, Kind: auth.ErrInvalidClient,
+				Answer: func(got providertest.Request[url.Values]) (string, map[string]string) {
+					return testSecret + " " + got.Authorization, map[string]string{"error_code": "api_error.auth.unauthorized",
+						"error_message":     "you sent " + got.Raw + " with " + got.Authorization,
+						"documentation_url": "https://docs.example/?s=" + url.QueryEscape(testSecret)}
+				},
 			})
-			cfg := config(s)
-			cfg.AuthStyle = style
-			_, err := cfg.Token(context.Background())
-			require.ErrorIs(t, err, auth.ErrInvalidClient)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			basic := strings.TrimPrefix(wantBasic, "Basic ")
-			for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
-				providertest.AssertNoSecret(t, text, url.QueryEscape(testSecret), basic)
-			}
 			assert.Contains(t, e.URI, "s=[redacted]")
 		})
 	}

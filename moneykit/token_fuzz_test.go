@@ -1,12 +1,10 @@
 package moneykit_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
-	"github.com/paytoken/paytoken/moneykit"
 )
 
 // FuzzTokenResponse: MoneyKit's token-response decoding through the public
@@ -16,7 +14,5 @@ import (
 //
 //	go test ./moneykit -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
 func FuzzTokenResponse(f *testing.F) {
-	providertest.FuzzClientCredentials(f, 201, auth.InHeader, func(baseURL string, hc *http.Client) *moneykit.Config {
-		return &moneykit.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
-	})
+	providertest.FuzzClientCredentials(f, provider, 201, auth.InHeader)
 }

@@ -2,7 +2,6 @@ package moov_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,121 +19,60 @@ import (
 	"github.com/paytoken/paytoken/moov"
 )
 
-const (
-	testID     = "5clTR_MdVrrkgxw2"
-	testSecret = providertest.TestSecret
-)
-
-const okBody = `{"access_token":"i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","expires_in":900,` +
-	`"refresh_token":"r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","scope":"/accounts.write","token_type":"opaque"}`
-
-func config(s *server) *moov.Config {
-	return &moov.Config{
-		ClientID:     testID,
-		ClientSecret: testSecret,
-		Scopes:       []string{"/accounts.read", "/accounts.write"},
-		BaseURL:      s.URL,
-		HTTPClient:   s.Client(),
-	}
-}
-
 // TestTokenRequest: the exact request Moov receives, for each way of
 // sending credentials and scopes.
 func TestTokenRequest(t *testing.T) {
-	cases := []struct {
-		name     string
-		edit     func(*moov.Config)
-		path     string
-		wantAuth string
-		wantBody map[string]any
-	}{
-		{
-			name:     "Basic header (default), two scopes space-joined",
-			path:     "/oauth2/token",
-			wantAuth: wantBasic,
-			wantBody: map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
-		},
-		{
-			name:     "body credentials",
-			edit:     func(c *moov.Config) { c.AuthStyle = auth.InBody },
-			path:     "/oauth2/token",
-			wantBody: map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"},
-		},
-		{
-			name:     "no scopes: the scope field is not sent",
-			edit:     func(c *moov.Config) { c.Scopes = nil },
-			path:     "/oauth2/token",
-			wantAuth: wantBasic,
-			wantBody: map[string]any{"grant_type": "client_credentials"},
-		},
-		{
-			name:     "body credentials, no scopes",
-			edit:     func(c *moov.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
-			path:     "/oauth2/token",
-			wantBody: map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret},
-		},
-		{
-			name:     "BaseURL with a path prefix",
-			path:     "/moov/v1/oauth2/token",
-			wantAuth: wantBasic,
-			wantBody: map[string]any{"grant_type": "client_credentials", "scope": "/accounts.read /accounts.write"},
-		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, okBody))
-			cfg := config(s)
-			if strings.HasPrefix(tc.path, "/moov/") {
-				cfg.BaseURL = s.URL + "/moov/v1"
+	const scopes = "/accounts.read /accounts.write"
+	body := func(inBody bool, scope string) func(id string) map[string]any {
+		return func(id string) map[string]any {
+			m := map[string]any{"grant_type": "client_credentials"}
+			if inBody {
+				m["client_id"], m["client_secret"] = id, testSecret
 			}
-			if tc.edit != nil {
-				tc.edit(cfg)
+			if scope != "" {
+				m["scope"] = scope
 			}
-			_, err := cfg.Token(context.Background())
-			require.NoError(t, err)
-			r := s.Only(t)
-			assert.Equal(t, http.MethodPost, r.Method)
-			assert.Equal(t, tc.path, r.Path)
-			assert.Equal(t, "application/json", r.ContentType)
-			assert.Equal(t, tc.wantAuth, r.Authorization)
-			assert.Equal(t, tc.wantBody, r.Body, "raw body %s", r.Raw)
-		})
+			return m
+		}
 	}
+	provider.TokenRequest(t, []providertest.RequestCase[map[string]any, *moov.Config]{
+		{Name: "Basic header (default), two scopes space-joined", Path: "/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, scopes)},
+		{
+			Name: "body credentials", Edit: func(_ *server, c *moov.Config) { c.AuthStyle = auth.InBody },
+			Path: "/oauth2/token", ContentType: "application/json", Want: body(true, scopes),
+		},
+		{
+			Name: "no scopes: the scope field is not sent", Edit: func(_ *server, c *moov.Config) { c.Scopes = nil },
+			Path: "/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, ""),
+		},
+		{
+			Name: "body credentials, no scopes", Edit: func(_ *server, c *moov.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
+			Path: "/oauth2/token", ContentType: "application/json", Want: body(true, ""),
+		},
+		{
+			Name: "BaseURL with a path prefix", Edit: func(s *server, c *moov.Config) { c.BaseURL = s.URL + "/moov/v1" },
+			Path: "/moov/v1/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, scopes),
+		},
+	})
 }
 
 // TestBasicHeaderDecodes: the header carries id and secret as given, so a
 // server splitting at the first ':' gets the secret back whole.
 func TestBasicHeaderDecodes(t *testing.T) {
-	providertest.BasicHeaderDecodes(t, newServer, config, providertest.Always(200, okBody), testID, testSecret)
+	provider.BasicHeaderDecodes(t, providertest.Always(200, okBody), testSecret)
 }
 
 // TestTokenAnswers: each documented (and undocumented but seen) answer.
 func TestTokenAnswers(t *testing.T) {
 	future := time.Now().Add(2 * time.Hour).Unix()
-	cases := []struct {
-		name   string
-		body   string
-		expiry time.Duration // wanted lifetime
-		raw    string        // wanted tok.Extra("token_type")
-	}{
-		{"documented opaque", okBody, 900 * time.Second, "opaque"},
-		{"jwt", `{"access_token":"eyJ.x.y","expires_in":900,"token_type":"jwt"}`, 900 * time.Second, "jwt"},
-		{"expires_in as a numeric string", `{"access_token":"a","expires_in":"600","token_type":"opaque"}`, 600 * time.Second, "opaque"},
-		{"expires_in as a Unix time", `{"access_token":"a","expires_in":` + strconv.FormatInt(future, 10) + `,"token_type":"opaque"}`, 2 * time.Hour, "opaque"},
-		{"expires_in absent: 15 minutes", `{"access_token":"a","token_type":"opaque"}`, 15 * time.Minute, "opaque"},
-		{"expires_in 0: 15 minutes", `{"access_token":"a","expires_in":0,"token_type":"opaque"}`, 15 * time.Minute, "opaque"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, tc.body))
-			tok, err := config(s).Token(context.Background())
-			require.NoError(t, err)
-			assert.Equal(t, "Bearer", tok.TokenType, "Moov's raw token_type must never reach the Authorization header")
-			assert.Equal(t, "Bearer", tok.Type())
-			assert.Equal(t, tc.raw, tok.Extra("token_type"))
-			providertest.AssertExpiry(t, tc.expiry, tok.Expiry)
-		})
-	}
+	provider.TokenAnswers(t, []providertest.AnswerCase{
+		{Name: "documented opaque", Body: okBody, Expiry: 900 * time.Second, Raw: "opaque"},
+		{Name: "jwt", Body: `{"access_token":"eyJ.x.y","expires_in":900,"token_type":"jwt"}`, Expiry: 900 * time.Second, Raw: "jwt"},
+		{Name: "expires_in as a numeric string", Body: `{"access_token":"a","expires_in":"600","token_type":"opaque"}`, Expiry: 600 * time.Second, Raw: "opaque"},
+		{Name: "expires_in as a Unix time", Body: `{"access_token":"a","expires_in":` + strconv.FormatInt(future, 10) + `,"token_type":"opaque"}`, Expiry: 2 * time.Hour, Raw: "opaque"},
+		{Name: "expires_in absent: 15 minutes", Body: `{"access_token":"a","token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
+		{Name: "expires_in 0: 15 minutes", Body: `{"access_token":"a","expires_in":0,"token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
+	})
 
 	t.Run("documented fields", func(t *testing.T) {
 		s := newServer(t, providertest.Always(200, okBody))
@@ -162,52 +100,22 @@ func TestTokenAnswers(t *testing.T) {
 // TestTokenErrors: answers that are not a token, with what is kept of them
 // and how often each is tried under Token's default policy.
 func TestTokenErrors(t *testing.T) {
-	cases := []struct {
-		name     string
-		status   int
-		ctype    string
-		body     string
-		kind     error
-		code     string
-		attempts int
-	}{
-		{"400 invalid_request", 400, "application/json", `{"error":"invalid_request"}`, auth.ErrInvalidRequest, "invalid_request", 1},
-		{"401 invalid_client", 401, "application/json", `{"error":"invalid_client","error_description":"bad key"}`, auth.ErrInvalidClient, "invalid_client", 1},
-		{"400 invalid_grant", 400, "application/json", `{"error":"invalid_grant"}`, auth.ErrInvalidGrant, "invalid_grant", 1},
-		{"2xx without access_token", 200, "application/json", `{"token_type":"opaque","expires_in":900}`, auth.ErrMalformedResponse, "", 1},
-		{"2xx with a negative expires_in", 200, "application/json", `{"access_token":"a","expires_in":-1}`, auth.ErrMalformedResponse, "", 1},
-		{"2xx with a non-numeric expires_in", 200, "application/json", `{"access_token":"a","expires_in":"soon"}`, auth.ErrMalformedResponse, "", 1},
-		{"2xx with an overflowing expires_in", 200, "application/json", `{"access_token":"a","expires_in":1e300}`, auth.ErrMalformedResponse, "", 1},
-		{"502 HTML gateway page", 502, "text/html", `<html><body><h1>502 Bad Gateway</h1></body></html>`, auth.ErrServer, "", 3},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				w.Header().Set("Content-Type", tc.ctype)
-				w.WriteHeader(tc.status)
-				_, _ = fmt.Fprint(w, tc.body)
-			})
-			tok, err := config(s).Token(context.Background())
-			require.Error(t, err)
-			assert.Nil(t, tok)
-			assert.ErrorIs(t, err, tc.kind)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			assert.Equal(t, "moov", e.Provider)
-			assert.Equal(t, tc.status, e.StatusCode)
-			assert.Equal(t, tc.code, e.Code)
-			assert.Equal(t, tc.body, string(e.Body), "the raw body is kept")
-			assert.Len(t, s.Requests(), tc.attempts)
-			assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
-			providertest.AssertNoSecret(t, err.Error())
-		})
-	}
+	provider.TokenErrors(t, providertest.DefaultPolicy, []providertest.ErrorCase{
+		{Name: "400 invalid_request", Status: 400, CType: "application/json", Body: `{"error":"invalid_request"}`, Kind: auth.ErrInvalidRequest, Code: "invalid_request"},
+		{Name: "401 invalid_client", Status: 401, CType: "application/json", Body: `{"error":"invalid_client","error_description":"bad key"}`, Kind: auth.ErrInvalidClient, Code: "invalid_client"},
+		{Name: "400 invalid_grant", Status: 400, CType: "application/json", Body: `{"error":"invalid_grant"}`, Kind: auth.ErrInvalidGrant, Code: "invalid_grant"},
+		{Name: "2xx without access_token", Status: 200, CType: "application/json", Body: `{"token_type":"opaque","expires_in":900}`, Kind: auth.ErrMalformedResponse},
+		{Name: "2xx with a negative expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":-1}`, Kind: auth.ErrMalformedResponse},
+		{Name: "2xx with a non-numeric expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":"soon"}`, Kind: auth.ErrMalformedResponse},
+		{Name: "2xx with an overflowing expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":1e300}`, Kind: auth.ErrMalformedResponse},
+		{Name: "502 HTML gateway page", Status: 502, CType: "text/html", Body: `<html><body><h1>502 Bad Gateway</h1></body></html>`, Kind: auth.ErrServer, Attempts: 3},
+	})
 }
 
 // TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
 // the Location.
 func TestRedirectNotFollowed(t *testing.T) {
-	providertest.RedirectNotFollowed(t, newServer, providertest.Always(200, okBody), "/oauth2/token", http.StatusTemporaryRedirect, providertest.TokenErr(config))
+	provider.RedirectNotFollowed(t, "/oauth2/token", http.StatusTemporaryRedirect)
 }
 
 // TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
@@ -243,20 +151,7 @@ func TestRateLimited(t *testing.T) {
 		})
 	}
 	t.Run("X-Retry-In 50 waited, then 200", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-			if n == 1 {
-				w.Header().Set("X-Retry-In", "50")
-				providertest.Reply(w, 429, `{}`)
-				return
-			}
-			providertest.Reply(w, 200, okBody)
-		})
-		tok, err := config(s).Token(context.Background())
-		require.NoError(t, err)
-		assert.Equal(t, "Bearer", tok.TokenType)
-		reqs := s.Requests()
-		require.Len(t, reqs, 2)
-		assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+		provider.WaitedThenOK(t, 429, `{}`, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6")
 	})
 
 	t.Run("the error keeps RetryAfter when retries are spent", func(t *testing.T) {
@@ -284,7 +179,7 @@ func TestRateLimited(t *testing.T) {
 		assert.ErrorIs(t, err, auth.ErrRateLimited)
 		assert.Less(t, time.Since(start), 5*time.Second)
 		assert.Len(t, s.Requests(), 1)
-		assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
+		provider.AssertNamed(t, err)
 	})
 }
 
@@ -304,9 +199,9 @@ func TestRefresh(t *testing.T) {
 			reqs := s.Requests()
 			require.Len(t, reqs, 1)
 			want := map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}
-			wantAuth := wantBasic
+			wantAuth := provider.Basic(s)
 			if style == auth.InBody {
-				want["client_id"], want["client_secret"] = testID, testSecret
+				want["client_id"], want["client_secret"] = s.ClientID, testSecret
 				wantAuth = ""
 			}
 			assert.Equal(t, want, reqs[0].Body)
@@ -368,7 +263,7 @@ func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
 	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
 	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-2"}, reqs[2].Body)
 	for _, r := range reqs {
-		assert.Equal(t, wantBasic, r.Authorization)
+		assert.Equal(t, provider.Basic(s), r.Authorization)
 	}
 }
 
@@ -398,9 +293,9 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 
 	reqs := s.Requests()
 	require.Len(t, reqs, 3)
-	cc := map[string]any{"grant_type": "client_credentials", "client_id": testID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"}
+	cc := map[string]any{"grant_type": "client_credentials", "client_id": s.ClientID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"}
 	assert.Equal(t, cc, reqs[0].Body)
-	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": testID, "client_secret": testSecret}, reqs[1].Body)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": s.ClientID, "client_secret": testSecret}, reqs[1].Body)
 	assert.Equal(t, cc, reqs[2].Body)
 
 	// The new token has no refresh token: the next renewal is client_credentials again.
@@ -457,7 +352,7 @@ func TestTokenSourceConfigIsCopied(t *testing.T) {
 	_, err := src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, ccBody, s.Requests()[0].Body)
-	assert.Equal(t, wantBasic, s.Requests()[0].Authorization)
+	assert.Equal(t, provider.Basic(s), s.Requests()[0].Authorization)
 }
 
 // TestDefaultStoreKey: WithStore(store, "") saves under
@@ -472,7 +367,7 @@ func TestDefaultStoreKey(t *testing.T) {
 	// the Store): wait for it.
 	var saved *oauth2.Token
 	require.Eventually(t, func() bool {
-		saved, err = store.Load(context.Background(), auth.StoreKey("moov", testID, "/accounts.write", "/accounts.read"))
+		saved, err = store.Load(context.Background(), auth.StoreKey("moov", s.ClientID, "/accounts.write", "/accounts.read"))
 		require.NoError(t, err)
 		return saved != nil
 	}, 10*time.Second, time.Millisecond, "nothing saved under the default key")
@@ -570,7 +465,7 @@ func TestNetworkErrorRetried(t *testing.T) {
 	s.Close()
 	_, err := cfg.Token(context.Background())
 	require.Error(t, err)
-	assert.True(t, strings.HasPrefix(err.Error(), "moov: "), err.Error())
+	provider.AssertNamed(t, err)
 	assert.Contains(t, err.Error(), "3 attempts")
 	var ae *auth.Error
 	assert.False(t, errors.As(err, &ae))
@@ -594,24 +489,18 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 	const rt = "rt-5f0c9b1e7a2d4c68"
 	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
 		t.Run(style.String(), func(t *testing.T) {
-			var s *server
-			s = newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
-				got := s.Requests()[n-1]
-				w.Header().Set("X-Request-Id", rt+":"+got.Authorization)
-				body, _ := json.Marshal(map[string]string{"error": "invalid_grant",
-					"error_description": "refresh token " + rt + " is spent; you sent " + got.Raw + " with " + got.Authorization})
-				providertest.Reply(w, 400, string(body))
+			e := provider.EchoedCredentialsScrubbed(t, providertest.Echo[map[string]any, *moov.Config]{
+				Edit: func(c *moov.Config) { c.AuthStyle = style },
+				Fetch: func(c *moov.Config) error {
+					_, err := c.Refresh(context.Background(), rt)
+					return err
+				},
+				Status: 400, Kind: auth.ErrInvalidGrant, Secrets: []string{rt},
+				Answer: func(got providertest.Request[map[string]any]) (string, map[string]string) {
+					return rt + ":" + got.Authorization, map[string]string{"error": "invalid_grant",
+						"error_description": "refresh token " + rt + " is spent; you sent " + got.Raw + " with " + got.Authorization}
+				},
 			})
-			cfg := config(s)
-			cfg.AuthStyle = style
-			_, err := cfg.Refresh(context.Background(), rt)
-			require.ErrorIs(t, err, auth.ErrInvalidGrant)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			basic := strings.TrimPrefix(wantBasic, "Basic ")
-			for _, text := range []string{err.Error(), e.Description, e.RequestID, string(e.Body), fmt.Sprintf("%+v", *e)} {
-				providertest.AssertNoSecret(t, text, rt, basic)
-			}
 			assert.Contains(t, e.Description, "refresh token [redacted] is spent")
 		})
 	}

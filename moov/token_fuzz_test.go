@@ -1,12 +1,10 @@
 package moov_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
-	"github.com/paytoken/paytoken/moov"
 )
 
 // FuzzTokenResponse: Moov's token-response decoding through the public API
@@ -16,7 +14,5 @@ import (
 //
 //	go test ./moov -run '^$' -fuzz '^FuzzTokenResponse$' -fuzztime 30s
 func FuzzTokenResponse(f *testing.F) {
-	providertest.FuzzClientCredentials(f, 200, auth.InHeader, func(baseURL string, hc *http.Client) *moov.Config {
-		return &moov.Config{ClientID: providertest.FuzzClientID, ClientSecret: providertest.FuzzClientSecret, BaseURL: baseURL, HTTPClient: hc}
-	})
+	providertest.FuzzClientCredentials(f, provider, 200, auth.InHeader)
 }

@@ -388,15 +388,17 @@ func Seeds(tb testing.TB) []string {
 	return seeds
 }
 
-// FuzzClientCredentials is FuzzTokenResponse for a client-credentials
-// provider whose success status is okStatus and whose credentials go as
-// style says: config makes its Config for baseURL and hc, with
-// FuzzClientID and FuzzClientSecret (see ClientCredentialsFetch); the seeds
-// are the package's Seeds.
-func FuzzClientCredentials[C ClientCredentials](f *testing.F, okStatus int, style auth.AuthStyle, config func(baseURL string, hc *http.Client) C) {
+// FuzzClientCredentials is FuzzTokenResponse for the client-credentials
+// provider p, whose success status is okStatus and whose credentials go as
+// style says: p.New makes its Config for the fuzz server, with FuzzClientID
+// and FuzzClientSecret (see ClientCredentialsFetch); the seeds are the
+// package's Seeds.
+func FuzzClientCredentials[B any, C ClientCredentials](f *testing.F, p Provider[B, C], okStatus int, style auth.AuthStyle) {
 	f.Helper()
 	FuzzTokenResponse(f, FuzzTarget{
-		Fetch:    ClientCredentialsFetch(config),
+		Fetch: ClientCredentialsFetch(func(baseURL string, hc *http.Client) C {
+			return p.New(FuzzClientID, FuzzClientSecret, baseURL, hc)
+		}),
 		OKStatus: okStatus,
 		Secrets:  providerkit.RequestSecrets(FuzzClientID, FuzzClientSecret, style),
 		Seeds:    Seeds(f),

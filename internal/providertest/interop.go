@@ -34,3 +34,13 @@ func Interop(t *testing.T, tok *oauth2.Token, client func(hc *http.Client) *http
 	want := "Bearer " + tok.AccessToken
 	assert.Equal(t, []string{want, want}, auths)
 }
+
+// TokenInterop checks that cfg's Token gives the access token want, and
+// that the token passes Interop; client makes cfg's Client over hc.
+func TokenInterop[C ClientCredentials](t *testing.T, cfg C, want string, client func(hc *http.Client) *http.Client) {
+	t.Helper()
+	tok, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, want, tok.AccessToken)
+	Interop(t, tok, client)
+}

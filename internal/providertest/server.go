@@ -29,6 +29,12 @@ func BasicAuth(id string) string {
 	return testkit.BasicHeader(id, TestSecret)
 }
 
+// BasicCredentials is the base64 part of BasicAuth(id): what a server
+// quoting the header echoes.
+func BasicCredentials(id string) string {
+	return strings.TrimPrefix(BasicAuth(id), "Basic ")
+}
+
 // Request is what the fake token endpoint received; Body is the body as
 // the provider's wire format decodes it (nil when the body is empty).
 type Request[B any] struct {
@@ -45,8 +51,11 @@ type Answer func(w http.ResponseWriter, r *http.Request, n int)
 // answers the n-th (from 1) with answer(w, r, n).
 type Server[B any] struct {
 	*httptest.Server
-	mu   sync.Mutex
-	reqs []Request[B]
+	// ClientID is the client id of the Configs sent to this Server, its own
+	// (Provider.NewServer); "" from NewServer.
+	ClientID string
+	mu       sync.Mutex
+	reqs     []Request[B]
 }
 
 // NewServer starts a Server, closed when the test ends, that decodes each
@@ -121,6 +130,15 @@ func AssertNoSecret(t *testing.T, s string, secrets ...string) {
 	}
 }
 
+// AssertNamed checks that err's message starts with p's name, as every
+// error a provider package returns does.
+func (p Provider[B, C]) AssertNamed(t *testing.T, err error) {
+	t.Helper()
+	if assert.Error(t, err) {
+		assert.True(t, strings.HasPrefix(err.Error(), p.Name+": "), err.Error())
+	}
+}
+
 // Offline is an HTTPClient that answers every request itself, recording the
 // method and URL it was sent to: for checking defaults without network access.
 func Offline(status int, body string, urls *[]string) *http.Client {
@@ -141,15 +159,6 @@ func Offline(status int, body string, urls *[]string) *http.Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// Servers is NewServer with decode (JSONBody or FormBody) given once: a
-// provider package's newServer.
-func Servers[B any](decode func(raw []byte) B) func(t *testing.T, answer Answer) *Server[B] {
-	return func(t *testing.T, answer Answer) *Server[B] {
-		t.Helper()
-		return NewServer(t, decode, answer)
-	}
-}
 
 // Main is a provider package's TestMain: it runs the tests, then fails if
 // any goroutine is left behind (goleak).

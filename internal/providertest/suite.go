@@ -1,0 +1,241 @@
+package providertest
+
+import (
+	"cmp"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/paytoken/paytoken/auth"
+)
+
+// The checks that read the same for every provider: each provider package
+// runs them with its Provider and its own cases.
+
+// RequestCase is one way of configuring a token request, and the request
+// it makes. Want gets the client id the request carries.
+type RequestCase[B, C any] struct {
+	Name string
+	Edit func(s *Server[B], cfg C) // nil: the tests' Config
+	Path string
+	// Basic: the credentials go in a Basic header; else none is sent.
+	Basic       bool
+	ContentType string
+	Want        func(id string) B
+	// Check, if not nil, checks more of the request.
+	Check func(t *testing.T, r Request[B])
+}
+
+// TokenRequest checks the exact request each case makes: one POST to
+// Path, with ContentType, the Basic header or none, and the body Want.
+func (p Provider[B, C]) TokenRequest(t *testing.T, cases []RequestCase[B, C]) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := p.NewServer(t, p.OK)
+			cfg := p.Config(s)
+			if tc.Edit != nil {
+				tc.Edit(s, cfg)
+			}
+			_, err := p.Fetch(context.Background(), cfg)
+			require.NoError(t, err)
+			r := s.Only(t)
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, tc.Path, r.Path)
+			assert.Equal(t, tc.ContentType, r.ContentType)
+			if tc.Basic {
+				assert.Equal(t, p.Basic(s), r.Authorization)
+			} else {
+				assert.Empty(t, r.Authorization)
+			}
+			assert.Equal(t, tc.Want(s.ClientID), r.Body, "raw body %s", r.Raw)
+			if tc.Check != nil {
+				tc.Check(t, r)
+			}
+		})
+	}
+}
+
+// AnswerCase is a token answer and the lifetime it gives.
+type AnswerCase struct {
+	Name   string
+	Status int // 0: 200
+	Body   string
+	Expiry time.Duration
+	// Raw, if not "", is the token_type the token keeps (tok.Extra).
+	Raw string
+}
+
+// TokenAnswers checks that each answer gives a "Bearer" token (whatever
+// token_type it said) expiring after Expiry.
+func (p Provider[B, C]) TokenAnswers(t *testing.T, cases []AnswerCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := p.NewServer(t, Always(cmp.Or(tc.Status, http.StatusOK), tc.Body))
+			tok, err := p.Fetch(context.Background(), p.Config(s))
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType, "the raw token_type must never reach the Authorization header")
+			assert.Equal(t, "Bearer", tok.Type())
+			if tc.Raw != "" {
+				assert.Equal(t, tc.Raw, tok.Extra("token_type"))
+			}
+			AssertExpiry(t, tc.Expiry, tok.Expiry)
+		})
+	}
+}
+
+// ErrorCase is an answer that is not a token, and the *auth.Error it gives.
+type ErrorCase struct {
+	Name   string
+	Status int
+	Header map[string]string // besides ContentType; an X-Request-Id must reach Error.RequestID
+	CType  string
+	Body   string
+	Kind   error
+	Code   string
+	Desc   string // "": not checked
+	URI    string
+	// RetryAfter is the server's wait, kept in the Error.
+	RetryAfter time.Duration
+	Attempts   int // 0: 1
+}
+
+// TokenErrors checks what each answer gives under policy: no token, an error of Kind in an *auth.Error of p's that
+// keeps the status, code, description, URI, wait, request id and raw body,
+// a message that starts with p's name and shows no secret, after Attempts
+// requests.
+func (p Provider[B, C]) TokenErrors(t *testing.T, policy Policy, cases []ErrorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := p.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				for k, v := range tc.Header {
+					w.Header().Set(k, v)
+				}
+				w.Header().Set("Content-Type", tc.CType)
+				w.WriteHeader(tc.Status)
+				_, _ = io.WriteString(w, tc.Body)
+			})
+			tok, err := p.fetch(policy, p.Config(s))
+			require.Error(t, err)
+			assert.Nil(t, tok)
+			assert.ErrorIs(t, err, tc.Kind)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, p.Name, e.Provider)
+			assert.Equal(t, tc.Status, e.StatusCode)
+			assert.Equal(t, tc.Code, e.Code)
+			if tc.Desc != "" {
+				assert.Equal(t, tc.Desc, e.Description)
+			}
+			assert.Equal(t, tc.URI, e.URI)
+			assert.Equal(t, tc.RetryAfter, e.RetryAfter)
+			assert.Equal(t, tc.Header["X-Request-Id"], e.RequestID)
+			assert.Equal(t, tc.Body, string(e.Body), "the raw body is kept")
+			assert.Len(t, s.Requests(), cmp.Or(tc.Attempts, 1))
+			p.AssertNamed(t, err)
+			AssertNoSecret(t, err.Error(), p.Secrets...)
+		})
+	}
+}
+
+// WaitedThenOK checks that a first answer of status with body and
+// "X-Retry-In: 50" is retried after those 50 ms, and that the retry's
+// token, want, is the one returned.
+func (p Provider[B, C]) WaitedThenOK(t *testing.T, status int, body, want string) {
+	t.Helper()
+	s := p.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("X-Retry-In", "50")
+			Reply(w, status, body)
+			return
+		}
+		p.OK(w, r, n)
+	})
+	tok, err := p.Fetch(context.Background(), p.Config(s))
+	require.NoError(t, err)
+	assert.Equal(t, want, tok.AccessToken)
+	assert.Equal(t, "Bearer", tok.TokenType)
+	reqs := s.Requests()
+	require.Len(t, reqs, 2)
+	assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+}
+
+// RedirectNotFollowed is RedirectNotFollowed for p: the token request to
+// path answered with a redirect of status.
+func (p Provider[B, C]) RedirectNotFollowed(t *testing.T, path string, status int) {
+	t.Helper()
+	RedirectNotFollowed(t, p.NewServer, p.OK, path, status, func(s *Server[B]) error {
+		_, err := p.Fetch(context.Background(), p.Config(s))
+		return err
+	})
+}
+
+// ErrorMessageAfterRetries checks that after its retries an error names
+// the provider once and says how many attempts it took, from Token as from
+// a TokenSource.
+func ErrorMessageAfterRetries[B any, C ClientCredentials](t *testing.T, provider string,
+	newServer func(*testing.T, Answer) *Server[B], config func(*Server[B]) C,
+) {
+	t.Helper()
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("X-Request-Id", "req-9")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, "<html>bad gateway</html>")
+	})
+	want := provider + ": token request failed after 3 attempts: HTTP 502 Bad Gateway [request id req-9]"
+	_, err := config(s).Token(context.Background())
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.ErrorIs(t, err, auth.ErrServer)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusBadGateway, e.StatusCode)
+
+	_, err = config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MinBackoff: time.Millisecond})).Token()
+	require.Error(t, err)
+	assert.Equal(t, want, err.Error())
+	assert.Len(t, s.Requests(), 6)
+}
+
+// RedirectNotFollowed checks that a token request answered with a redirect
+// (status, to path on a second server that would answer ok) fails after
+// that one request with an *auth.Error keeping the status, and that the
+// redirect's target gets nothing. fetch makes the request to s.
+func RedirectNotFollowed[B any](t *testing.T, newServer func(*testing.T, Answer) *Server[B], ok Answer,
+	path string, status int, fetch func(s *Server[B]) error,
+) {
+	t.Helper()
+	other := newServer(t, ok)
+	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		http.Redirect(w, r, other.URL+path, status)
+	})
+	err := fetch(s)
+	var e *auth.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, status, e.StatusCode)
+	assert.Empty(t, other.Requests())
+	assert.Len(t, s.Requests(), 1)
+}
+
+// BasicHeaderDecodes checks that the Basic header of the tests' token
+// request decodes to the server's client id and secret, whole; ok answers
+// the request.
+func (p Provider[B, C]) BasicHeaderDecodes(t *testing.T, ok Answer, secret string) {
+	t.Helper()
+	var user, pass string
+	s := p.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		user, pass, _ = r.BasicAuth()
+		ok(w, r, n)
+	})
+	_, err := p.Fetch(context.Background(), p.Config(s))
+	require.NoError(t, err)
+	assert.Equal(t, s.ClientID, user)
+	assert.Equal(t, secret, pass)
+}
