@@ -19,7 +19,6 @@ import (
 // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
 func TestRepeatedParameters(t *testing.T) {
 	srv, c := newServer(t)
-	mg, mk, mv, mf := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance
 	d := demoSetup(srv)
 	const desc = `parameter \"grant_type\" is repeated (RFC 6749 section 3.2)`
 	cases := []struct {
@@ -71,41 +70,33 @@ func TestRepeatedParameters(t *testing.T) {
 // authenticated with the Authorization header gets 401 invalid_client, never 400.
 func TestUnauthorizedChallenge(t *testing.T) {
 	srv, c := newServer(t)
-	mg, mk, mv := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov
 	d := demoSetup(srv)
-	cases := []struct {
-		name      string
-		req       tokenReq
-		status    int
+	type challenged struct {
 		challenge string // "" : none
-		want      string
-	}{
+		body      string // "" : not checked
+	}
+	runTokenCases(t, c, srv, []tokenCase[challenged]{
 		{"moneygo body credentials", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.gid, "client_secret", "wrong", "scope", "api")},
-			401, `Basic realm="moneygo", charset="UTF-8"`, `{"error":"invalid_client","error_description":"Invalid client_id or client_secret"}`},
+			401, challenged{`Basic realm="moneygo", charset="UTF-8"`, `{"error":"invalid_client","error_description":"Invalid client_id or client_secret"}`}},
 		{"moneykit basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{d.kid, "wrong"}},
-			401, `Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`},
+			401, challenged{`Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`}},
 		{"moneykit no credentials", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials")},
-			401, `Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`},
+			401, challenged{`Basic realm="moneykit", charset="UTF-8"`, `{"documentation_url":"https://docs.moneykit.com/","error_code":"api_error.auth.unauthorized","error_message":"Invalid client_id or client_secret"}`}},
 		{"moov basic is 401", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{d.vid, "wrong"}},
-			401, `Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`},
+			401, challenged{`Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`}},
 		{"moov form basic is 401", tokenReq{p: mv, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{d.vid, "wrong"}},
-			401, `Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`},
+			401, challenged{`Basic realm="moov", charset="UTF-8"`, `{"error":"invalid_client"}`}},
 		{"moov body credentials stay 400", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.vid, "client_secret", "wrong")},
-			400, "", `{"error":"invalid_client"}`},
+			400, challenged{"", `{"error":"invalid_client"}`}},
 		{"mobifinance", mobiReq(d.fid, "wrong", d.code, mockserver.DemoRedirectURI),
-			401, `Basic realm="mobifinance", charset="UTF-8"`, `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`},
-		{"mobifinance right secret", mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), 200, "", ""},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			a := send(t, c, srv, tc.req, true)
-			require.Equal(t, tc.status, a.Status, "%s", a.Body)
-			assert.Equal(t, tc.challenge, a.Header.Get("WWW-Authenticate"))
-			if tc.want != "" {
-				assert.JSONEq(t, tc.want, string(a.Body))
-			}
-		})
-	}
+			401, challenged{`Basic realm="mobifinance", charset="UTF-8"`, `{"error":"unauthorized_client","error_description":"Invalid client_id or client_secret"}`}},
+		{"mobifinance right secret", mobiReq(d.fid, d.fsec, d.code, mockserver.DemoRedirectURI), 200, challenged{}},
+	}, func(t *testing.T, tc tokenCase[challenged], a answer) {
+		assert.Equal(t, tc.want.challenge, a.Header.Get("WWW-Authenticate"))
+		if tc.want.body != "" {
+			assert.JSONEq(t, tc.want.body, string(a.Body))
+		}
+	})
 	t.Run("an injected 401 gets the challenge too", func(t *testing.T) {
 		srv.InjectFault(mv, mockserver.Fault{Status: 401, Times: 1})
 		a := sendRaw(t, c, srv, validReq(t, srv, mv))
@@ -163,14 +154,8 @@ func TestMoovAnswerFollowsAccept(t *testing.T) {
 		})
 	}
 	t.Run("a JSON request is answered in JSON whatever Accept says", func(t *testing.T) {
-		req, err := http.NewRequest(http.MethodPost, srv.TokenURL(mockserver.Moov), strings.NewReader(`{"grant_type":"client_credentials"}`))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", ctJSON)
-		req.Header.Set("Accept", ctForm)
-		req.SetBasicAuth(vid, vsec)
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		a := readAnswer(t, resp)
+		a := sendRaw(t, c, srv, tokenReq{p: mv, contentType: ctJSON, body: `{"grant_type":"client_credentials"}`,
+			basic: [2]string{vid, vsec}, header: http.Header{"Accept": {ctForm}}})
 		require.Equal(t, 200, a.Status, "%s", a.Body)
 		assert.Equal(t, ctJSON, a.Header.Get("Content-Type"))
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,9 +44,10 @@ type tokenReq struct {
 	p           mockserver.Provider
 	contentType string
 	body        string
-	basic       [2]string // id, secret; empty: no header
-	rawAuth     string    // a raw Authorization header instead
-	path        string    // default: the provider's token path
+	basic       [2]string   // id, secret; empty: no header
+	rawAuth     string      // a raw Authorization header instead
+	path        string      // default: the provider's token path
+	header      http.Header // more request headers
 }
 
 // answer is what came back, already checked against the provider's spec.
@@ -99,6 +101,7 @@ func sendRaw(t *testing.T, c *http.Client, srv *mockserver.Server, r tokenReq) a
 	if r.rawAuth != "" {
 		req.Header.Set("Authorization", r.rawAuth)
 	}
+	maps.Copy(req.Header, r.header)
 	resp, err := c.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -176,20 +179,57 @@ func validReq(t *testing.T, srv *mockserver.Server, p mockserver.Provider) token
 	}
 }
 
-// callProtected calls a protected path with the Authorization header given.
-func callProtected(t *testing.T, c *http.Client, url, authorization string) (int, http.Header, map[string]any) {
+// do sends method url with body and the headers given as name, value pairs (a pair with an
+// empty value is left out), and returns the answer with its body, read and closed.
+func do(t *testing.T, c *http.Client, method, url, body string, header ...string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] != "" {
+			req.Header.Set(header[i], header[i+1])
+		}
 	}
 	resp, err := c.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+// callProtected calls a protected path with the Authorization header given.
+func callProtected(t *testing.T, c *http.Client, url, authorization string) (int, http.Header, map[string]any) {
+	t.Helper()
+	resp, b := do(t, c, http.MethodGet, url, "", "Authorization", authorization)
 	var m map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+	require.NoError(t, json.NewDecoder(bytes.NewReader(b)).Decode(&m))
 	return resp.StatusCode, resp.Header, m
+}
+
+// The four providers, short: the table tests name one in every case.
+const mg, mk, mv, mf = mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance
+
+// tokenCase is one row of a table test of token requests: the request, the status it is
+// answered with, and what else the test wants of the answer.
+type tokenCase[W any] struct {
+	name   string
+	req    tokenReq
+	status int
+	want   W
+}
+
+// runTokenCases sends each case's request (the answer validated against the spec), requires
+// its status, and hands the answer to check.
+func runTokenCases[W any](t *testing.T, c *http.Client, srv *mockserver.Server, cases []tokenCase[W], check func(t *testing.T, tc tokenCase[W], a answer)) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := send(t, c, srv, tc.req, true)
+			require.Equal(t, tc.status, a.Status, "%s", a.Body)
+			check(t, tc, a)
+		})
+	}
 }
 
 // demoCreds is every provider's demo client and one fresh MobiFinance code: the setup of

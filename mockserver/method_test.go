@@ -2,7 +2,6 @@ package mockserver_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,18 +11,6 @@ import (
 
 	"github.com/paytoken/paytoken/mockserver"
 )
-
-func do(t *testing.T, c *http.Client, method, url string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	require.NoError(t, err)
-	res, err := c.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res, b
-}
 
 // A token path asked with any method but POST gets 405 Allow: POST with the provider's
 // documented error body (the one its 400s carry) and the headers of every token answer;
@@ -41,7 +28,7 @@ func TestTokenPathOtherMethods(t *testing.T) {
 		srv.InjectFault(p, mockserver.Fault{Status: 503, Times: 1})
 		for _, url := range []string{srv.TokenURL(p), srv.BaseURL(p) + p.TokenPath()} {
 			for _, method := range methods {
-				res, body := do(t, c, method, url)
+				res, body := do(t, c, method, url, "")
 				where := method + " " + url
 				assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode, where)
 				assert.Equal(t, "POST", res.Header.Get("Allow"), where)
@@ -70,7 +57,7 @@ func TestUnknownPathAndControlMethod(t *testing.T) {
 	srv, c := newServer(t)
 	for _, path := range []string{"/nope", "/token/", "/moov/token", "/moov/nope", "/_mock/nope", "/oauth2"} {
 		for _, method := range []string{http.MethodGet, http.MethodPost} {
-			res, body := do(t, c, method, srv.URL+path)
+			res, body := do(t, c, method, srv.URL+path, "")
 			assert.Equal(t, http.StatusNotFound, res.StatusCode, "%s %s", method, path)
 			assert.Equal(t, "application/json", res.Header.Get("Content-Type"), "%s %s", method, path)
 			var got map[string]string
@@ -81,7 +68,7 @@ func TestUnknownPathAndControlMethod(t *testing.T) {
 	}
 	assert.Equal(t, mockserver.Counts{}, srv.TotalCounts())
 
-	res, body := do(t, c, http.MethodPut, srv.URL+mockserver.ControlPrefix+"counts")
+	res, body := do(t, c, http.MethodPut, srv.URL+mockserver.ControlPrefix+"counts", "")
 	assert.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
 	assert.Equal(t, "application/json", res.Header.Get("Content-Type"))
 	assert.Contains(t, res.Header.Get("Allow"), "GET")
@@ -91,10 +78,10 @@ func TestUnknownPathAndControlMethod(t *testing.T) {
 	assert.Equal(t, "method_not_allowed", got["error"])
 
 	// Path values still reach the control API through the JSON-error wrapper.
-	res, _ = do(t, c, http.MethodDelete, srv.URL+mockserver.ControlPrefix+"moov/faults")
+	res, _ = do(t, c, http.MethodDelete, srv.URL+mockserver.ControlPrefix+"moov/faults", "")
 	assert.Equal(t, http.StatusNoContent, res.StatusCode)
 
-	res, _ = do(t, c, http.MethodGet, srv.URL+"/x/../protected")
+	res, _ = do(t, c, http.MethodGet, srv.URL+"/x/../protected", "")
 	if res.StatusCode != http.StatusUnauthorized { // Go's client may clean the path itself
 		assert.True(t, res.StatusCode/100 == 3, "HTTP %d", res.StatusCode)
 		assert.True(t, strings.HasSuffix(res.Header.Get("Location"), "/protected"), res.Header.Get("Location"))

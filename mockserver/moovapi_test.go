@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -126,17 +125,10 @@ func TestMoovVersionHeader(t *testing.T) {
 	srv, c := newServer(t, mockserver.WithMoovAPI(mockserver.MoovCurrent))
 	id, secret := demo(mockserver.Moov)
 	for version, want := range map[string]int{"v2024.01.00": 200, "latest": 200, "2024-01": 400, "v2024.01": 400} {
-		req, err := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/token", strings.NewReader(`{"grant_type":"client_credentials"}`))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", ctJSON)
-		req.Header.Set("X-Moov-Version", version)
-		req.SetBasicAuth(id, secret)
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		var body map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
-		require.NoError(t, resp.Body.Close())
-		assert.Equal(t, want, resp.StatusCode, "%s: %v", version, body)
+		a := sendRaw(t, c, srv, tokenReq{p: mockserver.Moov, path: "/oauth2/token", contentType: ctJSON, body: `{"grant_type":"client_credentials"}`,
+			basic: [2]string{id, secret}, header: http.Header{"X-Moov-Version": {version}}})
+		body := a.json(t)
+		assert.Equal(t, want, a.Status, "%s: %v", version, body)
 		if want == 400 {
 			assert.Equal(t, "invalid_request", body["error"], version)
 		}

@@ -20,7 +20,6 @@ func TestTokenSuccess(t *testing.T) {
 	srv, c := newServer(t)
 	id := mockserver.DemoClientID
 	sec := mockserver.DemoClientSecret
-	mg, mk, mv := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov
 	cases := []struct {
 		name       string
 		req        tokenReq
@@ -82,58 +81,44 @@ func TestTokenSuccess(t *testing.T) {
 
 func TestRequestValidation(t *testing.T) {
 	srv, c := newServer(t)
-	mg, mk, mv, mf := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance
-	gid, gsec := demo(mg)
-	kid, ksec := demo(mk)
-	vid, vsec := demo(mv)
-	fid, fsec := demo(mf)
-	code := srv.MustIssueCode(fid, mockserver.DemoRedirectURI)
-	cases := []struct {
-		name   string
-		req    tokenReq
-		status int
-		code   string // "error" (or MoneyKit error_code)
-	}{
-		{"moneygo missing scope", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", gid, "client_secret", gsec)}, 400, "invalid_request"},
-		{"moneygo form body", tokenReq{p: mg, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", gid, "client_secret", gsec, "scope", "api")}, 400, "invalid_request"},
+	d := demoSetup(srv)
+	// want: the "error" (or MoneyKit error_code)
+	runTokenCases(t, c, srv, []tokenCase[string]{
+		{"moneygo missing scope", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.gid, "client_secret", d.gsec)}, 400, "invalid_request"},
+		{"moneygo form body", tokenReq{p: mg, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", d.gid, "client_secret", d.gsec, "scope", "api")}, 400, "invalid_request"},
 		{"moneygo broken json", tokenReq{p: mg, contentType: ctJSON, body: `{"grant_type":`}, 400, "invalid_request"},
 		{"moneygo no body", tokenReq{p: mg, contentType: ctJSON}, 400, "invalid_request"},
-		{"moneygo wrong grant", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "password", "client_id", gid, "client_secret", gsec, "scope", "api")}, 400, "unsupported_grant_type"},
-		{"moneykit missing grant", tokenReq{p: mk, contentType: ctForm, body: form("scope", "x"), basic: [2]string{kid, ksec}}, 400, "api_error.auth.unauthorized"},
-		{"moneykit json body", tokenReq{p: mk, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{kid, ksec}}, 400, "api_error.auth.unauthorized"},
-		{"moneykit wrong grant", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "refresh_token"), basic: [2]string{kid, ksec}}, 400, "api_error.auth.unauthorized"},
-		{"moneykit credentials disagree", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", "someone-else"), basic: [2]string{kid, ksec}}, 400, "api_error.auth.unauthorized"},
-		{"moov no content type", tokenReq{p: mv, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov text/plain", tokenReq{p: mv, contentType: "text/plain", body: "grant_type=client_credentials", basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov missing grant", tokenReq{p: mv, contentType: ctJSON, body: `{}`, basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov grant not a string", tokenReq{p: mv, contentType: ctJSON, body: `{"grant_type":7}`, basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov refresh token too long", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "refresh_token", "refresh_token", strings.Repeat("r", 4097)), basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov refresh grant without token", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "refresh_token"), basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"moov wrong grant", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "password"), basic: [2]string{vid, vsec}}, 400, "unsupported_grant_type"},
-		{"moov credentials disagree", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_secret", "other"), basic: [2]string{vid, vsec}}, 400, "invalid_request"},
-		{"mobifinance missing code", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", fid, "client_secret", fsec, "redirect_uri", mockserver.DemoRedirectURI)}, 400, "invalid_request"},
-		{"mobifinance json", tokenReq{p: mf, contentType: ctJSON, body: jsonBody(t, "grant_type", "authorization_code", "client_id", fid, "client_secret", fsec, "code", code, "redirect_uri", mockserver.DemoRedirectURI)}, 400, "invalid_request"},
-		{"mobifinance wrong grant is 415", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", fid, "client_secret", fsec, "code", code, "redirect_uri", mockserver.DemoRedirectURI)}, 415, "unsupported_grant_type"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			a := send(t, c, srv, tc.req, true)
-			require.Equal(t, tc.status, a.Status, "%s", a.Body)
-			assert.Equal(t, ctJSON, a.Header.Get("Content-Type"), "a JSON error body, never a Go error string")
-			key := "error"
-			if tc.req.p == mk {
-				key = "error_code"
-				assert.NotEmpty(t, a.str(t, "error_message"))
-				assert.Equal(t, "https://docs.moneykit.com/", a.str(t, "documentation_url"))
-			}
-			assert.Equal(t, tc.code, a.str(t, key))
-			for _, leak := range []string{"can't", "json:", "unexpected EOF", gsec, ksec, vsec, fsec} {
-				assert.NotContains(t, string(a.Body), leak)
-			}
-		})
-	}
+		{"moneygo wrong grant", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "password", "client_id", d.gid, "client_secret", d.gsec, "scope", "api")}, 400, "unsupported_grant_type"},
+		{"moneykit missing grant", tokenReq{p: mk, contentType: ctForm, body: form("scope", "x"), basic: [2]string{d.kid, d.ksec}}, 400, "api_error.auth.unauthorized"},
+		{"moneykit json body", tokenReq{p: mk, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{d.kid, d.ksec}}, 400, "api_error.auth.unauthorized"},
+		{"moneykit wrong grant", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "refresh_token"), basic: [2]string{d.kid, d.ksec}}, 400, "api_error.auth.unauthorized"},
+		{"moneykit credentials disagree", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", "someone-else"), basic: [2]string{d.kid, d.ksec}}, 400, "api_error.auth.unauthorized"},
+		{"moov no content type", tokenReq{p: mv, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov text/plain", tokenReq{p: mv, contentType: "text/plain", body: "grant_type=client_credentials", basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov missing grant", tokenReq{p: mv, contentType: ctJSON, body: `{}`, basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov grant not a string", tokenReq{p: mv, contentType: ctJSON, body: `{"grant_type":7}`, basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov refresh token too long", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "refresh_token", "refresh_token", strings.Repeat("r", 4097)), basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov refresh grant without token", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "refresh_token"), basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"moov wrong grant", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "password"), basic: [2]string{d.vid, d.vsec}}, 400, "unsupported_grant_type"},
+		{"moov credentials disagree", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_secret", "other"), basic: [2]string{d.vid, d.vsec}}, 400, "invalid_request"},
+		{"mobifinance missing code", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", d.fid, "client_secret", d.fsec, "redirect_uri", mockserver.DemoRedirectURI)}, 400, "invalid_request"},
+		{"mobifinance json", tokenReq{p: mf, contentType: ctJSON, body: jsonBody(t, "grant_type", "authorization_code", "client_id", d.fid, "client_secret", d.fsec, "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)}, 400, "invalid_request"},
+		{"mobifinance wrong grant is 415", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", d.fid, "client_secret", d.fsec, "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)}, 415, "unsupported_grant_type"},
+	}, func(t *testing.T, tc tokenCase[string], a answer) {
+		assert.Equal(t, ctJSON, a.Header.Get("Content-Type"), "a JSON error body, never a Go error string")
+		key := "error"
+		if tc.req.p == mk {
+			key = "error_code"
+			assert.NotEmpty(t, a.str(t, "error_message"))
+			assert.Equal(t, "https://docs.moneykit.com/", a.str(t, "documentation_url"))
+		}
+		assert.Equal(t, tc.want, a.str(t, key))
+		for _, leak := range []string{"can't", "json:", "unexpected EOF", d.gsec, d.ksec, d.vsec, d.fsec} {
+			assert.NotContains(t, string(a.Body), leak)
+		}
+	})
 	// The code sent with the rejected requests was never spent.
-	a := send(t, c, srv, tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", fid, "client_secret", fsec, "code", code, "redirect_uri", mockserver.DemoRedirectURI)}, true)
+	a := send(t, c, srv, tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", d.fid, "client_secret", d.fsec, "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)}, true)
 	assert.Equal(t, 200, a.Status, "%s", a.Body)
 }
 
@@ -152,40 +137,24 @@ func TestMethodAndPath(t *testing.T) {
 
 func TestBadCredentials(t *testing.T) {
 	srv, c := newServer(t, mockserver.WithClient(mockserver.MoneyKit, "live_5c739a369515e10fc9e0", "s3cret"))
-	mg, mk, mv, mf := mockserver.MoneyGo, mockserver.MoneyKit, mockserver.Moov, mockserver.MobiFinance
-	gid, _ := demo(mg)
-	kid, _ := demo(mk)
-	vid, _ := demo(mv)
-	fid, _ := demo(mf)
-	code := srv.MustIssueCode(fid, mockserver.DemoRedirectURI)
-	cases := []struct {
-		name   string
-		req    tokenReq
-		status int
-		key    string
-		code   string
-	}{
-		{"moneygo", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", gid, "client_secret", "wrong", "scope", "api")}, 401, "error", "invalid_client"},
-		{"moneykit basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{kid, "wrong"}}, 401, "error_code", "api_error.auth.unauthorized"},
-		{"moneykit body", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", "live_5c739a369515e10fc9e0", "client_secret", "wrong")}, 401, "error_code", "api_error.auth.unauthorized"},
-		{"moneykit none", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials")}, 401, "error_code", "api_error.auth.unauthorized"},
-		{"moneykit broken basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), rawAuth: "Basic !!!"}, 401, "error_code", "api_error.auth.unauthorized"},
-		{"moov unknown client in Basic", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{"nobody", "x"}}, 401, "error", "invalid_client"},
-		{"moov unknown client in the body", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", "nobody", "client_secret", "x")}, 400, "error", "invalid_client"},
-		{"moov wrong secret in body", tokenReq{p: mv, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", vid, "client_secret", "wrong")}, 400, "error", "invalid_client"},
-		{"mobifinance", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", fid, "client_secret", "wrong", "code", code, "redirect_uri", mockserver.DemoRedirectURI)}, 401, "error", "unauthorized_client"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			a := send(t, c, srv, tc.req, true)
-			require.Equal(t, tc.status, a.Status, "%s", a.Body)
-			assert.Equal(t, tc.code, a.str(t, tc.key))
-			assert.NotContains(t, string(a.Body), "wrong")
-		})
-	}
-	t.Run("mobifinance code survives a wrong secret", func(t *testing.T) {
-		_, fsec := demo(mf)
-		a := send(t, c, srv, tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", fid, "client_secret", fsec, "code", code, "redirect_uri", mockserver.DemoRedirectURI)}, true)
+	d := demoSetup(srv)
+	type keyCode struct{ key, code string } // the error field and its value
+	runTokenCases(t, c, srv, []tokenCase[keyCode]{
+		{"moneygo", tokenReq{p: mg, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", d.gid, "client_secret", "wrong", "scope", "api")}, 401, keyCode{"error", "invalid_client"}},
+		{"moneykit basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), basic: [2]string{d.kid, "wrong"}}, 401, keyCode{"error_code", "api_error.auth.unauthorized"}},
+		{"moneykit body", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", "live_5c739a369515e10fc9e0", "client_secret", "wrong")}, 401, keyCode{"error_code", "api_error.auth.unauthorized"}},
+		{"moneykit none", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials")}, 401, keyCode{"error_code", "api_error.auth.unauthorized"}},
+		{"moneykit broken basic", tokenReq{p: mk, contentType: ctForm, body: form("grant_type", "client_credentials"), rawAuth: "Basic !!!"}, 401, keyCode{"error_code", "api_error.auth.unauthorized"}},
+		{"moov unknown client in Basic", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials"), basic: [2]string{"nobody", "x"}}, 401, keyCode{"error", "invalid_client"}},
+		{"moov unknown client in the body", tokenReq{p: mv, contentType: ctJSON, body: jsonBody(t, "grant_type", "client_credentials", "client_id", "nobody", "client_secret", "x")}, 400, keyCode{"error", "invalid_client"}},
+		{"moov wrong secret in body", tokenReq{p: mv, contentType: ctForm, body: form("grant_type", "client_credentials", "client_id", d.vid, "client_secret", "wrong")}, 400, keyCode{"error", "invalid_client"}},
+		{"mobifinance", tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", d.fid, "client_secret", "wrong", "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)}, 401, keyCode{"error", "unauthorized_client"}},
+	}, func(t *testing.T, tc tokenCase[keyCode], a answer) {
+		assert.Equal(t, tc.want.code, a.str(t, tc.want.key))
+		assert.NotContains(t, string(a.Body), "wrong")
+	})
+	t.Run("mobifinance d.code survives a wrong secret", func(t *testing.T) {
+		a := send(t, c, srv, tokenReq{p: mf, contentType: ctForm, body: form("grant_type", "authorization_code", "client_id", d.fid, "client_secret", d.fsec, "code", d.code, "redirect_uri", mockserver.DemoRedirectURI)}, true)
 		assert.Equal(t, 200, a.Status, "%s", a.Body)
 	})
 	t.Run("removed client", func(t *testing.T) {
