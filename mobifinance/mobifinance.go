@@ -83,7 +83,7 @@ type Config struct {
 // Exchange does not keep the token anywhere: hand it to TokenSource or
 // Client, and save it (see Config.UserKey) if it has to outlive the process.
 func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, error) {
-	p, err := c.prepare()
+	p, err := c.prepare(code)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", err, ErrCodeNotSent)
 	}
@@ -93,15 +93,13 @@ func (c *Config) Exchange(ctx context.Context, code string) (*oauth2.Token, erro
 	if ctx != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("mobifinance: Exchange: the context is done: %w: %w", context.Cause(ctx), ErrCodeNotSent)
 	}
-	body := p.body
-	body.Code = code
 	// A server that echoes the secret or the code must not put them in our
 	// errors: Send scrubs both.
 	sensitive := append(slices.Clip(p.Sensitive), code)
 	sent := false // some attempt may have reached MobiFinance
 	tok, err := auth.RetryUnsent(ctx, auth.RetryPolicy{}, func(ctx context.Context) (*oauth2.Token, error) {
 		tok, err := endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-			return p.Client.CreateTokenWithFormdataBody(ctx, body)
+			return p.Client.CreateTokenWithFormdataBody(ctx, p.Request)
 		}, sensitive...)
 		if err == nil || !providerkit.NeverSent(err) {
 			sent = true
@@ -156,11 +154,7 @@ func (c *Config) TokenSource(tok *oauth2.Token, opts ...auth.Option) *auth.Sourc
 // dropped and that 401 is returned; later requests fail with an error
 // matching ErrReauthorize until the user authorizes again.
 func (c *Config) Client(tok *oauth2.Token, opts ...auth.Option) *http.Client {
-	var base *http.Client
-	if c != nil {
-		base = c.HTTPClient
-	}
-	return auth.NewClient(c.TokenSource(tok, opts...), base)
+	return auth.NewClient(c.TokenSource(tok, opts...), providerkit.OrZero(c).HTTPClient)
 }
 
 // UserKey is the Store key for userID's token, for
@@ -168,37 +162,22 @@ func (c *Config) Client(tok *oauth2.Token, opts ...auth.Option) *http.Client {
 // client id and the user (escaped), never a secret, so that the tokens of
 // different users and different apps never share a key.
 func (c *Config) UserKey(userID string) string {
-	var id string
-	if c != nil {
-		id = c.ClientID
-	}
-	return auth.StoreKey(provider, id) + "user=" + url.QueryEscape(userID)
+	return auth.StoreKey(provider, providerkit.OrZero(c).ClientID) + "user=" + url.QueryEscape(userID)
 }
 
-// prepared is a checked Config, ready to send requests.
-type prepared struct {
-	*providerkit.Prepared[*genmobifinance.Client, genmobifinance.RequestEditorFn]
-	body genmobifinance.TokenRequest
-}
+// prepared is a checked Config, ready to send requests; its Request is the
+// form body of an Exchange of one code.
+type prepared providerkit.Prepared[*genmobifinance.Client, genmobifinance.RequestEditorFn, genmobifinance.TokenRequest]
 
-func (c *Config) prepare() (*prepared, error) {
-	if c == nil {
-		return nil, errors.New("mobifinance: nil *Config")
-	}
-	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: auth.InBody}
-	kp, err := providerkit.Prepare[*genmobifinance.Client, genmobifinance.RequestEditorFn](provider, DefaultBaseURL, cr,
-		func(base string, hc *http.Client) (*genmobifinance.Client, error) {
-			return genmobifinance.NewClient(base, genmobifinance.WithHTTPClient(hc))
-		}, checkRedirectURL(c.RedirectURL))
-	if err != nil {
-		return nil, err
-	}
-	return &prepared{Prepared: kp, body: genmobifinance.TokenRequest{
-		GrantType:    genmobifinance.TokenRequestGrantTypeAuthorizationCode,
-		ClientID:     c.ClientID,
-		ClientSecret: c.ClientSecret.Reveal(),
-		RedirectURI:  c.RedirectURL,
-	}}, nil
+// prepare checks c (nil is the zero Config) for the Exchange of code.
+func (c *Config) prepare(code string) (*prepared, error) {
+	cfg := providerkit.OrZero(c)
+	cr := providerkit.Credentials{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, AuthStyle: auth.InBody}
+	p, err := providerkit.Prepare[*genmobifinance.Client, genmobifinance.RequestEditorFn](provider, DefaultBaseURL, cr, genmobifinance.NewClient, genmobifinance.WithHTTPClient,
+		func(id, secret, _ *string) genmobifinance.TokenRequest {
+			return genmobifinance.TokenRequest{GrantType: genmobifinance.TokenRequestGrantTypeAuthorizationCode, ClientID: *id, ClientSecret: *secret, RedirectURI: cfg.RedirectURL, Code: code}
+		}, checkRedirectURL(cfg.RedirectURL))
+	return (*prepared)(p), err
 }
 
 // checkRedirectURL accepts an absolute URL (MobiFinance matches it against

@@ -2,7 +2,6 @@ package moneygo
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -76,12 +75,10 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 // auth.WithStore(store, "") the key is auth.StoreKey("moneygo", ClientID,
 // the scopes of Scope).
 func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
-	var cfg Config
-	if c != nil {
-		cfg = *c
-	}
+	cfg := providerkit.OrZero(c)
+	key := auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...)
 	p, err := cfg.prepare()
-	return providerkit.ConfigSource(provider, err, p.fetch, auth.StoreKey(provider, cfg.ClientID, strings.Fields(cfg.scope())...), opts)
+	return providerkit.ConfigSource(provider, err, p.fetch, key, opts)
 }
 
 // Client returns an *http.Client for Money-Go's API whose requests carry
@@ -90,11 +87,7 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 // wrapped by auth.Transport, which also renews the token once when the API
 // answers 401.
 func (c *Config) Client(opts ...auth.Option) *http.Client {
-	var base *http.Client
-	if c != nil {
-		base = c.HTTPClient
-	}
-	return auth.NewClient(c.TokenSource(opts...), base)
+	return auth.NewClient(c.TokenSource(opts...), providerkit.OrZero(c).HTTPClient)
 }
 
 func (c *Config) scope() string {
@@ -104,36 +97,25 @@ func (c *Config) scope() string {
 	return c.Scope
 }
 
-// prepared is a checked Config, ready to send requests.
-type prepared struct {
-	*providerkit.Prepared[*genmoneygo.Client, genmoneygo.RequestEditorFn]
-	body genmoneygo.TokenRequest
-}
+// prepared is a checked Config, ready to send requests; its Request is the
+// JSON body of every token request.
+type prepared providerkit.Prepared[*genmoneygo.Client, genmoneygo.RequestEditorFn, genmoneygo.TokenRequest]
 
+// prepare checks c (nil is the zero Config).
 func (c *Config) prepare() (*prepared, error) {
-	if c == nil {
-		return nil, errors.New("moneygo: nil *Config")
-	}
-	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: auth.InBody}
-	kp, err := providerkit.Prepare[*genmoneygo.Client, genmoneygo.RequestEditorFn](provider, DefaultBaseURL, cr,
-		func(base string, hc *http.Client) (*genmoneygo.Client, error) {
-			return genmoneygo.NewClient(base, genmoneygo.WithHTTPClient(hc))
-		}, providerkit.CheckScope(provider, "Scope", c.scope()))
-	if err != nil {
-		return nil, err
-	}
-	return &prepared{Prepared: kp, body: genmoneygo.TokenRequest{
-		GrantType:    genmoneygo.TokenRequestGrantTypeClientCredentials,
-		ClientID:     c.ClientID,
-		ClientSecret: c.ClientSecret.Reveal(),
-		Scope:        c.scope(),
-	}}, nil
+	cfg := providerkit.OrZero(c)
+	cr := providerkit.Credentials{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, AuthStyle: auth.InBody}
+	p, err := providerkit.Prepare[*genmoneygo.Client, genmoneygo.RequestEditorFn](provider, DefaultBaseURL, cr, genmoneygo.NewClient, genmoneygo.WithHTTPClient,
+		func(id, secret, _ *string) genmoneygo.TokenRequest {
+			return genmoneygo.TokenRequest{GrantType: genmoneygo.TokenRequestGrantTypeClientCredentials, ClientID: *id, ClientSecret: *secret, Scope: cfg.scope()}
+		}, providerkit.CheckScope(provider, "Scope", cfg.scope()))
+	return (*prepared)(p), err
 }
 
 // fetch makes one token request: a JSON body with the credentials in it,
 // as Money-Go documents (it takes no Basic header).
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.Client.CreateToken(ctx, p.body)
+		return p.Client.CreateToken(ctx, p.Request)
 	}, p.Sensitive...)
 }

@@ -3,9 +3,7 @@ package moneykit
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -102,7 +100,7 @@ func (c *Config) Token(ctx context.Context) (*oauth2.Token, error) {
 // auth.WithStore(store, "") the key is auth.StoreKey("moneykit", ClientID,
 // Scopes...).
 func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
-	cfg := c.clone()
+	cfg := providerkit.OrZero(c)
 	p, err := cfg.prepare()
 	return providerkit.ConfigSource(provider, err, p.fetch, auth.StoreKey(provider, cfg.ClientID, cfg.Scopes...), opts)
 }
@@ -113,45 +111,28 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 // wrapped by auth.Transport, which also renews the token once when the API
 // answers 401 (api_error.auth.expired_access_token).
 func (c *Config) Client(opts ...auth.Option) *http.Client {
-	cfg := c.clone()
-	return auth.NewClient(cfg.TokenSource(opts...), cfg.HTTPClient)
+	return auth.NewClient(c.TokenSource(opts...), providerkit.OrZero(c).HTTPClient)
 }
 
-func (c *Config) clone() Config {
-	if c == nil {
-		return Config{}
-	}
-	cp := *c
-	cp.Scopes = slices.Clone(c.Scopes)
-	return cp
-}
+// prepared is a checked Config, ready to send requests; its Request is the
+// form body of every token request.
+type prepared providerkit.Prepared[*genmoneykit.Client, genmoneykit.RequestEditorFn, genmoneykit.TokenRequest]
 
-// prepared is a checked Config, ready to send requests.
-type prepared struct {
-	*providerkit.Prepared[*genmoneykit.Client, genmoneykit.RequestEditorFn]
-	body genmoneykit.TokenRequest
-}
-
+// prepare checks c (nil is the zero Config).
 func (c *Config) prepare() (*prepared, error) {
-	if c == nil {
-		return nil, errors.New("moneykit: nil *Config")
-	}
-	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
-		BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: c.AuthStyle}
-	kp, err := providerkit.Prepare[*genmoneykit.Client, genmoneykit.RequestEditorFn](provider, DefaultBaseURL, cr,
-		func(base string, hc *http.Client) (*genmoneykit.Client, error) {
-			return genmoneykit.NewClient(base, genmoneykit.WithHTTPClient(hc))
+	cfg := providerkit.OrZero(c)
+	cr := providerkit.Credentials{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
+		BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, AuthStyle: cfg.AuthStyle}
+	p, err := providerkit.Prepare[*genmoneykit.Client, genmoneykit.RequestEditorFn](provider, DefaultBaseURL, cr, genmoneykit.NewClient, genmoneykit.WithHTTPClient,
+		func(id, secret, scope *string) genmoneykit.TokenRequest {
+			return genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials, ClientID: id, ClientSecret: secret, Scope: scope}
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &prepared{Prepared: kp, body: genmoneykit.TokenRequest{GrantType: genmoneykit.TokenRequestGrantTypeClientCredentials,
-		ClientID: kp.ID, ClientSecret: kp.Secret, Scope: kp.Scope}}, nil
+	return (*prepared)(p), err
 }
 
 // fetch makes one token request.
 func (p *prepared) fetch(ctx context.Context) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.Client.CreateTokenWithFormdataBody(ctx, nil, p.body, p.Editors...)
+		return p.Client.CreateTokenWithFormdataBody(ctx, nil, p.Request, p.Editors...)
 	}, p.Sensitive...)
 }

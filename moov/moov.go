@@ -97,7 +97,7 @@ func (c *Config) Refresh(ctx context.Context, refreshToken string) (*oauth2.Toke
 // auth.WithStore(store, "") the key is auth.StoreKey("moov", ClientID,
 // Scopes...).
 func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
-	cfg := c.clone()
+	cfg := providerkit.OrZero(c)
 	p, err := cfg.prepare()
 	fetch := func(ctx context.Context) (*oauth2.Token, error) {
 		if prev := auth.PreviousToken(ctx); prev != nil && prev.RefreshToken != "" {
@@ -117,44 +117,27 @@ func (c *Config) TokenSource(opts ...auth.Option) *auth.Source {
 // wrapped by auth.Transport, which also renews the token once when the API
 // answers 401.
 func (c *Config) Client(opts ...auth.Option) *http.Client {
-	cfg := c.clone()
-	return auth.NewClient(cfg.TokenSource(opts...), cfg.HTTPClient)
+	return auth.NewClient(c.TokenSource(opts...), providerkit.OrZero(c).HTTPClient)
 }
 
-func (c *Config) clone() Config {
-	if c == nil {
-		return Config{}
-	}
-	cp := *c
-	cp.Scopes = slices.Clone(c.Scopes)
-	return cp
-}
+// prepared is a checked Config, ready to send requests; its Request is the
+// request headers (x-moov-version) of every token request.
+type prepared providerkit.Prepared[*genmoov.Client, genmoov.RequestEditorFn, *genmoov.CreateTokenParams]
 
-// prepared is a checked Config, ready to send requests.
-type prepared struct {
-	*providerkit.Prepared[*genmoov.Client, genmoov.RequestEditorFn]
-	params *genmoov.CreateTokenParams // request headers (x-moov-version)
-}
-
+// prepare checks c (nil is the zero Config).
 func (c *Config) prepare() (*prepared, error) {
-	if c == nil {
-		return nil, errors.New("moov: nil *Config")
-	}
-	cr := providerkit.Credentials{ClientID: c.ClientID, ClientSecret: c.ClientSecret, Scopes: c.Scopes,
-		BaseURL: c.BaseURL, HTTPClient: c.HTTPClient, AuthStyle: c.AuthStyle}
-	kp, err := providerkit.Prepare[*genmoov.Client, genmoov.RequestEditorFn](provider, DefaultBaseURL, cr,
-		func(base string, hc *http.Client) (*genmoov.Client, error) {
-			return genmoov.NewClient(base, genmoov.WithHTTPClient(hc))
-		}, checkAPIVersion(c.APIVersion))
-	if err != nil {
-		return nil, err
-	}
-	p := &prepared{Prepared: kp}
-	if c.APIVersion != "" {
-		v := c.APIVersion
-		p.params = &genmoov.CreateTokenParams{XMoovVersion: &v}
-	}
-	return p, nil
+	cfg := providerkit.OrZero(c)
+	cr := providerkit.Credentials{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Scopes: cfg.Scopes,
+		BaseURL: cfg.BaseURL, HTTPClient: cfg.HTTPClient, AuthStyle: cfg.AuthStyle}
+	p, err := providerkit.Prepare[*genmoov.Client, genmoov.RequestEditorFn](provider, DefaultBaseURL, cr, genmoov.NewClient, genmoov.WithHTTPClient,
+		func(_, _, _ *string) *genmoov.CreateTokenParams {
+			if cfg.APIVersion == "" {
+				return nil
+			}
+			v := cfg.APIVersion
+			return &genmoov.CreateTokenParams{XMoovVersion: &v}
+		}, checkAPIVersion(cfg.APIVersion))
+	return (*prepared)(p), err
 }
 
 // clientCredentials makes one client_credentials request.
@@ -194,6 +177,6 @@ func (p *prepared) refresh(ctx context.Context, refreshToken string) (*oauth2.To
 // request's credentials, scrubbed from its errors.
 func (p *prepared) send(ctx context.Context, body genmoov.TokenRequest, sensitive []string) (*oauth2.Token, error) {
 	return endpoint.Send(ctx, func(ctx context.Context) (*http.Response, error) {
-		return p.Client.CreateToken(ctx, p.params, body, p.Editors...)
+		return p.Client.CreateToken(ctx, p.Request, body, p.Editors...)
 	}, sensitive...)
 }
