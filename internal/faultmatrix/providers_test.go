@@ -48,6 +48,9 @@ type prov struct {
 	// token is Config.Token (Exchange for MobiFinance): one fetch under
 	// the default auth.RetryPolicy.
 	token func(ctx context.Context, e env) (*oauth2.Token, error)
+	// tokenSource is Config.TokenSource with no options (the
+	// client-credentials providers only: MobiFinance's never fetches).
+	tokenSource func(e env) oauth2.TokenSource
 	// client is Config.Client (MobiFinance: with tok).
 	client func(e env, tok *oauth2.Token) *http.Client
 	// config is the Config, to check how it prints.
@@ -81,49 +84,51 @@ func oauthErrBody(code, desc string) map[string]any {
 	return map[string]any{"error": code, "error_description": desc}
 }
 
+// ccConfig is the Config of a client-credentials provider.
+type ccConfig interface {
+	Token(ctx context.Context) (*oauth2.Token, error)
+	TokenSource(opts ...auth.Option) *auth.Source
+	Client(opts ...auth.Option) *http.Client
+}
+
+// ccProv is p with the calls of a client-credentials provider whose Config
+// for an env is config(e).
+func ccProv[C ccConfig](p prov, config func(e env) C) prov {
+	p.fetch = func(ctx context.Context, e env) (*oauth2.Token, error) {
+		return config(e).TokenSource(e.opts...).TokenContext(ctx)
+	}
+	p.token = func(ctx context.Context, e env) (*oauth2.Token, error) { return config(e).Token(ctx) }
+	p.tokenSource = func(e env) oauth2.TokenSource { return config(e).TokenSource() }
+	p.client = func(e env, _ *oauth2.Token) *http.Client { return config(e).Client(e.opts...) }
+	p.config = func(e env) any { return config(e) }
+	return p
+}
+
 var providers = []prov{
-	{
+	ccProv(prov{
 		name: "moneygo", display: "Money-Go", mock: mockserver.MoneyGo, path: "/token", okStatus: 200,
-		fetch: func(ctx context.Context, e env) (*oauth2.Token, error) {
-			return moneygoConfig(e).TokenSource(e.opts...).TokenContext(ctx)
-		},
-		token:  func(ctx context.Context, e env) (*oauth2.Token, error) { return moneygoConfig(e).Token(ctx) },
-		client: func(e env, _ *oauth2.Token) *http.Client { return moneygoConfig(e).Client(e.opts...) },
-		config: func(e env) any { return moneygoConfig(e) },
 		okBody: func(access, _ string) map[string]any {
 			return map[string]any{"token_type": "Bearer", "expires_in": 2592000, "access_token": access}
 		},
 		errBody: oauthErrBody,
-	},
-	{
+	}, moneygoConfig),
+	ccProv(prov{
 		name: "moneykit", display: "MoneyKit", mock: mockserver.MoneyKit, path: "/auth/token", okStatus: 201,
-		fetch: func(ctx context.Context, e env) (*oauth2.Token, error) {
-			return moneykitConfig(e).TokenSource(e.opts...).TokenContext(ctx)
-		},
-		token:  func(ctx context.Context, e env) (*oauth2.Token, error) { return moneykitConfig(e).Token(ctx) },
-		client: func(e env, _ *oauth2.Token) *http.Client { return moneykitConfig(e).Client(e.opts...) },
-		config: func(e env) any { return moneykitConfig(e) },
 		okBody: func(access, _ string) map[string]any {
 			return map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 3600}
 		},
 		errBody: func(code, desc string) map[string]any {
 			return map[string]any{"error_code": code, "error_message": desc, "documentation_url": "https://docs.moneykit.com/"}
 		},
-	},
-	{
+	}, moneykitConfig),
+	ccProv(prov{
 		name: "moov", display: "Moov", mock: mockserver.Moov, path: "/oauth2/token", okStatus: 200,
-		fetch: func(ctx context.Context, e env) (*oauth2.Token, error) {
-			return moovConfig(e).TokenSource(e.opts...).TokenContext(ctx)
-		},
-		token:  func(ctx context.Context, e env) (*oauth2.Token, error) { return moovConfig(e).Token(ctx) },
-		client: func(e env, _ *oauth2.Token) *http.Client { return moovConfig(e).Client(e.opts...) },
-		config: func(e env) any { return moovConfig(e) },
 		okBody: func(access, refresh string) map[string]any {
 			return map[string]any{"access_token": access, "expires_in": 900, "refresh_token": refresh,
 				"scope": "/accounts.read", "token_type": "opaque"}
 		},
 		errBody: func(code, _ string) map[string]any { return map[string]any{"error": code} },
-	},
+	}, moovConfig),
 	{
 		name: "mobifinance", display: "MobiFinance", mock: mockserver.MobiFinance, path: "/v2/oauth/token", okStatus: 200,
 		oneShot: true, permanent: true,

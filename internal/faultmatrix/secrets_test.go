@@ -3,13 +3,9 @@ package faultmatrix_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -21,63 +17,6 @@ import (
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/testkit"
 )
-
-// debugLogger logs everything, as text and as JSON, to buf.
-func debugLogger(buf io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: slog.LevelDebug, AddSource: true}
-	return slog.New(teeHandler{slog.NewTextHandler(buf, opts), slog.NewJSONHandler(buf, opts)})
-}
-
-type teeHandler [2]slog.Handler
-
-func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool { return true }
-func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
-	return errors.Join(t[0].Handle(ctx, r.Clone()), t[1].Handle(ctx, r.Clone()))
-}
-func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return teeHandler{t[0].WithAttrs(as), t[1].WithAttrs(as)}
-}
-func (t teeHandler) WithGroup(g string) slog.Handler {
-	return teeHandler{t[0].WithGroup(g), t[1].WithGroup(g)}
-}
-
-// renderings is everything a user might print of a value: each fmt verb,
-// and for an error every error in its tree, one by one.
-func renderings(v any) string {
-	var b strings.Builder
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-		fmt.Fprintf(&b, verb+"\n", v)
-	}
-	if err, ok := v.(error); ok {
-		walkErrors(err, func(e error) {
-			fmt.Fprintf(&b, "%T %v | %+v | %#v\n", e, e, e, e)
-			// Dereference pointers to structs, as a debugger or a
-			// reflection-based logger would.
-			if rv := reflect.ValueOf(e); rv.Kind() == reflect.Pointer && !rv.IsNil() && rv.Elem().Kind() == reflect.Struct {
-				fmt.Fprintf(&b, "%+v\n", rv.Elem().Interface())
-			}
-		})
-		if js, err := json.Marshal(err); err == nil {
-			b.Write(js)
-		}
-	}
-	return b.String()
-}
-
-func walkErrors(err error, f func(error)) {
-	if err == nil {
-		return
-	}
-	f(err)
-	switch u := err.(type) { //nolint:errorlint // walks the tree itself, one level at a time
-	case interface{ Unwrap() error }:
-		walkErrors(u.Unwrap(), f)
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			walkErrors(e, f)
-		}
-	}
-}
 
 // leak is one place a sentinel turned up.
 type leak struct{ provider, fault, where, what, excerpt string }
@@ -191,7 +130,7 @@ func TestSecretHygiene(t *testing.T) {
 // secret): neither shows in the error.
 func TestSecretHygieneMoovRefresh(t *testing.T) {
 	s := newSentinels()
-	srv := newOtherHostFunc(t, func(w http.ResponseWriter, r *http.Request) {
+	srv := serve(t, nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var m map[string]any
 		_ = json.Unmarshal(body, &m)
@@ -202,7 +141,7 @@ func TestSecretHygieneMoovRefresh(t *testing.T) {
 		w.WriteHeader(400)
 		_, _ = w.Write(mustJSON(map[string]any{"error": "invalid_grant",
 			"error_description": "refresh token " + rt + " is spent (client secret " + secret + ")"}))
-	})
+	}))
 	p := providers[2]
 	if p.name != "moov" {
 		t.Fatal("providers[2] is not moov")
@@ -215,11 +154,4 @@ func TestSecretHygieneMoovRefresh(t *testing.T) {
 	if l := s.leaks(renderings(err)); len(l) != 0 {
 		t.Errorf("the %v show in the error: %v", l, err)
 	}
-}
-
-// newOtherHostFunc is a loopback server with handler h.
-func newOtherHostFunc(t *testing.T, h http.HandlerFunc) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
 }

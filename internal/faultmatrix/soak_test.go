@@ -73,15 +73,13 @@ var (
 	soakPauseSmoke = soakPause{10 * time.Millisecond, 50 * time.Millisecond}
 )
 
+// soakSleep sleeps d and reports whether ctx is still live then; it wakes
+// early when ctx ends.
 func soakSleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	wait, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	<-wait.Done()
+	return ctx.Err() == nil
 }
 
 // latency is a histogram of API call durations, in power-of-two
