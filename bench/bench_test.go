@@ -73,20 +73,26 @@ var endpoint = providerkit.Endpoint{Provider: "bench", DefaultLifetime: time.Hou
 // answer arrived (the bench controls lifetimes finer than expires_in's
 // seconds). Errors are auth.Error values for all contenders.
 func (ts *tokenServer) fetch(ctx context.Context, life time.Duration) (*oauth2.Token, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ts.srv.URL+"/token", nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := ts.client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := endpoint.ReadResponse(resp)
+	tok, err := fetchToken(ctx, ts.client, ts.srv.URL)
 	if err != nil {
 		return nil, err
 	}
 	tok.Expiry = time.Now().Add(life)
 	return tok, nil
+}
+
+// fetchToken makes one token request to base's /token through hc and reads
+// the answer as a provider package does (an auth.Error when it fails).
+func fetchToken(ctx context.Context, hc *http.Client, base string) (*oauth2.Token, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/token", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	return endpoint.ReadResponse(resp)
 }
 
 // ---------------------------------------------------------------------------
@@ -103,24 +109,10 @@ type contender struct {
 
 var contenders = []contender{
 	{"xoauth2", func(fetch func(context.Context) (*oauth2.Token, error), window, _ time.Duration) func() (string, error) {
-		src := oauth2.ReuseTokenSourceWithExpiry(nil, xSource(fetch), window)
-		return func() (string, error) {
-			tok, err := src.Token()
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		}
+		return accessToken(oauth2.ReuseTokenSourceWithExpiry(nil, xSource(fetch), window).Token)
 	}},
 	{"paytoken", func(fetch func(context.Context) (*oauth2.Token, error), window, margin time.Duration) func() (string, error) {
-		src := auth.NewSource(fetch, auth.WithRefreshWindow(window), auth.WithSafetyMargin(margin))
-		return func() (string, error) {
-			tok, err := src.Token()
-			if err != nil {
-				return "", err
-			}
-			return tok.AccessToken, nil
-		}
+		return accessToken(auth.NewSource(fetch, auth.WithRefreshWindow(window), auth.WithSafetyMargin(margin)).Token)
 	}},
 	{"cloudauth", func(fetch func(context.Context) (*oauth2.Token, error), window, _ time.Duration) func() (string, error) {
 		tp := gauth.NewCachedTokenProvider(gSource(fetch), &gauth.CachedTokenProviderOptions{ExpireEarly: window})
@@ -132,6 +124,17 @@ var contenders = []contender{
 			return tok.Value, nil
 		}
 	}},
+}
+
+// accessToken is the access token of what get returns.
+func accessToken(get func() (*oauth2.Token, error)) func() (string, error) {
+	return func() (string, error) {
+		tok, err := get()
+		if err != nil {
+			return "", err
+		}
+		return tok.AccessToken, nil
+	}
 }
 
 type xSource func(context.Context) (*oauth2.Token, error)
@@ -234,6 +237,29 @@ type stormResult struct {
 	errs     int
 }
 
+// stampede releases n goroutines into call at once, waits for them all and
+// returns how long each call took, and its error.
+func stampede(n int, call func() (string, error)) ([]time.Duration, []error) {
+	start := make(chan struct{})
+	waits := make([]time.Duration, n)
+	errs := make([]error, n)
+	var ready, done sync.WaitGroup
+	ready.Add(n)
+	for i := range n {
+		done.Go(func() {
+			ready.Done()
+			<-start
+			t := time.Now()
+			_, errs[i] = call()
+			waits[i] = time.Since(t)
+		})
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+	return waits, errs
+}
+
 // storm: get a token, sleep until `arrive` after it was issued, then release
 // stormCallers goroutines at once; count upstream requests until all
 // background work has settled.
@@ -261,29 +287,15 @@ func storm(b *testing.B, c contender, arrive time.Duration, res *stormResult) {
 	t0 := time.Unix(0, issued.Load())
 	time.Sleep(time.Until(t0.Add(arrive)))
 
-	start := make(chan struct{})
-	waits := make([]time.Duration, stormCallers)
-	var errs atomic.Int64
-	var ready, done sync.WaitGroup
-	ready.Add(stormCallers)
-	for i := range stormCallers {
-		done.Go(func() {
-			ready.Done()
-			<-start
-			t := time.Now()
-			if _, err := get(); err != nil {
-				errs.Add(1)
-			}
-			waits[i] = time.Since(t)
-		})
-	}
-	ready.Wait()
-	close(start)
-	done.Wait()
+	waits, errs := stampede(stormCallers, get)
 	time.Sleep(2 * upstreamLatency) // let a background refresh land
 	res.waits = append(res.waits, waits...)
 	res.upstream += ts.requests.Load() - before
-	res.errs += int(errs.Load())
+	for _, err := range errs {
+		if err != nil {
+			res.errs++
+		}
+	}
 	ts.client.CloseIdleConnections()
 }
 
@@ -343,37 +355,24 @@ func BenchmarkFailingEndpoint(b *testing.B) {
 	for _, c := range contenders {
 		b.Run("lib="+c.name, func(b *testing.B) {
 			var res stormResult
-			var notServer atomic.Int64
+			var notServer int
 			for range b.N {
 				ts := newTokenServer(b, upstreamLatency, true)
 				get := c.build(func(ctx context.Context) (*oauth2.Token, error) { return ts.fetch(ctx, time.Hour) }, window, margin)
-				start := make(chan struct{})
-				waits := make([]time.Duration, callers)
-				var ready, done sync.WaitGroup
-				ready.Add(callers)
-				for i := range callers {
-					done.Go(func() {
-						ready.Done()
-						<-start
-						t := time.Now()
-						_, err := get()
-						waits[i] = time.Since(t)
-						if !errors.Is(err, auth.ErrServer) {
-							notServer.Add(1)
-						}
-					})
+				waits, errs := stampede(callers, get)
+				for _, err := range errs {
+					if !errors.Is(err, auth.ErrServer) {
+						notServer++
+					}
 				}
-				ready.Wait()
-				close(start)
-				done.Wait()
 				time.Sleep(upstreamLatency)
 				res.waits = append(res.waits, waits...)
 				res.upstream += ts.requests.Load()
 				ts.client.CloseIdleConnections()
 			}
 			report(b, &res, b.N)
-			if n := notServer.Load(); n > 0 {
-				b.Errorf("%d callers did not get ErrServer", n)
+			if notServer > 0 {
+				b.Errorf("%d callers did not get ErrServer", notServer)
 			}
 		})
 	}
