@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,13 +11,7 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/paytoken/paytoken/auth"
-	"github.com/paytoken/paytoken/internal/providerkit"
-	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/mockserver"
-	"github.com/paytoken/paytoken/moneygo"
-	"github.com/paytoken/paytoken/moneykit"
-	"github.com/paytoken/paytoken/moov"
 )
 
 // demoRow is what the demo found out about one provider.
@@ -90,37 +83,21 @@ func demoOn(ctx context.Context, mock *mockserver.Server, stdout, stderr io.Writ
 // with the package's authorized client (seeded with that token, so no second fetch).
 func demoProvider(ctx context.Context, mock *mockserver.Server, p mockserver.Provider, hc *http.Client) (r demoRow) {
 	r.p = p
-	id, secret := mockserver.DemoClientID(p), auth.Secret(mockserver.DemoClientSecret(p))
-	var client *http.Client
-	start := time.Now()
+	o := tokenOpts{provider: p, clientID: mockserver.DemoClientID(p), secret: mockserver.DemoClientSecret(p), baseURL: mock.URL, httpClient: hc}
 	switch p {
-	case mockserver.MoneyGo:
-		c := &moneygo.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc}
-		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(providerkit.WithInitialToken(r.tok))
-		}
-	case mockserver.MoneyKit:
-		c := &moneykit.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc}
-		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(providerkit.WithInitialToken(r.tok))
-		}
 	case mockserver.Moov:
-		c := &moov.Config{ClientID: id, ClientSecret: secret, BaseURL: mock.URL, HTTPClient: hc, Scopes: []string{"/accounts.read"}}
-		if r.tok, r.err = c.Token(ctx); r.err == nil {
-			client = c.Client(providerkit.WithInitialToken(r.tok))
-		}
+		o.scope = "/accounts.read"
 	case mockserver.MobiFinance:
-		code, err := mock.IssueCode(id, mockserver.DemoRedirectURI)
+		code, err := mock.IssueCode(o.clientID, mockserver.DemoRedirectURI)
 		if err != nil {
 			r.err, r.errorStep = err, "authorization code"
 			return r
 		}
-		c := &mobifinance.Config{ClientID: id, ClientSecret: secret, RedirectURL: mockserver.DemoRedirectURI, BaseURL: mock.URL, HTTPClient: hc}
-		start = time.Now()
-		if r.tok, r.err = c.Exchange(ctx, code); r.err == nil {
-			client = c.Client(r.tok)
-		}
+		o.code, o.redirectURL = code, mockserver.DemoRedirectURI
 	}
+	start := time.Now()
+	var client *http.Client
+	r.tok, client, r.err = fetchToken(ctx, o)
 	r.took = time.Since(start)
 	if r.err != nil {
 		r.errorStep = "token"
@@ -149,7 +126,7 @@ func demoProvider(ctx context.Context, mock *mockserver.Server, p mockserver.Pro
 		r.err = json.Unmarshal(body, &r.answer)
 	}
 	if r.err == nil && r.answer.Provider != p {
-		r.err = errors.New("the protected endpoint saw another provider's token")
+		r.err = fmt.Errorf("the protected endpoint saw a %s token, not a %s one", r.answer.Provider, p)
 	}
 	if r.err != nil {
 		r.errorStep = "protected call"

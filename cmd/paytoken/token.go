@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -41,11 +42,12 @@ type tokenOpts struct {
 	provider    mockserver.Provider
 	clientID    string
 	secret      string
-	scope       string // space-separated
-	baseURL     string // empty: the provider's default
-	authStyle   string // "", "header" or "body"
-	code        string // MobiFinance
-	redirectURL string // MobiFinance
+	scope       string       // space-separated
+	baseURL     string       // empty: the provider's default
+	authStyle   string       // "", "header" or "body"
+	code        string       // MobiFinance
+	redirectURL string       // MobiFinance
+	httpClient  *http.Client // nil: the SDK's default
 }
 
 // secretFlagNames are flags people reach for to pass a secret; all are refused.
@@ -152,7 +154,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	tok, err := fetchToken(ctx, o)
+	tok, _, err := fetchToken(ctx, o)
 	if err != nil {
 		if ce, ok := errors.AsType[*auth.ConfigError](err); ok {
 			return usageError(stderr, "token", "%s: %v", configFlag(ce.Field), err)
