@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"maps"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -96,23 +92,7 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 		f.Add(s.status, s.ct, s.hdr, []byte(s.body))
 	}
 
-	srv := &fuzzServer{}
-	srv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		srv.mu.Lock()
-		srv.reqs++
-		a := srv.cur
-		srv.mu.Unlock()
-		maps.Copy(w.Header(), a.header)
-		w.WriteHeader(a.status)
-		_, _ = w.Write(a.body)
-	}))
-	tr := &http.Transport{}
-	f.Cleanup(func() {
-		tr.CloseIdleConnections()
-		srv.Close()
-	})
-	hc := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	srv, hc := newFuzzServer(f)
 
 	f.Fuzz(func(t *testing.T, status int, contentType, headerLines string, body []byte) {
 		if status < 0 {
@@ -232,32 +212,6 @@ func FuzzTokenResponse(f *testing.F, p FuzzTarget) {
 			}
 		}
 	})
-}
-
-// fuzzAnswer is what the server says to the current input.
-type fuzzAnswer struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-type fuzzServer struct {
-	*httptest.Server
-	mu   sync.Mutex
-	cur  fuzzAnswer
-	reqs int
-}
-
-func (s *fuzzServer) set(a fuzzAnswer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cur, s.reqs = a, 0
-}
-
-func (s *fuzzServer) requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reqs
 }
 
 // accessTokens are the access_token of the body read as JSON and read as

@@ -3,7 +3,6 @@ package providertest_test
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
+	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/mobifinance"
 	"github.com/paytoken/paytoken/moneygo"
 	"github.com/paytoken/paytoken/moneykit"
@@ -39,13 +39,10 @@ func TestRequestIDEveryProvider(t *testing.T) {
 	for provider, get := range fetch {
 		for _, spelling := range []string{"x-request-id", "X-Request-Id", "X-REQUEST-ID", "X-Request-ID"} {
 			t.Run(provider+"/"+spelling, func(t *testing.T) {
-				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				srv := providertest.NewServer(t, providertest.FormBody, func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header()[spelling] = []string{id} // sent exactly as spelled
-					w.Header().Set("Content-Type", "application/json")
-					w.WriteHeader(http.StatusBadRequest)
-					_, _ = w.Write([]byte(`{"error":"invalid_request"}`))
-				}))
-				t.Cleanup(srv.Close)
+					providertest.Reply(w, http.StatusBadRequest, `{"error":"invalid_request"}`)
+				})
 				_, err := get(srv.URL, srv.Client())
 				require.Error(t, err)
 				var e *auth.Error

@@ -11,29 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
-
-	"github.com/paytoken/paytoken/internal/testkit"
 )
-
-// TestSecret is the client secret of the providers' tests: it has the
-// characters a form encoder would change, and must reach the server exactly
-// as given.
-const TestSecret = "dNC:hg7s%2Vm+22/jc3g="
-
-// BasicAuth is the Authorization header for id and TestSecret, built by
-// hand: base64 of "id:secret" with nothing escaped.
-func BasicAuth(id string) string {
-	return testkit.BasicHeader(id, TestSecret)
-}
-
-// BasicCredentials is the base64 part of BasicAuth(id): what a server
-// quoting the header echoes.
-func BasicCredentials(id string) string {
-	return strings.TrimPrefix(BasicAuth(id), "Basic ")
-}
 
 // Request is what the fake token endpoint received; Body is the body as
 // the provider's wire format decodes it (nil when the body is empty).
@@ -114,31 +93,6 @@ func Always(status int, body string) Answer {
 	return func(w http.ResponseWriter, _ *http.Request, _ int) { Reply(w, status, body) }
 }
 
-// AssertExpiry checks that expiry is about d from now.
-func AssertExpiry(t *testing.T, d time.Duration, expiry time.Time) {
-	t.Helper()
-	require.False(t, expiry.IsZero(), "token has no expiry")
-	assert.WithinDuration(t, time.Now().Add(d), expiry, 5*time.Second)
-}
-
-// AssertNoSecret checks that nothing secret (TestSecret, or any of
-// secrets) leaked into s.
-func AssertNoSecret(t *testing.T, s string, secrets ...string) {
-	t.Helper()
-	for _, x := range append(secrets, TestSecret) {
-		assert.NotContains(t, s, x)
-	}
-}
-
-// AssertNamed checks that err's message starts with p's name, as every
-// error a provider package returns does.
-func (p Provider[B, C]) AssertNamed(t *testing.T, err error) {
-	t.Helper()
-	if assert.Error(t, err) {
-		assert.True(t, strings.HasPrefix(err.Error(), p.Name+": "), err.Error())
-	}
-}
-
 // Offline is an HTTPClient that answers every request itself, recording the
 // method and URL it was sent to: for checking defaults without network access.
 func Offline(status int, body string, urls *[]string) *http.Client {
@@ -159,10 +113,6 @@ func Offline(status int, body string, urls *[]string) *http.Client {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// Main is a provider package's TestMain: it runs the tests, then fails if
-// any goroutine is left behind (goleak).
-func Main(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Only is the one request received so far; any other count fails the test.
 func (s *Server[B]) Only(t *testing.T) Request[B] {
