@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -162,4 +165,185 @@ func TestMockCommandAddressInUse(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 1, ee.ExitCode())
 	assert.Contains(t, string(out), "address already in use")
+}
+
+// procFDs counts the open files of a process.
+func procFDs(t *testing.T, pid int) int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Skipf("no /proc/%d/fd: %v", pid, err)
+	}
+	return len(ents)
+}
+
+// dialHolding opens a connection to the mock and sends the start of a request it never
+// finishes (or nothing), and leaves it open.
+func dialHolding(t *testing.T, url, start string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	if start != "" {
+		_, err = io.WriteString(c, start)
+		require.NoError(t, err)
+	}
+	return c
+}
+
+const (
+	halfBody    = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"grant"
+	halfHeaders = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Ty"
+	wholeMoov   = "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic ZGVtby1tb292OmRlbW8tbW9vdi1zZWNyZXQ=\r\nContent-Length: 35\r\n\r\n{\"grant_type\":\"client_credentials\"}"
+)
+
+// Connections that send a body slowly, headers slowly, nothing, or go idle after an answer
+// are all closed within the timeouts: the process's open files come back to the baseline
+// while the clients still hold their ends.
+func TestMockCommandClosesAbusiveConnections(t *testing.T) {
+	t.Parallel()
+	cmd, url, _, errOut := startMock(t, "--quiet", "--read-timeout", "500ms", "--idle-timeout", "500ms")
+	pid := cmd.Process.Pid
+	before := procFDs(t, pid)
+	// The most files the mock had open while the connections came in (the first may be
+	// closed before the last is accepted, on a loaded machine).
+	peak := make(chan int)
+	stop := make(chan struct{})
+	go func() {
+		m := 0
+		for {
+			select {
+			case <-stop:
+				peak <- m
+				return
+			default:
+				m = max(m, procFDs(t, pid))
+				time.Sleep(2 * time.Millisecond)
+			}
+		}
+	}()
+	const each = 50
+	for range each {
+		for _, start := range []string{halfBody, halfHeaders, "", wholeMoov} {
+			dialHolding(t, url, start)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(stop)
+	held := <-peak
+	assert.GreaterOrEqual(t, held, before+2*each, "the mock held the connections at first (%d files, %d before)", held, before)
+	assert.Eventually(t, func() bool { return procFDs(t, pid) <= before+2 }, 10*time.Second, 20*time.Millisecond,
+		"open files back to the baseline of %d (%d at the peak)", before, held)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "stderr: %s", errOut.String())
+}
+
+// SIGTERM (and SIGINT) end the mock with status 0 within a second, whatever clients are in
+// the middle of: a half-sent body, half-sent headers, an idle keep-alive connection.
+func TestMockCommandStopsAtOnceWhateverClientsDo(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			cmd, url, _, errOut := startMock(t, "--quiet")
+			for _, start := range []string{halfBody, halfHeaders, "", wholeMoov} {
+				dialHolding(t, url, start)
+			}
+			// The half-sent body is in the handler's hands before the signal.
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
+			require.NoError(t, cmd.Process.Signal(sig))
+			err := cmd.Wait()
+			took := time.Since(start)
+			require.NoError(t, err, "exit status 0; stderr: %s", errOut.String())
+			// The mock's own part is its 200 ms grace (mockShutdownGrace); the
+			// promise is a second; the rest is room for a loaded machine to run
+			// a race-instrumented process to its exit (seen: 1.22 s). Waiting
+			// out a half-sent body (5 s, the old defect) still fails.
+			assert.Less(t, took, time.Second+2*time.Second, "stopped in %s", took)
+			assert.Contains(t, errOut.String(), "paytoken mock: stopped")
+		})
+	}
+}
+
+func TestMockCommandUsageErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--addr", "garbage"}, `--addr "garbage": want host:port`},
+		{[]string{"--addr", ""}, `--addr "": want host:port`},
+		{[]string{"--addr", "127.0.0.1:99999"}, `port "99999" is not a number from 0 to 65535`},
+		{[]string{"--addr", "127.0.0.1:http"}, `port "http" is not a number`},
+		{[]string{"--addr", "no-such-host.invalid:8089"}, `host "no-such-host.invalid": no such host`},
+		{[]string{"--addr", "192.0.2.1:8089"}, `--addr "192.0.2.1:8089": not an address of this machine`},
+		{[]string{"--read-timeout", "0s"}, `invalid value "0s" for flag -read-timeout: must be above zero`},
+		{[]string{"--idle-timeout", "soon"}, `invalid value "soon" for flag -idle-timeout: want a duration`},
+		{[]string{"--write-timeout", "-1s"}, `flag -write-timeout: must be above zero`},
+		{[]string{"--max-entries", "0"}, `flag -max-entries: want a whole number above zero`},
+		{[]string{"--lifetime", "moov"}, `flag -lifetime: want provider=duration`},
+		{[]string{"--lifetime", "paypal=1h"}, `flag -lifetime`},
+		{[]string{"--lifetime", "moov=100000h"}, `flag -lifetime: a token lifetime is at most`},
+		{[]string{"--client", "moov=:s"}, `flag -client: want provider=client_id:client_secret`},
+		{[]string{"--addr"}, `flag needs an argument: -addr`},
+		{[]string{"--quiet=maybe"}, `invalid boolean value "maybe" for -quiet`},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr strings.Builder
+			cmd := command(nil, append([]string{"mock"}, tc.args...)...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee, "stdout: %s", stdout.String())
+			assert.Equal(t, 2, ee.ExitCode(), "stderr: %s", stderr.String())
+			assert.Contains(t, stderr.String(), tc.msg)
+			assert.Empty(t, stdout.String())
+		})
+	}
+}
+
+// --max-entries bounds what the process keeps: past it, the oldest token is forgotten (the
+// protected endpoint answers 401 "unknown"), the newest works, and the control API refuses
+// one client too many.
+func TestMockCommandMaxEntries(t *testing.T) {
+	t.Parallel()
+	cmd, url, _, errOut := startMock(t, "--quiet", "--max-entries", "20")
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	var toks []string
+	for range 25 {
+		st, m := curl(t, c, "POST", url+"/oauth2/token", "application/json", `{"grant_type":"client_credentials"}`, "demo-moov:demo-moov-secret")
+		require.Equal(t, 200, st, "%v", m)
+		toks = append(toks, m["access_token"].(string))
+	}
+	protected := func(tok string) (int, map[string]any) {
+		req, err := http.NewRequest("GET", url+"/protected", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var m map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&m))
+		return resp.StatusCode, m
+	}
+	st, m := protected(toks[0])
+	assert.Equal(t, 401, st)
+	assert.Equal(t, "the access token is unknown", m["error_description"])
+	st, _ = protected(toks[24])
+	assert.Equal(t, 200, st)
+	for i := range 19 { // the demo client is the 20th
+		resp, err := c.Post(url+"/_mock/moneygo/clients", "application/json", strings.NewReader(fmt.Sprintf(`{"client_id":"c%d","client_secret":"s"}`, i)))
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, 204, resp.StatusCode, "client %d", i)
+	}
+	st, m = curl(t, c, "POST", url+"/_mock/moneygo/clients", "application/json", `{"client_id":"one-too-many","client_secret":"s"}`, "")
+	assert.Equal(t, 409, st)
+	assert.Contains(t, m["error"], "moneygo has 20 clients, the most the mock keeps")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, cmd.Wait(), "stderr: %s", errOut.String())
 }
