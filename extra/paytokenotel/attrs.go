@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.42.0"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -42,14 +43,14 @@ func fetchAttrs(k fetchKey) metric.MeasurementOption {
 	if k.errType == "" {
 		return metric.WithAttributeSet(attribute.NewSet(keyProvider.String(k.provider), keyOutcome.String("ok")))
 	}
-	return metric.WithAttributeSet(attribute.NewSet(keyProvider.String(k.provider), keyOutcome.String("error"), keyErrorType.String(k.errType)))
+	return metric.WithAttributeSet(attribute.NewSet(keyProvider.String(k.provider), keyOutcome.String("error"), semconv.ErrorTypeKey.String(k.errType)))
 }
 
 // storeKey names the attribute set of a Store error's point.
 type storeKey struct{ provider, op, errType string }
 
 func storeAttrs(k storeKey) metric.MeasurementOption {
-	return metric.WithAttributeSet(attribute.NewSet(keyProvider.String(k.provider), keyStoreOp.String(k.op), keyErrorType.String(k.errType)))
+	return metric.WithAttributeSet(attribute.NewSet(keyProvider.String(k.provider), keyStoreOp.String(k.op), semconv.ErrorTypeKey.String(k.errType)))
 }
 
 func providerAttrs(provider string) metric.MeasurementOption {

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.42.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/paytoken/paytoken/auth"
@@ -16,16 +17,25 @@ import (
 // ScopeName is the instrumentation scope of the meter and tracer.
 const ScopeName = "github.com/paytoken/paytoken/extra/paytokenotel"
 
-// Attribute keys.
+// The attributes of the metric points (the provider also on the fetch
+// spans); the error type on points, spans and retry events alike is
+// OpenTelemetry's error.type (semconv.ErrorTypeKey).
 const (
-	keyProvider   = attribute.Key("paytoken.provider")
-	keyOutcome    = attribute.Key("paytoken.outcome")
-	keyErrorType  = attribute.Key("error.type")
+	keyProvider = attribute.Key("paytoken.provider")
+	keyOutcome  = attribute.Key("paytoken.outcome")
+	keyStoreOp  = attribute.Key("paytoken.store.operation")
+)
+
+// The fetch span's own attributes.
+const (
 	keyBackground = attribute.Key("paytoken.background")
 	keyAttempts   = attribute.Key("paytoken.attempts")
-	keyAttempt    = attribute.Key("paytoken.attempt")
-	keyWait       = attribute.Key("paytoken.retry.wait")
-	keyStoreOp    = attribute.Key("paytoken.store.operation")
+)
+
+// The retry event's attributes.
+const (
+	keyAttempt = attribute.Key("paytoken.attempt")
+	keyWait    = attribute.Key("paytoken.retry.wait")
 )
 
 // durationBuckets (seconds) span a fast local fetch to a minute of retries.
@@ -143,7 +153,7 @@ func (o *observer) Observe(ctx context.Context, ev auth.Event) {
 			span.AddEvent("paytoken.token.retry", trace.WithAttributes(
 				keyAttempt.Int(ev.Attempt),
 				keyWait.Float64(ev.Duration.Seconds()),
-				keyErrorType.String(errorType(ev.Err))))
+				semconv.ErrorTypeKey.String(errorType(ev.Err))))
 		}
 	case auth.EventRefreshStart:
 		o.refreshes.Add(ctx, 1, o.providerOpts.get(ev.Provider, providerAttrs))
@@ -165,7 +175,7 @@ func (o *observer) fetchEnded(ctx context.Context, ev auth.Event) {
 	if kind == "" {
 		span.SetAttributes(keyAttempts.Int(ev.Attempt))
 	} else {
-		span.SetAttributes(keyAttempts.Int(ev.Attempt), keyErrorType.String(kind))
+		span.SetAttributes(keyAttempts.Int(ev.Attempt), semconv.ErrorTypeKey.String(kind))
 		msg := kind
 		if ev.Err != nil {
 			msg = ev.Err.Error()

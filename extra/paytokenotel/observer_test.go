@@ -60,6 +60,39 @@ func merge(ms ...map[string]int64) map[string]int64 {
 	return out
 }
 
+// forEachCC runs f in parallel subtests, one per client-credentials
+// provider, each with an env of its own.
+func forEachCC(t *testing.T, f func(t *testing.T, e *env, p mockserver.Provider)) {
+	t.Parallel()
+	for _, p := range ccProviders {
+		t.Run(string(p), func(t *testing.T) {
+			t.Parallel()
+			f(t, newEnv(t), p)
+		})
+	}
+}
+
+// caller starts a caller's span: the context of the calls it makes.
+func (e *env) caller() (context.Context, trace.Span) {
+	return e.tp.Tracer("test").Start(e.t.Context(), "caller")
+}
+
+// onlyFetchSpan is the one fetch span e recorded, and the spans as a slice
+// (for requireHTTPChildren).
+func (e *env) onlyFetchSpan() (sdktrace.ReadOnlySpan, []sdktrace.ReadOnlySpan) {
+	e.t.Helper()
+	spans := e.fetchSpans()
+	require.Len(e.t, spans, 1)
+	return spans[0], spans
+}
+
+// requireSpan checks a span's attributes ("k=v", sorted) and status code.
+func requireSpan(t *testing.T, s sdktrace.ReadOnlySpan, attributes []string, code codes.Code) {
+	t.Helper()
+	require.Equal(t, attributes, attrs(s.Attributes()))
+	require.Equal(t, code, s.Status().Code)
+}
+
 // requireHTTPChildren checks that otelhttp recorded want client spans, each
 // a child of one of the fetch spans.
 func requireHTTPChildren(t *testing.T, e *env, fetches []sdktrace.ReadOnlySpan, want int) {
@@ -80,122 +113,97 @@ func requireHTTPChildren(t *testing.T, e *env, fetches []sdktrace.ReadOnlySpan, 
 }
 
 func TestFetch(t *testing.T) {
-	t.Parallel()
-	for _, p := range ccProviders {
-		t.Run(string(p), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			src := e.source(p, nil)
-			ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
-			tok, err := e.token(ctx, src)
+	forEachCC(t, func(t *testing.T, e *env, p mockserver.Provider) {
+		src := e.source(p, nil)
+		ctx, caller := e.caller()
+		tok, err := e.token(ctx, src)
+		require.NoError(t, err)
+		for range 100 {
+			again, err := e.token(ctx, src)
 			require.NoError(t, err)
-			for range 100 {
-				again, err := e.token(ctx, src)
-				require.NoError(t, err)
-				require.Same(t, tok, again)
-			}
-			caller.End()
+			require.Same(t, tok, again)
+		}
+		caller.End()
 
-			require.Equal(t, okPoints(p, 1), e.points(), "one fetch; the 100 cache hits record nothing")
-			spans := e.fetchSpans()
-			require.Len(t, spans, 1)
-			s := spans[0]
-			require.Equal(t, caller.SpanContext().TraceID(), s.SpanContext().TraceID())
-			require.Equal(t, caller.SpanContext().SpanID(), s.Parent().SpanID(), "the fetch ran on the caller's context")
-			require.Equal(t, trace.SpanKindInternal, s.SpanKind())
-			require.Equal(t, []string{"paytoken.attempts=1", "paytoken.background=false", "paytoken.provider=" + string(p)}, attrs(s.Attributes()))
-			require.Equal(t, codes.Unset, s.Status().Code)
-			require.Empty(t, s.Events())
-			require.Empty(t, s.Links())
-			require.Equal(t, paytokenotel.ScopeName, s.InstrumentationScope().Name)
-			requireHTTPChildren(t, e, spans, 1)
-			require.Equal(t, 1, e.srv.Counts(p).TokenRequests)
-			e.checkNoSecret()
-		})
-	}
+		require.Equal(t, okPoints(p, 1), e.points(), "one fetch; the 100 cache hits record nothing")
+		s, spans := e.onlyFetchSpan()
+		require.Equal(t, caller.SpanContext().TraceID(), s.SpanContext().TraceID())
+		require.Equal(t, caller.SpanContext().SpanID(), s.Parent().SpanID(), "the fetch ran on the caller's context")
+		require.Equal(t, trace.SpanKindInternal, s.SpanKind())
+		requireSpan(t, s, []string{"paytoken.attempts=1", "paytoken.background=false", "paytoken.provider=" + string(p)}, codes.Unset)
+		require.Empty(t, s.Events())
+		require.Empty(t, s.Links())
+		require.Equal(t, paytokenotel.ScopeName, s.InstrumentationScope().Name)
+		requireHTTPChildren(t, e, spans, 1)
+		require.Equal(t, 1, e.srv.Counts(p).TokenRequests)
+		e.checkNoSecret()
+	})
 }
 
 func TestBackgroundRenewal(t *testing.T) {
-	t.Parallel()
-	for _, p := range ccProviders {
-		t.Run(string(p), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			// A stored token inside a refresh window longer than its life is
-			// stale: the first caller gets it from the Store and starts a
-			// renewal that nobody waits for.
-			seed := &oauth2.Token{AccessToken: "seed-access-token-" + string(p), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
-			e.sawToken(seed)
-			store := &auth.MemoryStore{}
-			require.NoError(t, store.Save(t.Context(), "k", seed))
-			sig := newSignal(e.obs)
-			src := e.source(p, sig, auth.WithStore(store, "k"), auth.WithRefreshWindow(2*time.Hour))
-			ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
-			tok, err := e.token(ctx, src)
-			require.NoError(t, err)
-			require.Equal(t, seed.AccessToken, tok.AccessToken)
-			caller.End()
-			sig.await(t, "background fetch", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
+	forEachCC(t, func(t *testing.T, e *env, p mockserver.Provider) {
+		// A stored token inside a refresh window longer than its life is
+		// stale: the first caller gets it from the Store and starts a
+		// renewal that nobody waits for.
+		seed := &oauth2.Token{AccessToken: "seed-access-token-" + string(p), TokenType: "Bearer", Expiry: time.Now().Add(time.Hour)}
+		e.sawToken(seed)
+		store := &auth.MemoryStore{}
+		require.NoError(t, store.Save(t.Context(), "k", seed))
+		sig := newSignal(e.obs)
+		src := e.source(p, sig, auth.WithStore(store, "k"), auth.WithRefreshWindow(2*time.Hour))
+		ctx, caller := e.caller()
+		tok, err := e.token(ctx, src)
+		require.NoError(t, err)
+		require.Equal(t, seed.AccessToken, tok.AccessToken)
+		caller.End()
+		sig.await(t, "background fetch", func(ev auth.Event) bool { return ev.Kind == auth.EventFetchDone && ev.Background })
 
-			want := merge(okPoints(p, 1), map[string]int64{
-				key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,
-			})
-			require.Equal(t, want, e.points())
-			spans := e.fetchSpans()
-			require.Len(t, spans, 1)
-			s := spans[0]
-			require.False(t, s.Parent().IsValid(), "a background renewal is a root span")
-			require.Len(t, s.Links(), 1)
-			require.Equal(t, caller.SpanContext().SpanID(), s.Links()[0].SpanContext.SpanID(), "linked to the call that set it off")
-			require.Equal(t, []string{"paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=" + string(p)}, attrs(s.Attributes()))
-			require.Equal(t, codes.Unset, s.Status().Code)
-			requireHTTPChildren(t, e, spans, 1)
-
-			e.awaitRenewed(src, seed.AccessToken)
-			require.Equal(t, want, e.points(), "serving it records nothing")
-			e.checkNoSecret()
+		want := merge(okPoints(p, 1), map[string]int64{
+			key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,
 		})
-	}
+		require.Equal(t, want, e.points())
+		s, spans := e.onlyFetchSpan()
+		require.False(t, s.Parent().IsValid(), "a background renewal is a root span")
+		require.Len(t, s.Links(), 1)
+		require.Equal(t, caller.SpanContext().SpanID(), s.Links()[0].SpanContext.SpanID(), "linked to the call that set it off")
+		requireSpan(t, s, []string{"paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=" + string(p)}, codes.Unset)
+		requireHTTPChildren(t, e, spans, 1)
+
+		e.awaitRenewed(src, seed.AccessToken)
+		require.Equal(t, want, e.points(), "serving it records nothing")
+		e.checkNoSecret()
+	})
 }
 
 func TestFailureWithRetries(t *testing.T) {
-	t.Parallel()
-	for _, p := range ccProviders {
-		t.Run(string(p), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			e.srv.InjectFault(p, mockserver.Fault{Status: 503, Times: 3})
-			src := e.source(p, nil, fastRetry)
-			ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
-			_, err := e.token(ctx, src)
-			require.ErrorIs(t, err, auth.ErrServer)
+	forEachCC(t, func(t *testing.T, e *env, p mockserver.Provider) {
+		e.srv.InjectFault(p, mockserver.Fault{Status: 503, Times: 3})
+		src := e.source(p, nil, fastRetry)
+		ctx, caller := e.caller()
+		_, err := e.token(ctx, src)
+		require.ErrorIs(t, err, auth.ErrServer)
 
-			require.Equal(t, errPoints(p, "server", 1), e.points())
-			spans := e.fetchSpans()
-			require.Len(t, spans, 1)
-			s := spans[0]
-			require.Equal(t, caller.SpanContext().SpanID(), s.Parent().SpanID())
-			require.Equal(t, []string{"error.type=server", "paytoken.attempts=3", "paytoken.background=false", "paytoken.provider=" + string(p)}, attrs(s.Attributes()))
-			require.Equal(t, codes.Error, s.Status().Code)
-			require.Equal(t, err.Error(), s.Status().Description)
-			requireRetryEvents(t, s, 2)
-			requireHTTPChildren(t, e, spans, 3)
+		require.Equal(t, errPoints(p, "server", 1), e.points())
+		s, spans := e.onlyFetchSpan()
+		require.Equal(t, caller.SpanContext().SpanID(), s.Parent().SpanID())
+		requireSpan(t, s, []string{"error.type=server", "paytoken.attempts=3", "paytoken.background=false", "paytoken.provider=" + string(p)}, codes.Error)
+		require.Equal(t, err.Error(), s.Status().Description)
+		requireRetryEvents(t, s, 2)
+		requireHTTPChildren(t, e, spans, 3)
 
-			// One more 503, then a token: the fetch succeeds on its second attempt.
-			e.srv.InjectFault(p, mockserver.Fault{Status: 503, Times: 1})
-			_, err = e.token(ctx, src)
-			require.NoError(t, err)
-			caller.End()
-			require.Equal(t, merge(errPoints(p, "server", 1), okPoints(p, 1)), e.points())
-			spans = e.fetchSpans()
-			require.Len(t, spans, 2)
-			require.Equal(t, []string{"paytoken.attempts=2", "paytoken.background=false", "paytoken.provider=" + string(p)}, attrs(spans[1].Attributes()))
-			require.Equal(t, codes.Unset, spans[1].Status().Code)
-			requireRetryEvents(t, spans[1], 1)
-			requireHTTPChildren(t, e, spans, 5)
-			e.checkNoSecret()
-		})
-	}
+		// One more 503, then a token: the fetch succeeds on its second attempt.
+		e.srv.InjectFault(p, mockserver.Fault{Status: 503, Times: 1})
+		_, err = e.token(ctx, src)
+		require.NoError(t, err)
+		caller.End()
+		require.Equal(t, merge(errPoints(p, "server", 1), okPoints(p, 1)), e.points())
+		spans = e.fetchSpans()
+		require.Len(t, spans, 2)
+		requireSpan(t, spans[1], []string{"paytoken.attempts=2", "paytoken.background=false", "paytoken.provider=" + string(p)}, codes.Unset)
+		requireRetryEvents(t, spans[1], 1)
+		requireHTTPChildren(t, e, spans, 5)
+		e.checkNoSecret()
+	})
 }
 
 // requireRetryEvents checks that s has n retry events, for attempts 1…n.
@@ -218,22 +226,17 @@ func requireRetryEvents(t *testing.T, s sdktrace.ReadOnlySpan, n int) {
 }
 
 func TestStoreErrors(t *testing.T) {
-	t.Parallel()
-	for _, p := range ccProviders {
-		t.Run(string(p), func(t *testing.T) {
-			t.Parallel()
-			e := newEnv(t)
-			sig := newSignal(e.obs)
-			src := e.source(p, sig, auth.WithStore(failingStore{}, ""))
-			_, err := e.token(t.Context(), src)
-			require.NoError(t, err, "a failing Store is worked around")
-			sig.await(t, "the save's store error", func(ev auth.Event) bool { return ev.Kind == auth.EventStoreError && ev.Op == "save" })
+	forEachCC(t, func(t *testing.T, e *env, p mockserver.Provider) {
+		sig := newSignal(e.obs)
+		src := e.source(p, sig, auth.WithStore(failingStore{}, ""))
+		_, err := e.token(t.Context(), src)
+		require.NoError(t, err, "a failing Store is worked around")
+		sig.await(t, "the save's store error", func(ev auth.Event) bool { return ev.Kind == auth.EventStoreError && ev.Op == "save" })
 
-			require.Equal(t, merge(okPoints(p, 1), storeErrPoints(p, true)), e.points())
-			require.Len(t, e.fetchSpans(), 1)
-			e.checkNoSecret()
-		})
-	}
+		require.Equal(t, merge(okPoints(p, 1), storeErrPoints(p, true)), e.points())
+		require.Len(t, e.fetchSpans(), 1)
+		e.checkNoSecret()
+	})
 }
 
 func storeErrPoints(p mockserver.Provider, save bool) map[string]int64 {
@@ -272,7 +275,7 @@ func TestMobiFinanceBackgroundRenewal(t *testing.T) {
 	tok := e.exchange()
 	sig := newSignal(e.obs)
 	src := e.mobiConfig().TokenSource(tok, auth.WithObserver(sig), auth.WithRefreshWindow(2*time.Hour))
-	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
+	ctx, caller := e.caller()
 	got, err := e.token(ctx, src)
 	require.NoError(t, err)
 	require.Equal(t, tok.AccessToken, got.AccessToken)
@@ -283,14 +286,11 @@ func TestMobiFinanceBackgroundRenewal(t *testing.T) {
 	require.Equal(t, merge(errPoints(p, "reauthorize", 1), map[string]int64{
 		key("paytoken.token.refreshes", "paytoken.provider", string(p)): 1,
 	}), e.points())
-	spans := e.fetchSpans()
-	require.Len(t, spans, 1)
-	s := spans[0]
+	s, _ := e.onlyFetchSpan()
 	require.False(t, s.Parent().IsValid())
 	require.Len(t, s.Links(), 1)
 	require.Equal(t, caller.SpanContext().SpanID(), s.Links()[0].SpanContext.SpanID())
-	require.Equal(t, []string{"error.type=reauthorize", "paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=mobifinance"}, attrs(s.Attributes()))
-	require.Equal(t, codes.Error, s.Status().Code)
+	requireSpan(t, s, []string{"error.type=reauthorize", "paytoken.attempts=1", "paytoken.background=true", "paytoken.provider=mobifinance"}, codes.Error)
 	require.Contains(t, s.Status().Description, "mobifinance: ")
 	got, err = e.token(t.Context(), src)
 	require.NoError(t, err, "the still-valid token stays in service")
@@ -303,18 +303,17 @@ func TestMobiFinanceFailure(t *testing.T) {
 	e := newEnv(t)
 	e.exchange() // a token and a code the scan looks for
 	src := e.mobiConfig().TokenSource(nil, auth.WithObserver(e.obs), fastRetry)
-	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
+	ctx, caller := e.caller()
 	_, err := e.token(ctx, src)
 	caller.End()
 	require.ErrorIs(t, err, mobifinance.ErrReauthorize)
 
 	require.Equal(t, errPoints(mockserver.MobiFinance, "reauthorize", 1), e.points())
-	spans := e.fetchSpans()
-	require.Len(t, spans, 1)
-	require.Equal(t, caller.SpanContext().SpanID(), spans[0].Parent().SpanID())
-	require.Equal(t, []string{"error.type=reauthorize", "paytoken.attempts=1", "paytoken.background=false", "paytoken.provider=mobifinance"}, attrs(spans[0].Attributes()))
-	require.Equal(t, err.Error(), spans[0].Status().Description)
-	require.Empty(t, spans[0].Events(), "a final error is not retried")
+	s, _ := e.onlyFetchSpan()
+	require.Equal(t, caller.SpanContext().SpanID(), s.Parent().SpanID())
+	require.Equal(t, []string{"error.type=reauthorize", "paytoken.attempts=1", "paytoken.background=false", "paytoken.provider=mobifinance"}, attrs(s.Attributes()))
+	require.Equal(t, err.Error(), s.Status().Description)
+	require.Empty(t, s.Events(), "a final error is not retried")
 	e.checkNoSecret()
 }
 
@@ -348,7 +347,7 @@ func TestCacheHitsRecordNothing(t *testing.T) { // not parallel: AllocsPerRun
 func TestClosingEventWithoutItsSpanEndsNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
+	ctx, caller := e.caller()
 	e.obs.Observe(ctx, auth.Event{Kind: auth.EventFetchDone, Provider: "p", Attempt: 1, Duration: time.Millisecond})
 	e.obs.Observe(ctx, auth.Event{Kind: auth.EventRetry, Provider: "p", Attempt: 1, Err: auth.ErrServer})
 	require.Empty(t, e.spans.Ended(), "the caller's span is not ended by the fetch's closing event")
@@ -377,7 +376,7 @@ func TestTimerRenewal(t *testing.T) {
 	e := newEnv(t, mockserver.WithTokenLifetime(p, 3*time.Second))
 	sig := newSignal(e.obs)
 	src := e.source(p, sig, auth.WithRefreshWindow(2*time.Second), auth.WithSafetyMargin(0))
-	ctx, caller := e.tp.Tracer("test").Start(t.Context(), "caller")
+	ctx, caller := e.caller()
 	first, err := e.token(ctx, src)
 	require.NoError(t, err)
 	caller.End()
