@@ -3,11 +3,8 @@ package mockserver
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -88,30 +85,4 @@ func (s *Server) rawRefusal(path string, status int, desc string) []byte {
 	buf.WriteString("\r\n")
 	buf.Write(body)
 	return buf.Bytes()
-}
-
-// readBody reads a token request's body within Limits.MaxBodyBytes and Limits.ReadTimeout,
-// answering the refusal when it cannot. ok is false when the request has been answered (or
-// the client left, and nobody is there to answer).
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
-	limit := s.cfg.limits.MaxBodyBytes
-	if r.ContentLength > limit {
-		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
-		return nil, false
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var tooBig *http.MaxBytesError
-	switch {
-	case err == nil:
-		return body, true
-	case errors.As(err, &tooBig):
-		s.refuse(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", limit))
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		s.refuse(w, r, http.StatusRequestTimeout, "the request body did not arrive within the read timeout")
-	default:
-		// The client went away mid-body: nobody to answer. Close the connection rather
-		// than let net/http send an empty 200.
-		panic(http.ErrAbortHandler)
-	}
-	return nil, false
 }
