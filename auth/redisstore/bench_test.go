@@ -19,26 +19,17 @@ import (
 // decode), per storage mode.
 func BenchmarkLoad(b *testing.B) {
 	e := newEnv(b)
-	for _, mode := range []struct {
-		name string
-		opt  redisstore.Option
-	}{{"encrypted", redisstore.WithEncryptionKey(newKey(b))}, {"plaintext", redisstore.Plaintext()}} {
-		b.Run(mode.name, func(b *testing.B) {
-			s := e.store(b, mode.opt, redisstore.WithPrefix(mode.name+":"))
-			ctx := context.Background()
-			tok := moovToken(b, time.Hour)
-			if err := s.Save(ctx, "moov:client:/accounts.read", tok); err != nil {
-				b.Fatal(err)
+	eachMode(b, e, "", func(b *testing.B, _ *env, s *redisstore.Store) {
+		ctx := context.Background()
+		saveToken(b, s, "moov:client:/accounts.read", time.Hour)
+		b.ReportAllocs()
+		for b.Loop() {
+			got, err := s.Load(ctx, "moov:client:/accounts.read")
+			if err != nil || got == nil {
+				b.Fatal(got, err)
 			}
-			b.ReportAllocs()
-			for b.Loop() {
-				got, err := s.Load(ctx, "moov:client:/accounts.read")
-				if err != nil || got == nil {
-					b.Fatal(got, err)
-				}
-			}
-		})
-	}
+		}
+	})
 	// The floor: the same GET with go-redis alone, nothing decoded.
 	b.Run("raw-GET", func(b *testing.B) {
 		ctx := context.Background()

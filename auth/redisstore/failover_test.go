@@ -40,19 +40,15 @@ func TestFleetHolderCrashesMidFetch(t *testing.T) {
 }
 
 func testHolderCrash(t *testing.T, name string, sig syscall.Signal) {
-	srv := redistest.Start(t)
-	ts := newTokenServer(t, time.Hour, 50*time.Millisecond)
+	srv, ts, cfg := fleetOnRedis(t, time.Hour, "client-crash")
 	ts.delayFor = func(n int) time.Duration {
 		if n == 1 {
 			return -1 // the holder's fetch hangs until it dies
 		}
 		return 50 * time.Millisecond
 	}
-	cfg := fleetConfig{
-		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t), ClientID: "client-crash",
-		Goroutines: 1, Duration: time.Minute,
-		Window: time.Minute, Margin: 10 * time.Second, CallTimeout: time.Minute,
-	}
+	cfg.Goroutines, cfg.Duration = 1, time.Minute
+	cfg.Window, cfg.Margin, cfg.CallTimeout = time.Minute, 10*time.Second, time.Minute
 	holder := startFleet(t, 1, cfg)
 	holder.begin(t)
 
@@ -153,8 +149,7 @@ func TestFleetFailover(t *testing.T) {
 func testFailover(t *testing.T, topo, phase string) {
 	clientID := "client-" + topo + "-" + phase
 	key := auth.StoreKey("moov", clientID)
-	unused := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
-	t.Cleanup(func() { _ = unused.Close() })
+	unused := clientOf(t, "127.0.0.1:1")                            // never dialled
 	keyStore, err := redisstore.New(unused, redisstore.Plaintext()) // for its key layout only
 	require.NoError(t, err)
 	redisKey := keyStore.RedisKey(key)
@@ -359,8 +354,7 @@ func followFailover(t *testing.T, rdb redis.UniversalClient, replicaAddr string,
 	ctx := context.Background()
 	s, err := redisstore.New(rdb, redisstore.Plaintext())
 	require.NoError(t, err)
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "k", tok))
+	tok := saveToken(t, s, "k", time.Hour)
 	// A lease longer than the failover (under a second here), renewed
 	// every second: it survives if the renewals reach the new master.
 	unlock, err := s.Lock(ctx, "k", 3*time.Second)

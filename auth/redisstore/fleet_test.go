@@ -187,6 +187,16 @@ func (ts *tokenServer) timeline(t0 time.Time) string {
 	return strings.Join(parts, " ")
 }
 
+// fleetOnRedis starts a Redis and a token server issuing tokens that live
+// lifetime (each answer takes 50 ms), and returns them with the part of a
+// fleetConfig that points workers at both, as clientID.
+func fleetOnRedis(t *testing.T, lifetime time.Duration, clientID string) (*redistest.Server, *tokenServer, fleetConfig) {
+	t.Helper()
+	srv := redistest.Start(t)
+	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
+	return srv, ts, fleetConfig{Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t), ClientID: clientID}
+}
+
 type fleet struct {
 	cmds    []*exec.Cmd
 	outs    []*readyWriter
@@ -222,12 +232,9 @@ func (w *readyWriter) report() []byte {
 
 func startFleet(t *testing.T, n int, cfg fleetConfig) *fleet {
 	t.Helper()
-	b, err := json.Marshal(cfg)
-	require.NoError(t, err)
 	f := &fleet{}
 	for range n {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), fleetWorkerEnv+"="+string(b))
+		cmd := workerCommand(t, fleetWorkerEnv, cfg)
 		out := &readyWriter{ready: make(chan struct{})}
 		var stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = out, &stderr
@@ -289,16 +296,10 @@ func (f *fleet) wait(t *testing.T) {
 // gets a valid token throughout.
 func TestFleetRefresh(t *testing.T) {
 	testenv.Long(t) // 8 processes for several seconds
-	srv := redistest.Start(t)
-	const lifetime = 6 * time.Second
-	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
-	cfg := fleetConfig{
-		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
-		ClientID: "client-1", Scopes: []string{"/accounts.read"}, Goroutines: 100,
-		Duration: 5 * time.Second,
-		// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
-		Window: 3 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
-	}
+	srv, ts, cfg := fleetOnRedis(t, 6*time.Second, "client-1")
+	cfg.Scopes, cfg.Goroutines, cfg.Duration = []string{"/accounts.read"}, 100, 5*time.Second
+	// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
+	cfg.Window, cfg.Margin, cfg.StoreTimeout = 3*time.Second, time.Second, 300*time.Millisecond
 	f := startFleet(t, 8, cfg)
 	t0 := f.begin(t)
 	f.wait(t)
@@ -333,21 +334,15 @@ func TestFleetRefresh(t *testing.T) {
 // the fleet is back to one request per refresh.
 func TestFleetRedisOutage(t *testing.T) {
 	testenv.Long(t) // 8 processes for several seconds
-	srv := redistest.Start(t)
-	const lifetime = 8 * time.Second
-	ts := newTokenServer(t, lifetime, 50*time.Millisecond)
-	cfg := fleetConfig{
-		Redis: srv.Addr, TokenURL: ts.URL, Key: newKey(t),
-		ClientID: "client-2", Goroutines: 100,
-		Duration: 13500 * time.Millisecond,
-		// token 1: stale ≈ t0+4s, renewed in the window's first half
-		// (auth jitters renewals there), t0+4s … t0+6s, plus 0.6 s of
-		// failing store calls: all inside the outage; tokens fetched then
-		// (≤ t0+6.7s): stale from ≈ t0+8.6s, renewed by ≈ t0+12.7s, with
-		// Redis back; tokens issued then live a minute, so the first
-		// renewal's token serves every later one
-		Window: 4 * time.Second, Margin: time.Second, StoreTimeout: 300 * time.Millisecond,
-	}
+	srv, ts, cfg := fleetOnRedis(t, 8*time.Second, "client-2")
+	cfg.Goroutines, cfg.Duration = 100, 13500*time.Millisecond
+	// token 1: stale ≈ t0+4s, renewed in the window's first half (auth
+	// jitters renewals there), t0+4s … t0+6s, plus 0.6 s of failing store
+	// calls: all inside the outage; tokens fetched then (≤ t0+6.7s): stale
+	// from ≈ t0+8.6s, renewed by ≈ t0+12.7s, with Redis back; tokens
+	// issued then live a minute, so the first renewal's token serves every
+	// later one
+	cfg.Window, cfg.Margin, cfg.StoreTimeout = 4*time.Second, time.Second, 300*time.Millisecond
 	f := startFleet(t, 8, cfg)
 	t0 := f.begin(t)
 	time.Sleep(time.Until(t0.Add(1500 * time.Millisecond)))

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -35,11 +37,54 @@ func newEnv(t testing.TB) *env {
 	return &env{srv: srv, rdb: srv.Client(t)}
 }
 
+// clientOf is a go-redis client of addr with go-redis's defaults, closed
+// when t ends. No connection is made before its first command.
+func clientOf(t testing.TB, addr string) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
 func (e *env) store(t testing.TB, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
 	s, err := redisstore.New(e.rdb, opts...)
 	require.NoError(t, err)
 	return s
+}
+
+// eachMode runs f as a subtest (or sub-benchmark) of t for each of the
+// Store's ways of keeping a token, sealed under a new key and plaintext,
+// with e and a Store of e in that mode under the prefix prefix+mode+":".
+func eachMode[T interface {
+	testing.TB
+	Run(name string, f func(T)) bool
+}](t T, e *env, prefix string, f func(T, *env, *redisstore.Store)) {
+	for _, mode := range []struct {
+		name string
+		opt  redisstore.Option
+	}{{"encrypted", redisstore.WithEncryptionKey(newKey(t))}, {"plaintext", redisstore.Plaintext()}} {
+		t.Run(mode.name, func(t T) { f(t, e, e.store(t, mode.opt, redisstore.WithPrefix(prefix+mode.name+":"))) })
+	}
+}
+
+// saveToken saves a new token of lifetime (moovToken) under key and
+// returns it.
+func saveToken(t testing.TB, s *redisstore.Store, key string, lifetime time.Duration) *oauth2.Token {
+	t.Helper()
+	tok := moovToken(t, lifetime)
+	require.NoError(t, s.Save(context.Background(), key, tok))
+	return tok
+}
+
+// requireLoads loads key from s and requires tok's access token; it
+// returns the token loaded.
+func requireLoads(t testing.TB, s *redisstore.Store, key string, tok *oauth2.Token) *oauth2.Token {
+	t.Helper()
+	got, err := s.Load(context.Background(), key)
+	require.NoError(t, err)
+	require.Equal(t, tok.AccessToken, got.AccessToken)
+	return got
 }
 
 func (e *env) raw(t testing.TB, redisKey string) []byte {
@@ -99,4 +144,27 @@ func containsAny(b []byte, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+// runWorker runs a worker process (name, in messages) to its end and
+// decodes the report it prints into rep.
+func runWorker(t *testing.T, name, env string, cfg, rep any) {
+	t.Helper()
+	cmd := workerCommand(t, env, cfg)
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	require.NoError(t, cmd.Run(), "%s worker: %s", name, stderr.String())
+	require.NoError(t, json.Unmarshal(out.Bytes(), rep), "%s worker: %q %s", name, out.String(), stderr.String())
+}
+
+// workerCommand is this test binary re-run as a worker process, given cfg
+// in JSON in the environment variable env (TestMain runs the worker that
+// env names).
+func workerCommand(t *testing.T, env string, cfg any) *exec.Cmd {
+	t.Helper()
+	b, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+string(b))
+	return cmd
 }

@@ -193,17 +193,12 @@ func TestLockAndTokenKeysAreSeparate(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "k", tok))
+	tok := saveToken(t, s, "k", time.Hour)
 	unlock, err := s.Lock(ctx, "k", time.Minute)
 	require.NoError(t, err)
-	got, err := s.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
+	requireLoads(t, s, "k", tok)
 	unlock()
-	got, err = s.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
+	requireLoads(t, s, "k", tok)
 }
 
 func TestUnlockAfterContextCancelled(t *testing.T) {

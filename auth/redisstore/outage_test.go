@@ -26,8 +26,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	const bound = 300 * time.Millisecond
 	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)), redisstore.WithTimeout(bound))
 	ctx := context.Background()
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "k", tok))
+	tok := saveToken(t, s, "k", time.Hour)
 
 	e.srv.Kill()
 	for range 3 {
@@ -43,9 +42,7 @@ func TestRedisKilledMidRun(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, got, "the new Redis is empty")
 	require.NoError(t, s.Save(ctx, "k", tok))
-	got, err = s.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
+	requireLoads(t, s, "k", tok)
 	unlock, err := s.Lock(ctx, "k", time.Second)
 	require.NoError(t, err)
 	unlock()
@@ -58,13 +55,11 @@ func TestRedisKilledMidRun(t *testing.T) {
 func TestRedisHangs(t *testing.T) {
 	e := newEnv(t)
 	const bound = 200 * time.Millisecond
-	rdb := redis.NewClient(&redis.Options{Addr: e.srv.Addr})
-	t.Cleanup(func() { _ = rdb.Close() })
+	rdb := clientOf(t, e.srv.Addr)
 	s, err := redisstore.New(rdb, redisstore.WithEncryptionKey(newKey(t)), redisstore.WithTimeout(bound))
 	require.NoError(t, err)
 	ctx := context.Background()
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "k", tok))
+	tok := saveToken(t, s, "k", time.Hour)
 
 	e.srv.Pause()
 	requireFailsPromptly(t, s, tok, bound+500*time.Millisecond)
@@ -98,4 +93,15 @@ func requireFailsPromptly(t *testing.T, s *redisstore.Store, tok *oauth2.Token, 
 	unlock, err := s.Lock(ctx, "k", time.Second)
 	assert.Nil(t, unlock)
 	check("Lock", err, time.Since(start))
+}
+
+func TestErrorsAreNotCorruptWhenRedisFails(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	s, err := redisstore.New(rdb, redisstore.WithEncryptionKey(newKey(t)))
+	require.NoError(t, err)
+	_, err = s.Load(context.Background(), "k")
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, redisstore.ErrCorrupt))
+	assert.Contains(t, err.Error(), `redisstore: load "paytoken:{k}"`)
 }

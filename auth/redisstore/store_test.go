@@ -2,16 +2,11 @@ package redisstore_test
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -19,100 +14,34 @@ import (
 	"github.com/paytoken/paytoken/auth/redisstore"
 )
 
-func TestNewRejectsMisuse(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}) // never dialled
-	t.Cleanup(func() { _ = rdb.Close() })
-	key := newKey(t)
-	cases := []struct {
-		name string
-		rdb  redis.UniversalClient
-		opts []redisstore.Option
-		want []string
-	}{
-		{"neither key nor plaintext", rdb, nil, []string{"WithEncryptionKey", "Plaintext()"}},
-		{"both", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.Plaintext()}, []string{"WithEncryptionKey and Plaintext both given"}},
-		{"nil client", nil, []redisstore.Option{redisstore.Plaintext()}, []string{"client is nil"}},
-		{"short key", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key[:16])}, []string{"WithEncryptionKey", "16 bytes, want 32"}},
-		{"empty key", rdb, []redisstore.Option{redisstore.WithEncryptionKey(nil)}, []string{"WithEncryptionKey", "0 bytes"}},
-		{"key twice", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.WithEncryptionKey(newKey(t))}, []string{"WithEncryptionKey given more than once"}},
-		{"bad previous key", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.WithPreviousKeys(newKey(t), key[:5])}, []string{"WithPreviousKeys: key 1", "5 bytes"}},
-		{"previous repeats current", rdb, []redisstore.Option{redisstore.WithEncryptionKey(key), redisstore.WithPreviousKeys(key)}, []string{"WithPreviousKeys: key 0 repeats"}},
-		{"previous with plaintext", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithPreviousKeys(key)}, []string{"WithPreviousKeys given with Plaintext"}},
-		{"brace in prefix", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithPrefix("app{1}:")}, []string{"WithPrefix", "brace", "hash tag"}},
-		{"negative timeout", rdb, []redisstore.Option{redisstore.Plaintext(), redisstore.WithTimeout(-time.Second)}, []string{"WithTimeout"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := redisstore.New(tc.rdb, tc.opts...)
-			require.Error(t, err)
-			require.Nil(t, s)
-			for _, w := range tc.want {
-				assert.Contains(t, err.Error(), w)
-			}
-			assert.NotContains(t, err.Error(), hex.EncodeToString(key))
-		})
-	}
-
-	s, err := redisstore.New(rdb, redisstore.WithEncryptionKey(key))
-	require.NoError(t, err)
-	assert.True(t, s.Encrypted())
-	s, err = redisstore.New(rdb, redisstore.Plaintext(), nil)
-	require.NoError(t, err)
-	assert.False(t, s.Encrypted())
-	assert.Equal(t, "paytoken:{moov:id}", s.RedisKey("moov:id"))
-	assert.Equal(t, "paytoken:{moov:id}:lock", s.LockKey("moov:id"), "same {…} hash tag: same Cluster slot")
-}
-
-func TestNewCopiesKey(t *testing.T) {
-	e := newEnv(t)
-	key := newKey(t)
-	orig := append([]byte(nil), key...)
-	s := e.store(t, redisstore.WithEncryptionKey(key))
-	clear(key) // the caller wipes its copy
-	tok := moovToken(t, time.Hour)
-	ctx := context.Background()
-	require.NoError(t, s.Save(ctx, "k", tok))
-	got, err := e.store(t, redisstore.WithEncryptionKey(orig)).Load(ctx, "k")
-	require.NoError(t, err)
-	require.Equal(t, tok.AccessToken, got.AccessToken)
-}
-
 func TestRoundTrip(t *testing.T) {
-	e := newEnv(t)
-	for _, mode := range []struct {
-		name string
-		opt  redisstore.Option
-	}{{"encrypted", redisstore.WithEncryptionKey(newKey(t))}, {"plaintext", redisstore.Plaintext()}} {
-		t.Run(mode.name, func(t *testing.T) {
-			s := e.store(t, mode.opt, redisstore.WithPrefix("rt-"+mode.name+":"))
-			ctx := context.Background()
-			tok := moovToken(t, 15*time.Minute)
-			require.NoError(t, s.Save(ctx, "moov:client-1:/accounts.read", tok))
+	eachMode(t, newEnv(t), "rt-", func(t *testing.T, e *env, s *redisstore.Store) {
+		ctx := context.Background()
+		tok := saveToken(t, s, "moov:client-1:/accounts.read", 15*time.Minute)
 
-			got, err := s.Load(ctx, "moov:client-1:/accounts.read")
-			require.NoError(t, err)
-			require.NotNil(t, got)
-			assert.Equal(t, tok.AccessToken, got.AccessToken)
-			assert.Equal(t, "Bearer", got.TokenType)
-			assert.Equal(t, tok.RefreshToken, got.RefreshToken)
-			assert.Equal(t, tok.ExpiresIn, got.ExpiresIn)
-			assert.True(t, tok.Expiry.Equal(got.Expiry), "expiry %v != %v", got.Expiry, tok.Expiry)
-			assert.Equal(t, tok.Expiry.UnixNano(), got.Expiry.UnixNano())
-			assert.True(t, got.Valid())
+		got, err := s.Load(ctx, "moov:client-1:/accounts.read")
+		require.NoError(t, err)
+		require.NotNil(t, got)
+		assert.Equal(t, tok.AccessToken, got.AccessToken)
+		assert.Equal(t, "Bearer", got.TokenType)
+		assert.Equal(t, tok.RefreshToken, got.RefreshToken)
+		assert.Equal(t, tok.ExpiresIn, got.ExpiresIn)
+		assert.True(t, tok.Expiry.Equal(got.Expiry), "expiry %v != %v", got.Expiry, tok.Expiry)
+		assert.Equal(t, tok.Expiry.UnixNano(), got.Expiry.UnixNano())
+		assert.True(t, got.Valid())
 
-			// Extra comes back with the types auth decoded it with.
-			assert.Equal(t, "opaque", got.Extra("token_type"))
-			assert.Equal(t, json.Number("900"), got.Extra("expires_in"))
-			assert.Equal(t, "/accounts.read /accounts.write", got.Extra("scope"))
-			assert.Equal(t, tok.AccessToken, got.Extra("access_token"))
-			assert.Equal(t, map[string]any{"a": []any{json.Number("1"), "two", true, nil, json.Number("2.5")}}, got.Extra("nested"))
+		// Extra comes back with the types auth decoded it with.
+		assert.Equal(t, "opaque", got.Extra("token_type"))
+		assert.Equal(t, json.Number("900"), got.Extra("expires_in"))
+		assert.Equal(t, "/accounts.read /accounts.write", got.Extra("scope"))
+		assert.Equal(t, tok.AccessToken, got.Extra("access_token"))
+		assert.Equal(t, map[string]any{"a": []any{json.Number("1"), "two", true, nil, json.Number("2.5")}}, got.Extra("nested"))
 
-			// The entry ends when the token does.
-			pttl, err := e.rdb.PTTL(ctx, s.RedisKey("moov:client-1:/accounts.read")).Result()
-			require.NoError(t, err)
-			assert.InDelta(t, time.Until(tok.Expiry).Seconds(), pttl.Seconds(), 1, "PTTL %s", pttl)
-		})
-	}
+		// The entry ends when the token does.
+		pttl, err := e.rdb.PTTL(ctx, s.RedisKey("moov:client-1:/accounts.read")).Result()
+		require.NoError(t, err)
+		assert.InDelta(t, time.Until(tok.Expiry).Seconds(), pttl.Seconds(), 1, "PTTL %s", pttl)
+	})
 }
 
 func TestRoundTripExtraShapes(t *testing.T) {
@@ -261,8 +190,7 @@ func TestPrefix(t *testing.T) {
 	ctx := context.Background()
 	a := e.store(t, redisstore.Plaintext(), redisstore.WithPrefix("svc-a:"))
 	b := e.store(t, redisstore.Plaintext(), redisstore.WithPrefix("svc-b:"))
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, a.Save(ctx, "moneykit:id", tok))
+	tok := saveToken(t, a, "moneykit:id", time.Hour)
 	keys, err := e.rdb.Keys(ctx, "*").Result()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"svc-a:{moneykit:id}"}, keys)
@@ -277,135 +205,12 @@ func TestPrefix(t *testing.T) {
 	assert.Equal(t, int64(1), n, "default prefix is paytoken:")
 }
 
-func TestEncryptedAtRest(t *testing.T) {
-	e := newEnv(t)
-	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	ctx := context.Background()
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "k", tok))
-	raw := e.raw(t, s.RedisKey("k"))
-
-	for _, secret := range []string{tok.AccessToken, tok.RefreshToken} {
-		assert.False(t, containsAny(raw,
-			secret, secret[3:20],
-			base64.StdEncoding.EncodeToString([]byte(secret)),
-			hex.EncodeToString([]byte(secret)),
-		), "the stored entry reveals a credential")
-	}
-	assert.NotContains(t, string(raw), "opaque", "extra fields are sealed too")
-	assert.True(t, strings.HasPrefix(string(raw), "ptk\x01g"), "versioned envelope header")
-
-	// Two saves of the same token differ (fresh nonce each time).
-	require.NoError(t, s.Save(ctx, "k", tok))
-	assert.NotEqual(t, raw, e.raw(t, s.RedisKey("k")))
-}
-
-func TestWrongKey(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	writer := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	reader := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, writer.Save(ctx, "k", tok))
-
-	got, err := reader.Load(ctx, "k")
-	require.Nil(t, got)
-	require.ErrorIs(t, err, redisstore.ErrCorrupt)
-	assert.Contains(t, err.Error(), "does not hold")
-	assert.Contains(t, err.Error(), `"paytoken:{k}"`)
-	requireNoLeak(t, err.Error(), tok)
-
-	// Saving with the right key over it makes it readable again.
-	require.NoError(t, reader.Save(ctx, "k", tok))
-	got, err = reader.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
-}
-
-func TestKeyRotation(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	oldKey, newK := newKey(t), newKey(t)
-	before := e.store(t, redisstore.WithEncryptionKey(oldKey))
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, before.Save(ctx, "k", tok))
-
-	during := e.store(t, redisstore.WithEncryptionKey(newK), redisstore.WithPreviousKeys(oldKey))
-	got, err := during.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
-
-	after := e.store(t, redisstore.WithEncryptionKey(newK))
-	_, err = after.Load(ctx, "k")
-	require.ErrorIs(t, err, redisstore.ErrCorrupt, "old entry needs the old key")
-
-	require.NoError(t, during.Save(ctx, "k", got)) // re-sealed under the new key
-	got, err = after.Load(ctx, "k")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
-}
-
-func TestEntryMovedToAnotherKeyFails(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	s := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	userA, userB := moovToken(t, time.Hour), moovToken(t, time.Hour)
-	require.NoError(t, s.Save(ctx, "mobifinance:user:a", userA))
-	require.NoError(t, s.Save(ctx, "mobifinance:user:b", userB))
-
-	// Someone with write access to Redis swaps the two users' entries.
-	rawA, rawB := e.raw(t, s.RedisKey("mobifinance:user:a")), e.raw(t, s.RedisKey("mobifinance:user:b"))
-	require.NoError(t, e.rdb.Set(ctx, s.RedisKey("mobifinance:user:a"), rawB, 0).Err())
-	require.NoError(t, e.rdb.Set(ctx, s.RedisKey("mobifinance:user:b"), rawA, 0).Err())
-
-	for _, k := range []string{"mobifinance:user:a", "mobifinance:user:b"} {
-		got, err := s.Load(ctx, k)
-		require.Nil(t, got)
-		require.ErrorIs(t, err, redisstore.ErrCorrupt)
-		assert.Contains(t, err.Error(), "copied here from another Redis key")
-		requireNoLeak(t, err.Error(), userA)
-		requireNoLeak(t, err.Error(), userB)
-	}
-}
-
-func TestPlaintextOptOut(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	plain := e.store(t, redisstore.Plaintext())
-	sealed := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
-	tok := moovToken(t, time.Hour)
-
-	require.NoError(t, plain.Save(ctx, "p", tok))
-	raw := e.raw(t, plain.RedisKey("p"))
-	require.True(t, strings.HasPrefix(string(raw), "ptk\x01p{"), "plaintext entries are readable JSON after the header")
-	var rec map[string]any
-	require.NoError(t, json.Unmarshal(raw[5:], &rec))
-	assert.Equal(t, tok.AccessToken, rec["access_token"])
-
-	got, err := plain.Load(ctx, "p")
-	require.NoError(t, err)
-	assert.Equal(t, tok.AccessToken, got.AccessToken)
-
-	// An encrypting Store refuses a plaintext entry: anyone who can write
-	// to Redis could have planted it.
-	_, err = sealed.Load(ctx, "p")
-	require.ErrorIs(t, err, redisstore.ErrCorrupt)
-	assert.Contains(t, err.Error(), "refusing an unauthenticated token")
-	requireNoLeak(t, err.Error(), tok)
-
-	require.NoError(t, sealed.Save(ctx, "s", tok))
-	_, err = plain.Load(ctx, "s")
-	require.ErrorIs(t, err, redisstore.ErrCorrupt)
-	assert.Contains(t, err.Error(), "encrypted but this Store was built with Plaintext()")
-}
-
 func TestCorruptEntries(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	sealed := e.store(t, redisstore.WithEncryptionKey(newKey(t)))
 	plain := e.store(t, redisstore.Plaintext())
-	tok := moovToken(t, time.Hour)
-	require.NoError(t, sealed.Save(ctx, "good", tok))
+	tok := saveToken(t, sealed, "good", time.Hour)
 	good := e.raw(t, sealed.RedisKey("good"))
 
 	flip := func(i int) []byte {
@@ -453,15 +258,4 @@ func TestCorruptEntries(t *testing.T) {
 			requireNoLeak(t, err.Error(), tok)
 		})
 	}
-}
-
-func TestErrorsAreNotCorruptWhenRedisFails(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
-	t.Cleanup(func() { _ = rdb.Close() })
-	s, err := redisstore.New(rdb, redisstore.WithEncryptionKey(newKey(t)))
-	require.NoError(t, err)
-	_, err = s.Load(context.Background(), "k")
-	require.Error(t, err)
-	assert.False(t, errors.Is(err, redisstore.ErrCorrupt))
-	assert.Contains(t, err.Error(), `redisstore: load "paytoken:{k}"`)
 }
