@@ -210,32 +210,53 @@ func TestMoovStrictServer(t *testing.T) {
 	srv := serve(t, moov.HandlerFromMux(moov.NewStrictHandler(impl, nil), http.NewServeMux()))
 	c := newClient(t, srv, moov.NewClientWithResponses, moov.WithHTTPClient)
 
-	t.Run("form in, form out", func(t *testing.T) {
-		impl.resp = moov.CreateToken200FormdataResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}}
-		r, err := c.CreateTokenWithFormdataBodyWithResponse(ctx(t), nil, moov.TokenRequest{
-			GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read"),
+	// Each request media type is decoded into its own field, and answered in kind.
+	for _, tc := range []struct {
+		name  string
+		resp  moov.CreateTokenResponseObject
+		req   moov.TokenRequest
+		form  bool // the request as a form, else as JSON
+		check func(t *testing.T, r *moov.CreateTokenResponse)
+	}{
+		{
+			name: "form in, form out",
+			resp: moov.CreateToken200FormdataResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, TokenType: moov.TokenResponseTokenTypeOpaque}},
+			req:  moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read")},
+			form: true,
+			check: func(t *testing.T, r *moov.CreateTokenResponse) {
+				assert.Equal(t, 200, r.StatusCode())
+				assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType())
+				assert.Equal(t, "access_token=a&expires_in=900&token_type=opaque", string(r.Body))
+			},
+		},
+		{
+			name: "json in, json out",
+			resp: moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}},
+			req:  moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: new("r0")},
+			check: func(t *testing.T, r *moov.CreateTokenResponse) {
+				require.NotNil(t, r.JSON200)
+				assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			impl.resp = tc.resp
+			send := c.CreateTokenWithResponse
+			if tc.form {
+				send = c.CreateTokenWithFormdataBodyWithResponse
+			}
+			r, err := send(ctx(t), nil, tc.req)
+			require.NoError(t, err)
+			decoded, other := impl.got.JSONBody, impl.got.FormdataBody
+			if tc.form {
+				decoded, other = other, decoded
+			}
+			assert.Nil(t, other)
+			require.NotNil(t, decoded)
+			assert.Equal(t, tc.req, *decoded)
+			tc.check(t, r)
 		})
-		require.NoError(t, err)
-		assert.Nil(t, impl.got.JSONBody)
-		require.NotNil(t, impl.got.FormdataBody)
-		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeClientCredentials, Scope: new("/accounts.read")}, *impl.got.FormdataBody)
-		assert.Equal(t, 200, r.StatusCode())
-		assert.Equal(t, "application/x-www-form-urlencoded", r.ContentType())
-		assert.Equal(t, "access_token=a&expires_in=900&token_type=opaque", string(r.Body))
-	})
-
-	t.Run("json in, json out", func(t *testing.T) {
-		impl.resp = moov.CreateToken200JSONResponse{Body: moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}}
-		r, err := c.CreateTokenWithResponse(ctx(t), nil, moov.TokenRequest{
-			GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: new("r0"),
-		})
-		require.NoError(t, err)
-		assert.Nil(t, impl.got.FormdataBody)
-		require.NotNil(t, impl.got.JSONBody)
-		assert.Equal(t, moov.TokenRequest{GrantType: moov.TokenRequestGrantTypeRefreshToken, RefreshToken: new("r0")}, *impl.got.JSONBody)
-		require.NotNil(t, r.JSON200)
-		assert.Equal(t, moov.TokenResponse{AccessToken: "a", ExpiresIn: 900, RefreshToken: new("r"), TokenType: moov.TokenResponseTokenTypeJwt}, *r.JSON200)
-	})
+	}
 
 	t.Run("json out with x-request-id", func(t *testing.T) {
 		id := uuid.MustParse("5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4")

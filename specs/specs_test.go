@@ -69,6 +69,17 @@ var (
 	basicSec = openapi3.SecurityRequirements{{"basicAuth": {}}, {}}
 )
 
+// clientCredentials is the request of a client_credentials grant alone (RFC 6749 §4.4),
+// client_id, client_secret and scope each of kind f.
+func clientCredentials(f field) map[string]field {
+	return map[string]field{
+		"grant_type":    {Type: "string", Required: true, Enum: []string{"client_credentials"}},
+		"client_id":     f,
+		"client_secret": f,
+		"scope":         f,
+	}
+}
+
 // spec is what each document must say: the facts of the vendors' documents, which each
 // spec names in its info.description. A spec that loses or changes any of them fails
 // here, generated code or not.
@@ -90,13 +101,8 @@ var specs = []spec{
 		servers:     []string{"https://api.money-go.com", "https://api.money-go-test.com"},
 		path:        "/token",
 		requestType: []string{"application/json"},
-		request: map[string]field{
-			"grant_type":    {Type: "string", Required: true, Enum: []string{"client_credentials"}},
-			"client_id":     reqStr,
-			"client_secret": reqStr,
-			"scope":         reqStr,
-		},
-		success: "200",
+		request:     clientCredentials(reqStr),
+		success:     "200",
 		responses: map[string]map[string]field{
 			"200": {
 				"token_type":   reqStr, // a plain string: "Typically, this value is "Bearer"."
@@ -114,13 +120,8 @@ var specs = []spec{
 		path:        "/auth/token",
 		security:    basicSec,
 		requestType: []string{"application/x-www-form-urlencoded"},
-		request: map[string]field{
-			"grant_type":    {Type: "string", Required: true, Enum: []string{"client_credentials"}},
-			"scope":         str,
-			"client_id":     str,
-			"client_secret": str,
-		},
-		success: "201",
+		request:     clientCredentials(str),
+		success:     "201",
 		responses: map[string]map[string]field{
 			"201": {
 				"access_token": reqStr,
