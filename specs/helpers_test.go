@@ -119,13 +119,6 @@ func basicAuth(id, secret string) func(context.Context, *http.Request) error {
 // jsonCT is the header of a JSON answer.
 var jsonCT = map[string]string{"Content-Type": "application/json"}
 
-// serve runs h, a generated strict handler, on a test server.
-func serve(t *testing.T, h http.Handler) *httptest.Server {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	t.Cleanup(cancel)
@@ -142,4 +135,18 @@ type strict[Req, Resp any] struct {
 func (s *strict[Req, Resp]) CreateToken(_ context.Context, req Req) (Resp, error) {
 	s.got = req
 	return s.resp, nil
+}
+
+// serveStrict serves a strict answering resp on a test server, through one gen package's
+// NewStrictHandler and HandlerFromMux.
+func serveStrict[Req, Resp, SSI, MW, SI, Mux any](t *testing.T, resp Resp, newStrict func(SSI, []MW) SI, fromMux func(SI, Mux) http.Handler) (*strict[Req, Resp], *httptest.Server) {
+	t.Helper()
+	impl := &strict[Req, Resp]{resp: resp}
+	ssi, ok := any(impl).(SSI)
+	require.True(t, ok, "%T is no %T", impl, ssi)
+	mux, ok := any(http.NewServeMux()).(Mux)
+	require.True(t, ok, "*http.ServeMux is no %T", mux)
+	srv := httptest.NewServer(fromMux(newStrict(ssi, nil), mux))
+	t.Cleanup(srv.Close)
+	return impl, srv
 }

@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,13 +75,10 @@ func TestMobiFinanceResponses(t *testing.T) {
 	}
 }
 
-type mobifinanceStrict = strict[mobifinance.CreateTokenRequestObject, mobifinance.CreateTokenResponseObject]
-
 // TestMobiFinanceStrictServer: the generated strict server decodes all five form fields and
 // answers 200 and 505.
 func TestMobiFinanceStrictServer(t *testing.T) {
-	impl := &mobifinanceStrict{resp: mobifinance.CreateToken200JSONResponse{AccessToken: "t", TokenType: "Bearer"}}
-	srv := serve(t, mobifinance.HandlerFromMux(mobifinance.NewStrictHandler(impl, nil), http.NewServeMux()))
+	impl, srv := serveStrict[mobifinance.CreateTokenRequestObject, mobifinance.CreateTokenResponseObject](t, mobifinance.CreateToken200JSONResponse{AccessToken: "t", TokenType: "Bearer"}, mobifinance.NewStrictHandler, mobifinance.HandlerFromMux)
 
 	r, err := mobifinanceToken(t, srv)
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,13 +59,10 @@ func TestMoneyGoResponses(t *testing.T) {
 	})
 }
 
-type moneygoStrict = strict[moneygo.CreateTokenRequestObject, moneygo.CreateTokenResponseObject]
-
 // TestMoneyGoStrictServer: the generated strict server decodes the JSON body and answers 200
 // or any 4XX/5XX status.
 func TestMoneyGoStrictServer(t *testing.T) {
-	impl := &moneygoStrict{resp: moneygo.CreateToken200JSONResponse{TokenType: "Bearer", ExpiresIn: 2592000, AccessToken: "t"}}
-	srv := serve(t, moneygo.HandlerFromMux(moneygo.NewStrictHandler(impl, nil), http.NewServeMux()))
+	impl, srv := serveStrict[moneygo.CreateTokenRequestObject, moneygo.CreateTokenResponseObject](t, moneygo.CreateToken200JSONResponse{TokenType: "Bearer", ExpiresIn: 2592000, AccessToken: "t"}, moneygo.NewStrictHandler, moneygo.HandlerFromMux)
 
 	r, err := moneygoToken(t, srv)
 	require.NoError(t, err)

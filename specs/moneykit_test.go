@@ -1,7 +1,6 @@
 package specs_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -69,12 +68,9 @@ func TestMoneyKitResponses(t *testing.T) {
 	})
 }
 
-type moneykitStrict = strict[moneykit.CreateTokenRequestObject, moneykit.CreateTokenResponseObject]
-
 // TestMoneyKitStrictServer: the generated strict server decodes the form and answers 201.
 func TestMoneyKitStrictServer(t *testing.T) {
-	impl := &moneykitStrict{resp: moneykit.CreateToken201JSONResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}}
-	srv := serve(t, moneykit.HandlerFromMux(moneykit.NewStrictHandler(impl, nil), http.NewServeMux()))
+	impl, srv := serveStrict[moneykit.CreateTokenRequestObject, moneykit.CreateTokenResponseObject](t, moneykit.CreateToken201JSONResponse{AccessToken: "t", TokenType: "bearer", ExpiresIn: 3600}, moneykit.NewStrictHandler, moneykit.HandlerFromMux)
 
 	r, err := moneykitClient(t, srv).CreateTokenWithFormdataBodyWithResponse(ctx(t), nil,
 		moneykit.TokenRequest{GrantType: moneykit.TokenRequestGrantTypeClientCredentials, Scope: new("accounts:read")})

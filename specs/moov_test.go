@@ -2,7 +2,6 @@ package specs_test
 
 import (
 	"fmt"
-	"net/http"
 	"testing"
 
 	"github.com/google/uuid"
@@ -200,14 +199,11 @@ func TestMoovResponses(t *testing.T) {
 	}
 }
 
-type moovStrict = strict[moov.CreateTokenRequestObject, moov.CreateTokenResponseObject]
-
 // TestMoovStrictServer: the generated strict server (what mockserver builds on) decodes both
 // request media types, answers in both, leaves unset optional fields out of a form reply, and
 // sets the 429 headers.
 func TestMoovStrictServer(t *testing.T) {
-	impl := &moovStrict{}
-	srv := serve(t, moov.HandlerFromMux(moov.NewStrictHandler(impl, nil), http.NewServeMux()))
+	impl, srv := serveStrict[moov.CreateTokenRequestObject, moov.CreateTokenResponseObject](t, nil, moov.NewStrictHandler, moov.HandlerFromMux)
 	c := newClient(t, srv, moov.NewClientWithResponses, moov.WithHTTPClient)
 
 	// Each request media type is decoded into its own field, and answered in kind.
