@@ -166,10 +166,12 @@ func checkCase(t *testing.T, r row, c *result) {
 		t.Errorf("outcome %s (%v), want %s", got, c.err, want.kind)
 	}
 	// An attempt that times out on the client may not have reached the
-	// server's count yet (a loaded machine): the SDK's own count, in the
-	// message, is the exact one then.
+	// server's count yet (a loaded machine: a 300 ms timeout can run out
+	// before the handler runs, even for the first attempt): the SDK's own
+	// count, in the message, is the exact one then, and the server's may
+	// only fall short of it.
 	attempts := c.requests
-	if want.kind == kTimeout && c.requests >= 1 && c.requests < want.requests {
+	if want.kind == kTimeout && c.requests < want.requests {
 		attempts = want.requests
 	}
 	if attempts != want.requests {
