@@ -86,3 +86,70 @@ func (s *Server) rawRefusal(path string, status int, desc string) []byte {
 	buf.Write(body)
 	return buf.Bytes()
 }
+
+// errorHeaders is what net/http writes after the status line of most of its own plain-text
+// refusals.
+const errorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+// plainRefusal recognizes one of net/http's own refusals and says what it refuses. Before a
+// handler has a request, whatever net/http writes is one: the plain-text ones above, and
+// the empty 417 (an Expect other than 100-continue) and 400 (an HTTP/2 preface) answers.
+func (c *shapedConn) plainRefusal(b []byte) (status int, desc string, ok bool) {
+	if !bytes.HasPrefix(b, []byte("HTTP/1.1 ")) || len(b) < len("HTTP/1.1 000") {
+		return 0, "", false
+	}
+	status, err := strconv.Atoi(string(b[9:12]))
+	if err != nil || status < 400 {
+		return 0, "", false
+	}
+	switch status {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		desc = "the request's line and headers exceed " + strconv.Itoa(c.s.cfg.limits.MaxHeaderBytes) + " bytes"
+	case http.StatusNotImplemented:
+		desc = "unsupported transfer encoding"
+	case http.StatusExpectationFailed:
+		desc = "the only expectation supported is Expect: 100-continue"
+	default:
+		// "400 Bad Request: missing required Host header", or a bare "400 Bad Request".
+		if line, _, found := bytes.Cut(b, []byte(errorHeaders)); found {
+			_, text, _ := bytes.Cut(line, []byte(": "))
+			desc = strings.TrimSpace(string(text))
+		}
+		if desc == "" {
+			desc = "the request is malformed"
+		}
+	}
+	return status, desc, true
+}
+
+// refuseLocked writes a refusal in the error shape of the request's provider, once, and
+// leaves the connection to close.
+func (c *shapedConn) refuseLocked(status int, desc string) {
+	if c.answered {
+		return
+	}
+	c.answered = true
+	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.Conn.Write(c.s.rawRefusal(requestPath(c.head), status, desc))
+}
+
+// requestPath is the path of a request from its first bytes ("" if they do not show it).
+func requestPath(head []byte) string {
+	head = bytes.TrimLeft(head, "\r\n")
+	_, rest, ok := bytes.Cut(head, []byte(" "))
+	if !ok {
+		return ""
+	}
+	target := string(rest)
+	if i := strings.IndexAny(target, " ?#\r\n"); i >= 0 {
+		target = target[:i]
+	}
+	// absolute-form (RFC 9112 §3.2.2): http://host/path
+	if scheme, after, ok := strings.Cut(target, "://"); ok && !strings.Contains(scheme, "/") {
+		target = "/"
+		if i := strings.IndexByte(after, '/'); i >= 0 {
+			target = after[i:]
+		}
+	}
+	return target
+}
