@@ -1,6 +1,7 @@
 package paytokenotel
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -71,5 +72,5 @@ func spanStartOptions(k spanStartKey) []trace.SpanStartOption {
 	if k.background {
 		opts = append(opts, trace.WithNewRoot())
 	}
-	return opts[:len(opts):len(opts)] // shared: an append must copy
+	return slices.Clip(opts) // shared: an append must copy
 }

@@ -39,8 +39,7 @@ func errorType(err error) string {
 			return k.name
 		}
 	}
-	var ce *auth.ConfigError
-	if errors.As(err, &ce) {
+	if _, ok := errors.AsType[*auth.ConfigError](err); ok {
 		return "config"
 	}
 	var te interface{ Timeout() bool }

@@ -2,6 +2,7 @@ package paytokenotel_test
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,9 +54,7 @@ func errPoints(p mockserver.Provider, kind string, n int64) map[string]int64 {
 func merge(ms ...map[string]int64) map[string]int64 {
 	out := map[string]int64{}
 	for _, m := range ms {
-		for k, v := range m {
-			out[k] = v
-		}
+		maps.Copy(out, m)
 	}
 	return out
 }
