@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,4 +94,45 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		spent(t, err)
 		assert.Len(t, s.Requests(), 1)
 	})
+}
+
+// TestExchangeRetriesUnsent: a request that never left (a failed dial) is
+// retried: the code was not spent.
+func TestExchangeRetriesUnsent(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	var dials atomic.Int32
+	tr := s.Client().Transport.(*http.Transport).Clone()
+	var d net.Dialer
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused")}
+		}
+		return d.DialContext(ctx, network, addr)
+	}
+	defer tr.CloseIdleConnections()
+	cfg := config(s)
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	tok, err := cfg.Exchange(context.Background(), testCode)
+	require.NoError(t, err)
+	assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
+	assert.Equal(t, int32(2), dials.Load())
+	assert.Len(t, s.Requests(), 1)
+}
+
+// TestErrorMessageAfterRetries: an Exchange whose dial failed three times
+// (the one failure it retries) names the provider once and says how many
+// attempts it took.
+func TestErrorMessageAfterRetries(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens: every dial is refused
+	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
+	_, err = cfg.Exchange(context.Background(), testCode)
+	require.Error(t, err)
+	want := "mobifinance: token request failed after 3 attempts: Post \"http://" + addr + "/v2/oauth/token\": dial tcp " + addr + ": "
+	assert.True(t, strings.HasPrefix(err.Error(), want), "%q does not start with %q", err, want)
+	assert.Equal(t, 1, strings.Count(err.Error(), "mobifinance"), err.Error())
+	var op *net.OpError
+	assert.ErrorAs(t, err, &op)
 }

@@ -22,13 +22,14 @@ const okBody = `{"access_token":"i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6","expi
 // provider is Moov to the shared suite: JSON bodies, answered 200; the
 // tests ask for two scopes.
 var provider = providertest.Provider[map[string]any, *moov.Config]{
-	Name:     "moov",
-	ClientID: testID,
-	Decode:   providertest.JSONBody,
-	New:      newConfig,
-	Test:     func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/accounts.write"} },
-	OK:       providertest.Always(200, okBody),
-	Fetch:    providertest.Token[*moov.Config],
+	Name:      "moov",
+	ClientID:  testID,
+	Decode:    providertest.JSONBody,
+	New:       newConfig,
+	Test:      func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/accounts.write"} },
+	OK:        providertest.Always(200, okBody),
+	Fetch:     providertest.Token[*moov.Config],
+	FetchOnce: providertest.Once[*moov.Config],
 }
 
 // server is a loopback Moov token endpoint recording each request,

@@ -2,7 +2,6 @@ package moov_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -12,175 +11,130 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/oauth2"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
+	"github.com/paytoken/paytoken/mockserver"
 	"github.com/paytoken/paytoken/moov"
 )
 
-// TestTokenRequest: the exact request Moov receives, for each way of
-// sending credentials and scopes.
-func TestTokenRequest(t *testing.T) {
-	const scopes = "/accounts.read /accounts.write"
-	body := func(inBody bool, scope string) func(id string) map[string]any {
-		return func(id string) map[string]any {
-			m := map[string]any{"grant_type": "client_credentials"}
-			if inBody {
-				m["client_id"], m["client_secret"] = id, testSecret
-			}
-			if scope != "" {
-				m["scope"] = scope
-			}
-			return m
-		}
-	}
-	provider.TokenRequest(t, []providertest.RequestCase[map[string]any, *moov.Config]{
-		{Name: "Basic header (default), two scopes space-joined", Path: "/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, scopes)},
-		{
-			Name: "body credentials", Edit: func(_ *server, c *moov.Config) { c.AuthStyle = auth.InBody },
-			Path: "/oauth2/token", ContentType: "application/json", Want: body(true, scopes),
-		},
-		{
-			Name: "no scopes: the scope field is not sent", Edit: func(_ *server, c *moov.Config) { c.Scopes = nil },
-			Path: "/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, ""),
-		},
-		{
-			Name: "body credentials, no scopes", Edit: func(_ *server, c *moov.Config) { c.Scopes, c.AuthStyle = []string{}, auth.InBody },
-			Path: "/oauth2/token", ContentType: "application/json", Want: body(true, ""),
-		},
-		{
-			Name: "BaseURL with a path prefix", Edit: func(s *server, c *moov.Config) { c.BaseURL = s.URL + "/moov/v1" },
-			Path: "/moov/v1/oauth2/token", Basic: true, ContentType: "application/json", Want: body(false, scopes),
-		},
-	})
+// What is Moov's own: its documented answer, its refresh tokens, its two
+// answer shapes, its API version, its Config.
+
+// documentedFields: TestTokenAnswers' documented answer, field by field.
+func documentedFields(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	tok, err := config(s).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
+	assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
+	assert.Equal(t, "/accounts.write", tok.Extra("scope"))
+	assert.InDelta(t, 900, tok.ExpiresIn, 2)
 }
 
-// TestBasicHeaderDecodes: the header carries id and secret as given, so a
-// server splitting at the first ':' gets the secret back whole.
-func TestBasicHeaderDecodes(t *testing.T) {
-	provider.BasicHeaderDecodes(t, providertest.Always(200, okBody), testSecret)
+// formAnswer: an answer in a form body, mirroring a form request.
+func formAnswer(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		_, _ = fmt.Fprint(w, "access_token=f1&expires_in=900&token_type=opaque")
+	})
+	tok, err := config(s).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "f1", tok.AccessToken)
+	assert.Equal(t, "Bearer", tok.TokenType)
+	providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
 }
 
-// TestTokenAnswers: each documented (and undocumented but seen) answer.
-func TestTokenAnswers(t *testing.T) {
-	future := time.Now().Add(2 * time.Hour).Unix()
-	provider.TokenAnswers(t, []providertest.AnswerCase{
-		{Name: "documented opaque", Body: okBody, Expiry: 900 * time.Second, Raw: "opaque"},
-		{Name: "jwt", Body: `{"access_token":"eyJ.x.y","expires_in":900,"token_type":"jwt"}`, Expiry: 900 * time.Second, Raw: "jwt"},
-		{Name: "expires_in as a numeric string", Body: `{"access_token":"a","expires_in":"600","token_type":"opaque"}`, Expiry: 600 * time.Second, Raw: "opaque"},
-		{Name: "expires_in as a Unix time", Body: `{"access_token":"a","expires_in":` + strconv.FormatInt(future, 10) + `,"token_type":"opaque"}`, Expiry: 2 * time.Hour, Raw: "opaque"},
-		{Name: "expires_in absent: 15 minutes", Body: `{"access_token":"a","token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
-		{Name: "expires_in 0: 15 minutes", Body: `{"access_token":"a","expires_in":0,"token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
-	})
-
-	t.Run("documented fields", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
-		tok, err := config(s).Token(context.Background())
+// TestTokenSourceCaches: concurrent callers share one fetch; the token is
+// served from memory afterwards.
+func TestTokenSourceCaches(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	src := config(s).TokenSource()
+	for range 5 {
+		tok, err := src.Token()
 		require.NoError(t, err)
-		assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
-		assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
-		assert.Equal(t, "/accounts.write", tok.Extra("scope"))
-		assert.InDelta(t, 900, tok.ExpiresIn, 2)
-	})
-
-	t.Run("form answer (the reply mirrors a form request)", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
-			_, _ = fmt.Fprint(w, "access_token=f1&expires_in=900&token_type=opaque")
-		})
-		tok, err := config(s).Token(context.Background())
-		require.NoError(t, err)
-		assert.Equal(t, "f1", tok.AccessToken)
 		assert.Equal(t, "Bearer", tok.TokenType)
-		providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
-	})
-}
-
-// TestTokenErrors: answers that are not a token, with what is kept of them
-// and how often each is tried under Token's default policy.
-func TestTokenErrors(t *testing.T) {
-	provider.TokenErrors(t, providertest.DefaultPolicy, []providertest.ErrorCase{
-		{Name: "400 invalid_request", Status: 400, CType: "application/json", Body: `{"error":"invalid_request"}`, Kind: auth.ErrInvalidRequest, Code: "invalid_request"},
-		{Name: "401 invalid_client", Status: 401, CType: "application/json", Body: `{"error":"invalid_client","error_description":"bad key"}`, Kind: auth.ErrInvalidClient, Code: "invalid_client"},
-		{Name: "400 invalid_grant", Status: 400, CType: "application/json", Body: `{"error":"invalid_grant"}`, Kind: auth.ErrInvalidGrant, Code: "invalid_grant"},
-		{Name: "2xx without access_token", Status: 200, CType: "application/json", Body: `{"token_type":"opaque","expires_in":900}`, Kind: auth.ErrMalformedResponse},
-		{Name: "2xx with a negative expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":-1}`, Kind: auth.ErrMalformedResponse},
-		{Name: "2xx with a non-numeric expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":"soon"}`, Kind: auth.ErrMalformedResponse},
-		{Name: "2xx with an overflowing expires_in", Status: 200, CType: "application/json", Body: `{"access_token":"a","expires_in":1e300}`, Kind: auth.ErrMalformedResponse},
-		{Name: "502 HTML gateway page", Status: 502, CType: "text/html", Body: `<html><body><h1>502 Bad Gateway</h1></body></html>`, Kind: auth.ErrServer, Attempts: 3},
-	})
-}
-
-// TestRedirectNotFollowed: a 3xx is an error; the credentials never reach
-// the Location.
-func TestRedirectNotFollowed(t *testing.T) {
-	provider.RedirectNotFollowed(t, "/oauth2/token", http.StatusTemporaryRedirect)
-}
-
-// TestRateLimited: 429 with Retry-After (seconds or an HTTP-date) or
-// X-Retry-In (ms) is retried after exactly that wait.
-func TestRateLimited(t *testing.T) {
-	// How long a retry waits is auth's business, tested there on a fake
-	// clock; here, that each form of the server's wait reaches the Error,
-	// and that a retry waits it (X-Retry-In, which counts milliseconds).
-	cases := []struct {
-		name     string
-		header   func() (string, string)
-		min, max time.Duration
-	}{
-		{"Retry-After seconds", func() (string, string) { return "Retry-After", "1" }, time.Second, time.Second},
-		{"Retry-After HTTP-date", func() (string, string) {
-			return "Retry-After", time.Now().Add(2 * time.Second).UTC().Format(http.TimeFormat)
-		}, time.Second, 2 * time.Second}, // an HTTP-date has whole seconds: at least 1s of the 2s remain
-		{"X-Retry-In milliseconds", func() (string, string) { return "X-Retry-In", "700" }, 700 * time.Millisecond, 700 * time.Millisecond},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				k, v := tc.header()
-				w.Header().Set(k, v)
-				providertest.Reply(w, 429, `{}`)
-			})
-			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
-			assert.ErrorIs(t, err, auth.ErrRateLimited)
-			var e *auth.Error
-			require.ErrorAs(t, err, &e)
-			assert.GreaterOrEqual(t, e.RetryAfter, tc.min)
-			assert.LessOrEqual(t, e.RetryAfter, tc.max)
-		})
+	assert.Len(t, s.Requests(), 1)
+}
+
+// TestTokenSourceConfigIsCopied: changing the Config afterwards does not
+// change what the source sends.
+func TestTokenSourceConfigIsCopied(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	cfg := config(s)
+	src := cfg.TokenSource()
+	cfg.Scopes[0] = "/changed"
+	cfg.ClientID = "other"
+	_, err := src.Token()
+	require.NoError(t, err)
+	assert.Equal(t, ccBody, s.Requests()[0].Body)
+	assert.Equal(t, provider.Basic(s), s.Requests()[0].Authorization)
+}
+
+// insecureBaseURLMessage: the message of an insecure BaseURL names the field.
+func insecureBaseURLMessage(t *testing.T) {
+	_, err := (&moov.Config{ClientID: "id", ClientSecret: "s", BaseURL: "http://api.moov.io"}).Token(context.Background())
+	assert.Regexp(t, `^moov: Config\.BaseURL: .*insecure URL`, err.Error())
+}
+
+// nilConfig: a nil Config fails, from Token as from a TokenSource.
+func nilConfig(t *testing.T) {
+	var cfg *moov.Config
+	_, err := cfg.Token(context.Background())
+	assert.Error(t, err)
+	_, err = cfg.TokenSource().Token()
+	assert.Error(t, err)
+}
+
+// loopbackHTTP: loopback http is allowed, https anywhere.
+func loopbackHTTP(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	for _, u := range []string{s.URL, strings.Replace(s.URL, "127.0.0.1", "localhost", 1)} {
+		cfg := config(s)
+		cfg.BaseURL = u
+		_, err := cfg.Token(context.Background())
+		assert.NoError(t, err, u)
 	}
-	t.Run("X-Retry-In 50 waited, then 200", func(t *testing.T) {
-		provider.WaitedThenOK(t, 429, `{}`, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6")
-	})
+}
 
-	t.Run("the error keeps RetryAfter when retries are spent", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-			w.Header().Set("Retry-After", "120")
-			providertest.Reply(w, 429, `{}`)
-		})
-		_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
-		assert.ErrorIs(t, err, auth.ErrRateLimited)
-		var e *auth.Error
-		require.ErrorAs(t, err, &e)
-		assert.Equal(t, 429, e.StatusCode)
-		assert.Equal(t, 120*time.Second, e.RetryAfter)
-		assert.True(t, e.Temporary())
-		assert.Len(t, s.Requests(), 1)
-	})
+// TestSecretNeverPrinted: a Config prints, marshals and logs without its
+// secret.
+func TestSecretNeverPrinted(t *testing.T) {
+	cfg := moov.Config{ClientID: testID, ClientSecret: testSecret, Scopes: []string{"/accounts.read"}}
+	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
+}
 
-	t.Run("a wait longer than MaxRetryAfter is not waited", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-			w.Header().Set("Retry-After", "3600")
-			providertest.Reply(w, 429, `{}`)
-		})
-		start := time.Now()
-		_, err := config(s).Token(context.Background())
-		assert.ErrorIs(t, err, auth.ErrRateLimited)
-		assert.Less(t, time.Since(start), 5*time.Second)
-		assert.Len(t, s.Requests(), 1)
-		provider.AssertNamed(t, err)
-	})
+// TestInterop: tokens work with golang.org/x/oauth2 and through Client,
+// always as Bearer, never as Moov's "opaque".
+func TestInterop(t *testing.T) {
+	cfg := config(newServer(t, providertest.Always(200, okBody)))
+	providertest.TokenInterop(t, cfg, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
+}
+
+// TestNetworkErrorRetried: a server that is not there is a network error,
+// retried, and named after the provider.
+func TestNetworkErrorRetried(t *testing.T) {
+	s := newServer(t, providertest.Always(200, okBody))
+	cfg := config(s)
+	s.Close()
+	_, err := cfg.Token(context.Background())
+	require.Error(t, err)
+	provider.AssertNamed(t, err)
+	assert.Contains(t, err.Error(), "3 attempts")
+	var ae *auth.Error
+	assert.NotErrorAs(t, err, &ae)
+}
+
+// TestDefaultBaseURL: with no BaseURL the request goes to Moov's documented
+// endpoint.
+func TestDefaultBaseURL(t *testing.T) {
+	assert.Equal(t, "https://api.moov.io", moov.DefaultBaseURL)
+	var urls []string
+	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	_, err := cfg.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
 }
 
 // TestRefresh: the refresh_token grant's exact request, and the refresh
@@ -328,112 +282,6 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}, reqs[1].Body)
 }
 
-// TestTokenSourceCaches: concurrent callers share one fetch; the token is
-// served from memory afterwards.
-func TestTokenSourceCaches(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	src := config(s).TokenSource()
-	for range 5 {
-		tok, err := src.Token()
-		require.NoError(t, err)
-		assert.Equal(t, "Bearer", tok.TokenType)
-	}
-	assert.Len(t, s.Requests(), 1)
-}
-
-// TestTokenSourceConfigIsCopied: changing the Config afterwards does not
-// change what the source sends.
-func TestTokenSourceConfigIsCopied(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
-	src := cfg.TokenSource()
-	cfg.Scopes[0] = "/changed"
-	cfg.ClientID = "other"
-	_, err := src.Token()
-	require.NoError(t, err)
-	assert.Equal(t, ccBody, s.Requests()[0].Body)
-	assert.Equal(t, provider.Basic(s), s.Requests()[0].Authorization)
-}
-
-// TestDefaultStoreKey: WithStore(store, "") saves under
-// StoreKey("moov", ClientID, Scopes...), which another Source then reads.
-func TestDefaultStoreKey(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	store := new(auth.MemoryStore)
-	cfg := config(s)
-	_, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
-	require.NoError(t, err)
-	// The save follows the hand-over to the caller (callers never wait on
-	// the Store): wait for it.
-	var saved *oauth2.Token
-	require.Eventually(t, func() bool {
-		saved, err = store.Load(context.Background(), auth.StoreKey("moov", s.ClientID, "/accounts.write", "/accounts.read"))
-		require.NoError(t, err)
-		return saved != nil
-	}, 10*time.Second, time.Millisecond, "nothing saved under the default key")
-	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", saved.AccessToken)
-
-	tok, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
-	require.NoError(t, err)
-	assert.Equal(t, saved.AccessToken, tok.AccessToken)
-	assert.Len(t, s.Requests(), 1, "the second Source read the store")
-}
-
-// TestConfigErrors: a Config that cannot work fails on first use, naming
-// the field, and sends nothing.
-func TestConfigErrors(t *testing.T) {
-	cases := []providertest.ConfigCase[*moov.Config]{
-		{Name: "empty ClientID", Edit: func(c *moov.Config) { c.ClientID = "" }, Field: "moov: Config.ClientID: empty"},
-		{Name: "ClientID with ':' in a Basic header", Edit: func(c *moov.Config) { c.ClientID = "a:b" }, Field: "moov: Config.ClientID:"},
-		{Name: "empty ClientSecret", Edit: func(c *moov.Config) { c.ClientSecret = "" }, Field: "moov: Config.ClientSecret: empty"},
-		{Name: "scope with a space inside", Edit: func(c *moov.Config) { c.Scopes = []string{"/accounts.read", "/a /b"} }, Field: "moov: Config.Scopes[1]:"},
-		{Name: "empty scope", Edit: func(c *moov.Config) { c.Scopes = []string{""} }, Field: "moov: Config.Scopes[0]: empty scope"},
-		{Name: "insecure BaseURL", Edit: func(c *moov.Config) { c.BaseURL = "http://api.moov.io" }, Field: "moov: Config.BaseURL:", Is: auth.ErrInsecureURL},
-		{Name: "relative BaseURL", Edit: func(c *moov.Config) { c.BaseURL = "api.moov.io" }, Field: "moov: Config.BaseURL:"},
-		{Name: "BaseURL with user info", Edit: func(c *moov.Config) { c.BaseURL = "https://u:p@api.moov.io" }, Field: "moov: Config.BaseURL:"},
-		{Name: "unknown AuthStyle", Edit: func(c *moov.Config) { c.AuthStyle = 7 }, Field: "moov: Config.AuthStyle:"},
-	}
-	providertest.ConfigErrorsFrom(t, newServer, config, providertest.Always(200, okBody), cases, func(s *server, cfg *moov.Config) []error {
-		_, refreshErr := cfg.Refresh(context.Background(), "rt")
-		return append(providertest.ClientCredentialsUses(s, cfg), refreshErr)
-	})
-
-	t.Run("insecure BaseURL message", func(t *testing.T) {
-		_, err := (&moov.Config{ClientID: "id", ClientSecret: "s", BaseURL: "http://api.moov.io"}).Token(context.Background())
-		assert.Regexp(t, `^moov: Config\.BaseURL: .*insecure URL`, err.Error())
-	})
-	t.Run("nil Config", func(t *testing.T) {
-		var cfg *moov.Config
-		_, err := cfg.Token(context.Background())
-		assert.Error(t, err)
-		_, err = cfg.TokenSource().Token()
-		assert.Error(t, err)
-	})
-	t.Run("loopback http is allowed, https anywhere", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
-		for _, u := range []string{s.URL, strings.Replace(s.URL, "127.0.0.1", "localhost", 1)} {
-			cfg := config(s)
-			cfg.BaseURL = u
-			_, err := cfg.Token(context.Background())
-			assert.NoError(t, err, u)
-		}
-	})
-}
-
-// TestSecretNeverPrinted: a Config prints, marshals and logs without its
-// secret.
-func TestSecretNeverPrinted(t *testing.T) {
-	cfg := moov.Config{ClientID: testID, ClientSecret: testSecret, Scopes: []string{"/accounts.read"}}
-	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
-}
-
-// TestInterop: tokens work with golang.org/x/oauth2 and through Client,
-// always as Bearer, never as Moov's "opaque".
-func TestInterop(t *testing.T) {
-	cfg := config(newServer(t, providertest.Always(200, okBody)))
-	providertest.TokenInterop(t, cfg, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
-}
-
 // TestClientRenewsAfter401: the API's 401 drops the token; the request is
 // sent once more with one renewed through the refresh token.
 func TestClientRenewsAfter401(t *testing.T) {
@@ -457,57 +305,284 @@ func TestClientRenewsAfter401(t *testing.T) {
 	assert.Equal(t, "refresh_token", s.Requests()[1].Body["grant_type"])
 }
 
-// TestNetworkErrorRetried: a server that is not there is a network error,
-// retried, and named after the provider.
-func TestNetworkErrorRetried(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
-	s.Close()
-	_, err := cfg.Token(context.Background())
-	require.Error(t, err)
-	provider.AssertNamed(t, err)
-	assert.Contains(t, err.Error(), "3 attempts")
-	var ae *auth.Error
-	assert.False(t, errors.As(err, &ae))
+// shape is one of the two ways Moov's sources show a token answer.
+type shape struct {
+	name      string
+	tokenType string // the raw token_type
+	requestID string // the x-request-id header, "" for none
+	// body is the token answer for the nth request, expires_in a number
+	// of seconds or a Unix time.
+	body func(n int) string
 }
 
-// TestDefaultBaseURL: with no BaseURL the request goes to Moov's documented
-// endpoint.
-func TestDefaultBaseURL(t *testing.T) {
-	assert.Equal(t, "https://api.moov.io", moov.DefaultBaseURL)
-	var urls []string
-	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
-	_, err := cfg.Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
+// shapes: Moov's documentation page (opaque, 900 seconds, no request id)
+// and Moov's OpenAPI document (Bearer, the Unix time of expiry, an
+// x-request-id on every answer).
+func shapes() []shape {
+	return []shape{
+		{
+			name: "documentation page", tokenType: "opaque",
+			body: func(n int) string {
+				return fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","scope":"/accounts.read /accounts.write","token_type":"opaque"}`, n, n)
+			},
+		},
+		{
+			name: "OpenAPI document", tokenType: "Bearer", requestID: "5a6fbe4e-5d70-4d0e-a2b7-2f7c1f1ac2d4",
+			body: func(n int) string {
+				exp := time.Now().Add(900 * time.Second).Unix()
+				return fmt.Sprintf(`{"access_token":"at-%d","expires_in":%d,"refresh_token":"rt-%d","scope":"/accounts.read /accounts.write","token_type":"Bearer"}`, n, exp, n)
+			},
+		},
+	}
 }
 
-// TestEchoedCredentialsScrubbed: a server that answers invalid_grant
-// quoting the refresh token and the credentials it got (JSON body, Basic
-// header) gives an error with each replaced by [redacted].
-func TestEchoedCredentialsScrubbed(t *testing.T) {
-	const rt = "rt-5f0c9b1e7a2d4c68"
-	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
-		t.Run(style.String(), func(t *testing.T) {
-			e := provider.EchoedCredentialsScrubbed(t, providertest.Echo[map[string]any, *moov.Config]{
-				Edit: func(c *moov.Config) { c.AuthStyle = style },
-				Fetch: func(c *moov.Config) error {
-					_, err := c.Refresh(context.Background(), rt)
-					return err
-				},
-				Status: 400, Kind: auth.ErrInvalidGrant, Secrets: []string{rt},
-				Answer: func(got providertest.Request[map[string]any]) (string, map[string]string) {
-					return rt + ":" + got.Authorization, map[string]string{"error": "invalid_grant",
-						"error_description": "refresh token " + rt + " is spent; you sent " + got.Raw + " with " + got.Authorization}
-				},
+func (sh shape) answer(status func(n int) (int, string)) providertest.Answer {
+	return func(w http.ResponseWriter, _ *http.Request, n int) {
+		if sh.requestID != "" {
+			w.Header()["x-request-id"] = []string{sh.requestID} // lower case on the wire
+		}
+		code, body := http.StatusOK, sh.body(n)
+		if status != nil {
+			if c, b := status(n); c != 0 {
+				code, body = c, b
+			}
+		}
+		providertest.Reply(w, code, body)
+	}
+}
+
+// TestBothShapes: every token behaviour holds against both of Moov's shapes.
+func TestBothShapes(t *testing.T) {
+	for _, sh := range shapes() {
+		t.Run(sh.name, func(t *testing.T) {
+			t.Run("Token", func(t *testing.T) {
+				s := newServer(t, sh.answer(nil))
+				tok, err := config(s).Token(context.Background())
+				require.NoError(t, err)
+				assert.Equal(t, "at-1", tok.AccessToken)
+				assert.Equal(t, "rt-1", tok.RefreshToken)
+				assert.Equal(t, "Bearer", tok.TokenType)
+				assert.Equal(t, sh.tokenType, tok.Extra("token_type"))
+				assert.Equal(t, "/accounts.read /accounts.write", tok.Extra("scope"))
+				providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
 			})
-			assert.Contains(t, e.Description, "refresh token [redacted] is spent")
+
+			t.Run("Refresh", func(t *testing.T) {
+				s := newServer(t, sh.answer(nil))
+				tok, err := config(s).Refresh(context.Background(), "rt-0")
+				require.NoError(t, err)
+				assert.Equal(t, "rt-1", tok.RefreshToken)
+				providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
+				assert.Equal(t, "refresh_token", s.Requests()[0].Body["grant_type"])
+			})
+
+			t.Run("Client sends Bearer and renews after 401 with the refresh token", func(t *testing.T) {
+				s := newServer(t, sh.answer(nil))
+				api := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+					providertest.Reply(w, map[bool]int{true: 401, false: 200}[n == 1], `{}`)
+				})
+				resp, err := config(s).Client().Get(api.URL + "/accounts")
+				require.NoError(t, err)
+				require.NoError(t, resp.Body.Close())
+				assert.Equal(t, 200, resp.StatusCode)
+				calls := api.Requests()
+				require.Len(t, calls, 2)
+				assert.Equal(t, "Bearer at-1", calls[0].Authorization)
+				assert.Equal(t, "Bearer at-2", calls[1].Authorization)
+				assert.Equal(t, "refresh_token", s.Requests()[1].Body["grant_type"])
+			})
+
+			t.Run("errors keep the request id", func(t *testing.T) {
+				for _, tc := range []struct {
+					status int
+					body   string
+					kind   error
+				}{
+					{400, `{"error":"invalid_request"}`, auth.ErrInvalidRequest},
+					{422, `{"scope":"is required when grant_type is client_credentials"}`, auth.ErrInvalidRequest},
+					{504, `{}`, auth.ErrServer},
+				} {
+					s := newServer(t, sh.answer(func(int) (int, string) { return tc.status, tc.body }))
+					cfg := config(s)
+					_, err := cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+					require.Error(t, err)
+					assert.ErrorIs(t, err, tc.kind, "%d", tc.status)
+					var e *auth.Error
+					require.ErrorAs(t, err, &e)
+					assert.Equal(t, tc.status, e.StatusCode)
+					assert.Equal(t, sh.requestID, e.RequestID, "%d", tc.status)
+					if sh.requestID != "" {
+						assert.Contains(t, err.Error(), "[request id "+sh.requestID+"]")
+					}
+				}
+			})
 		})
 	}
 }
 
-// TestErrorMessageAfterRetries: after its retries, an error names the
-// provider once and says how many attempts it took.
-func TestErrorMessageAfterRetries(t *testing.T) {
-	providertest.ErrorMessageAfterRetries(t, "moov", newServer, config)
+// TestValidationError: Moov's 422 is keyed by the fields that failed, with no
+// error key; the error names each field, in the same order whatever the
+// body's, and is final (not retried).
+func TestValidationError(t *testing.T) {
+	const want = "fields failed validation: refresh_token: is required when grant_type is refresh_token, must not be empty; scope: is required when grant_type is client_credentials"
+	for _, body := range []string{
+		`{"scope":"is required when grant_type is client_credentials","refresh_token":["is required when grant_type is refresh_token","must not be empty"]}`,
+		`{"refresh_token":["is required when grant_type is refresh_token","must not be empty"],"scope":"is required when grant_type is client_credentials"}`,
+	} {
+		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+			w.Header().Set("X-REQUEST-ID", "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1")
+			providertest.Reply(w, http.StatusUnprocessableEntity, body)
+		})
+		_, err := config(s).Token(context.Background())
+		require.Error(t, err)
+		assert.ErrorIs(t, err, auth.ErrInvalidRequest)
+		var e *auth.Error
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, "moov", e.Provider)
+		assert.Equal(t, 422, e.StatusCode)
+		assert.Empty(t, e.Code, "Moov sends no code")
+		assert.Equal(t, want, e.Description)
+		assert.Equal(t, "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1", e.RequestID)
+		assert.Equal(t, body, string(e.Body))
+		assert.False(t, e.Temporary())
+		assert.Len(t, s.Requests(), 1, "a 422 is final")
+		assert.Equal(t, "moov: token request failed: HTTP 422 Unprocessable Entity: "+want+" [request id 0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1]", err.Error())
+	}
+
+	for name, tc := range map[string]struct {
+		status    int
+		body      string
+		code, dsc string
+		kind      error
+	}{
+		"422 with an OAuth2 error key":        {422, `{"error":"invalid_scope","error_description":"no"}`, "invalid_scope", "no", auth.ErrInvalidRequest},
+		"422 with an empty body object":       {422, `{}`, "", "the request failed validation", auth.ErrInvalidRequest},
+		"422 field with a non-string value":   {422, `{"scope":{"min":1}}`, "", "fields failed validation: scope", auth.ErrInvalidRequest},
+		"422 not JSON":                        {422, `<html>422</html>`, "", "", auth.ErrInvalidRequest},
+		"500 field-keyed: not read as fields": {500, `{"message":"boom"}`, "", "", auth.ErrServer},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newServer(t, providertest.Always(tc.status, tc.body))
+			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+			require.Error(t, err)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, tc.code, e.Code)
+			assert.Equal(t, tc.dsc, e.Description)
+			// invalid_scope, a code the engine does not map, falls back to the status.
+			assert.ErrorIs(t, err, tc.kind)
+		})
+	}
+}
+
+// TestAPIVersion: APIVersion goes out as x-moov-version on every grant;
+// without it no such header is sent.
+func TestAPIVersion(t *testing.T) {
+	for _, v := range []string{"", "v2024.01.00", "v2025.04.00", "latest"} {
+		t.Run(strconv.Quote(v), func(t *testing.T) {
+			var got [][]string
+			s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				got = append(got, r.Header.Values("X-Moov-Version"))
+				providertest.Reply(w, 200, shapes()[0].body(n))
+			})
+			cfg := config(s)
+			cfg.APIVersion = v
+			_, err := cfg.Token(context.Background())
+			require.NoError(t, err)
+			_, err = cfg.Refresh(context.Background(), "rt-0")
+			require.NoError(t, err)
+			var want []string
+			if v != "" {
+				want = []string{v}
+			}
+			assert.Equal(t, [][]string{want, want}, got)
+		})
+	}
+}
+
+// TestAPIVersionInvalid: a version not in Moov's documented form fails on
+// first use, from every entry point, with an error naming the field, and
+// nothing is sent.
+func TestAPIVersionInvalid(t *testing.T) {
+	for _, v := range []string{"v2024.01.00\r\nX-Evil: 1", "v2024.01.00\n", "2024.01.00", "v2024.1.0", "Latest", " v2024.01.00"} {
+		t.Run(strconv.Quote(v), func(t *testing.T) {
+			s := newServer(t, providertest.Always(200, okBody))
+			cfg := config(s)
+			cfg.APIVersion = v
+			for _, get := range []func() error{
+				func() error { _, err := cfg.Token(context.Background()); return err },
+				func() error { _, err := cfg.Refresh(context.Background(), "rt"); return err },
+				func() error { _, err := cfg.TokenSource().Token(); return err },
+				func() error { _, err := cfg.Client().Get(s.URL + "/accounts"); return err },
+			} {
+				err := get()
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "moov: Config.APIVersion: "+strconv.Quote(v)+": not a Moov API version")
+				var ce *auth.ConfigError
+				require.ErrorAs(t, err, &ce)
+				assert.Equal(t, "APIVersion", ce.Field)
+			}
+			assert.Empty(t, s.Requests())
+		})
+	}
+}
+
+// TestAgainstMock: the SDK against the mock answering in each of Moov's shapes, the
+// documentation page's (the default) and the OpenAPI document's.
+func TestAgainstMock(t *testing.T) {
+	const uuid = `^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
+	for _, tc := range []struct {
+		api       mockserver.MoovAPI
+		tokenType string
+	}{
+		{mockserver.MoovSeed, "opaque"},
+		{mockserver.MoovCurrent, "Bearer"},
+	} {
+		t.Run(string(tc.api), func(t *testing.T) {
+			srv := mockserver.New(mockserver.WithMoovAPI(tc.api))
+			t.Cleanup(srv.Close)
+			cfg := func() *moov.Config {
+				return &moov.Config{
+					ClientID:     mockserver.DemoClientID(mockserver.Moov),
+					ClientSecret: auth.Secret(mockserver.DemoClientSecret(mockserver.Moov)),
+					Scopes:       []string{"/accounts.read"},
+					BaseURL:      srv.URL,
+					APIVersion:   "v2024.01.00",
+				}
+			}
+
+			tok, err := cfg().Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer", tok.TokenType)
+			assert.Equal(t, tc.tokenType, tok.Extra("token_type"))
+			providertest.AssertExpiry(t, 15*time.Minute, tok.Expiry)
+			require.NotEmpty(t, tok.RefreshToken)
+
+			renewed, err := cfg().Refresh(context.Background(), tok.RefreshToken)
+			require.NoError(t, err)
+			providertest.AssertExpiry(t, 15*time.Minute, renewed.Expiry)
+			assert.NotEqual(t, tok.AccessToken, renewed.AccessToken)
+
+			resp, err := cfg().Client().Get(srv.URL + "/moov/protected")
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+			bad := cfg()
+			bad.ClientSecret = "not-the-secret"
+			_, err = bad.Token(context.Background())
+			assert.ErrorIs(t, err, auth.ErrInvalidClient)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.Regexp(t, uuid, e.RequestID, "the mock's x-request-id reaches the error")
+
+			before := srv.Counts(mockserver.Moov).TokenRequests
+			srv.InjectFault(mockserver.Moov, mockserver.Fault{Status: http.StatusUnprocessableEntity, Times: 1})
+			_, err = cfg().Token(context.Background())
+			assert.ErrorIs(t, err, auth.ErrInvalidRequest)
+			require.ErrorAs(t, err, &e)
+			assert.Equal(t, "fields failed validation: scope: is required when grant_type is client_credentials", e.Description)
+			assert.Equal(t, before+1, srv.Counts(mockserver.Moov).TokenRequests, "a 422 is not retried")
+		})
+	}
 }

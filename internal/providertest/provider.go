@@ -106,7 +106,7 @@ const (
 
 // fetch gets a token from cfg under policy.
 func (p Provider[B, C]) fetch(policy Policy, cfg C) (*oauth2.Token, error) {
-	if policy == OneAttempt {
+	if policy == OneAttempt && p.FetchOnce != nil {
 		return p.FetchOnce(cfg)
 	}
 	return p.Fetch(context.Background(), cfg)

@@ -50,12 +50,16 @@ type Echo[B, C any] struct {
 	// Secrets must not show either, besides TestSecret (as sent and
 	// URL-encoded), the Basic header's credentials and Provider.Secrets.
 	Secrets []string
+	// What the error keeps: RequestID is its request id, exactly, and
+	// InDescription and InURI are in its description and URI ("": not
+	// checked).
+	RequestID, InDescription, InURI string
 }
 
 // EchoedCredentialsScrubbed checks that an error answer quoting the request
 // (ec) gives an error of ec.Kind without any of the secrets, in its message
-// and in every field of its *auth.Error, which it returns for more checks.
-func (p Provider[B, C]) EchoedCredentialsScrubbed(t *testing.T, ec Echo[B, C]) *auth.Error {
+// and in every field of its *auth.Error, and with what ec says it keeps.
+func (p Provider[B, C]) EchoedCredentialsScrubbed(t *testing.T, ec Echo[B, C]) {
 	t.Helper()
 	var s *Server[B]
 	s = p.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
@@ -82,5 +86,13 @@ func (p Provider[B, C]) EchoedCredentialsScrubbed(t *testing.T, ec Echo[B, C]) *
 	for _, text := range []string{err.Error(), e.Description, e.RequestID, e.URI, string(e.Body), fmt.Sprintf("%+v", *e)} {
 		AssertNoSecret(t, text, secrets...)
 	}
-	return e
+	if ec.RequestID != "" {
+		assert.Equal(t, ec.RequestID, e.RequestID)
+	}
+	if ec.InDescription != "" {
+		assert.Contains(t, e.Description, ec.InDescription)
+	}
+	if ec.InURI != "" {
+		assert.Contains(t, e.URI, ec.InURI)
+	}
 }

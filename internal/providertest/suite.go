@@ -3,7 +3,9 @@ package providertest
 import (
 	"cmp"
 	"context"
+	"errors"
 	"io"
+	"maps"
 	"net/http"
 	"testing"
 	"time"
@@ -95,7 +97,7 @@ type ErrorCase struct {
 	Name   string
 	Status int
 	Header map[string]string // besides ContentType; an X-Request-Id must reach Error.RequestID
-	CType  string
+	CType  string            // "": no Content-Type
 	Body   string
 	Kind   error
 	Code   string
@@ -114,14 +116,8 @@ func (p Provider[B, C]) TokenErrors(t *testing.T, policy Policy, cases []ErrorCa
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			s := p.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-				for k, v := range tc.Header {
-					w.Header().Set(k, v)
-				}
-				w.Header().Set("Content-Type", tc.CType)
-				w.WriteHeader(tc.Status)
-				_, _ = io.WriteString(w, tc.Body)
-			})
+			t.Parallel() // each its own server and client id
+			s := p.NewServer(t, tc.answer())
 			tok, err := p.fetch(policy, p.Config(s))
 			require.Error(t, err)
 			assert.Nil(t, tok)
@@ -138,6 +134,7 @@ func (p Provider[B, C]) TokenErrors(t *testing.T, policy Policy, cases []ErrorCa
 			assert.Equal(t, tc.RetryAfter, e.RetryAfter)
 			assert.Equal(t, tc.Header["X-Request-Id"], e.RequestID)
 			assert.Equal(t, tc.Body, string(e.Body), "the raw body is kept")
+			assert.Equal(t, errors.Is(err, auth.ErrRateLimited) || errors.Is(err, auth.ErrServer), e.Temporary())
 			assert.Len(t, s.Requests(), cmp.Or(tc.Attempts, 1))
 			p.AssertNamed(t, err)
 			AssertNoSecret(t, err.Error(), p.Secrets...)
@@ -145,15 +142,36 @@ func (p Provider[B, C]) TokenErrors(t *testing.T, policy Policy, cases []ErrorCa
 	}
 }
 
-// WaitedThenOK checks that a first answer of status with body and
-// "X-Retry-In: 50" is retried after those 50 ms, and that the retry's
-// token, want, is the one returned.
-func (p Provider[B, C]) WaitedThenOK(t *testing.T, status int, body, want string) {
+// answer is tc's answer to every request.
+func (tc ErrorCase) answer() Answer {
+	h := maps.Clone(tc.Header)
+	if tc.CType != "" {
+		if h == nil {
+			h = map[string]string{}
+		}
+		h["Content-Type"] = tc.CType
+	}
+	return Raw(tc.Status, h, tc.Body)
+}
+
+// Raw answers every request with status, header and body as given.
+func Raw(status int, header map[string]string, body string) Answer {
+	return func(w http.ResponseWriter, _ *http.Request, _ int) {
+		for k, v := range header {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// ThenOK checks that a first answer, first, is retried, at least gap
+// later, and that the retry's token (p.OK's), want, is the one returned.
+func (p Provider[B, C]) ThenOK(t *testing.T, first Answer, want string, gap time.Duration) {
 	t.Helper()
 	s := p.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		if n == 1 {
-			w.Header().Set("X-Retry-In", "50")
-			Reply(w, status, body)
+			first(w, r, n)
 			return
 		}
 		p.OK(w, r, n)
@@ -164,7 +182,69 @@ func (p Provider[B, C]) WaitedThenOK(t *testing.T, status int, body, want string
 	assert.Equal(t, "Bearer", tok.TokenType)
 	reqs := s.Requests()
 	require.Len(t, reqs, 2)
-	assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), 50*time.Millisecond)
+	assert.GreaterOrEqual(t, reqs[1].At.Sub(reqs[0].At), gap)
+}
+
+// WaitedThenOK checks that a first answer of status with body and
+// "X-Retry-In: 50" is retried after those 50 ms (ThenOK).
+func (p Provider[B, C]) WaitedThenOK(t *testing.T, status int, body, want string) {
+	t.Helper()
+	p.ThenOK(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		w.Header().Set("X-Retry-In", "50")
+		Reply(w, status, body)
+	}, want, 50*time.Millisecond)
+}
+
+// NotWaited checks that an answer asking for a wait that is not to be
+// waited (past the caller's deadline, deadline from now when not 0, or
+// past the longest wait the policy takes) gives an error of kind at once,
+// after that one request.
+func (p Provider[B, C]) NotWaited(t *testing.T, answer Answer, deadline time.Duration, kind error) {
+	t.Helper()
+	s := p.NewServer(t, answer)
+	ctx := context.Background()
+	if deadline > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, deadline)
+		defer cancel()
+	}
+	start := time.Now()
+	_, err := p.Fetch(ctx, p.Config(s))
+	assert.ErrorIs(t, err, kind)
+	assert.Less(t, time.Since(start), 5*time.Second, "returned at once, not at the deadline")
+	assert.Len(t, s.Requests(), 1)
+	p.AssertNamed(t, err)
+}
+
+// RetryAfterCase is a rate-limited answer's wait, in one of its forms: the
+// header (made when the answer is sent) and the wait the Error keeps, in
+// [Min, Max].
+type RetryAfterCase struct {
+	Name     string
+	Header   func() (name, value string)
+	Body     string // the 429's JSON body; "": {}
+	Min, Max time.Duration
+}
+
+// RetryAfters checks that each form of a 429's wait reaches the Error of a
+// single attempt, rate limited.
+func (p Provider[B, C]) RetryAfters(t *testing.T, cases []RetryAfterCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			s := p.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				k, v := tc.Header()
+				w.Header().Set(k, v)
+				Reply(w, http.StatusTooManyRequests, cmp.Or(tc.Body, `{}`))
+			})
+			_, err := p.fetch(OneAttempt, p.Config(s))
+			assert.ErrorIs(t, err, auth.ErrRateLimited)
+			var e *auth.Error
+			require.ErrorAs(t, err, &e)
+			assert.GreaterOrEqual(t, e.RetryAfter, tc.Min)
+			assert.LessOrEqual(t, e.RetryAfter, tc.Max)
+		})
+	}
 }
 
 // RedirectNotFollowed is RedirectNotFollowed for p: the token request to
@@ -238,4 +318,34 @@ func (p Provider[B, C]) BasicHeaderDecodes(t *testing.T, ok Answer, secret strin
 	require.NoError(t, err)
 	assert.Equal(t, s.ClientID, user)
 	assert.Equal(t, secret, pass)
+}
+
+// TokenSourceStores checks that a TokenSource saving to a Store under the
+// default key (WithStore(store, "")) serves want from one request, saves
+// it under key(id) (the provider's default key for the Config's client id),
+// and that another Source over that Store serves it without a request.
+func TokenSourceStores[B any, C ClientCredentials](t *testing.T, p Provider[B, C], key func(id string) string, want string) {
+	t.Helper()
+	s := p.NewServer(t, p.OK)
+	store := new(auth.MemoryStore)
+	cfg := p.Config(s)
+	src := cfg.TokenSource(auth.WithStore(store, ""))
+	for range 3 {
+		tok, err := src.Token()
+		require.NoError(t, err)
+		assert.Equal(t, want, tok.AccessToken)
+	}
+	assert.Len(t, s.Requests(), 1)
+	// The save follows the hand-over to the caller (callers never wait on
+	// the Store): wait for it.
+	require.Eventually(t, func() bool {
+		saved, err := store.Load(context.Background(), key(s.ClientID))
+		require.NoError(t, err)
+		return saved != nil && assert.Equal(t, want, saved.AccessToken)
+	}, 10*time.Second, time.Millisecond, "nothing saved under the default key")
+
+	tok, err := cfg.TokenSource(auth.WithStore(store, "")).Token()
+	require.NoError(t, err)
+	assert.Equal(t, want, tok.AccessToken)
+	assert.Len(t, s.Requests(), 1, "the second Source read the store")
 }
