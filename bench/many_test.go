@@ -39,7 +39,7 @@ func benchScales(b *testing.B) []int {
 		raw = "10000"
 	}
 	var ns []int
-	for _, f := range strings.Split(raw, ",") {
+	for f := range strings.SplitSeq(raw, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
 			b.Fatalf("PAYTOKEN_BENCH_SOURCES: %q is not a positive count", f)
