@@ -15,58 +15,83 @@ import (
 
 var sentinels = []error{ErrInvalidRequest, ErrInvalidClient, ErrInvalidGrant, ErrUnsupportedGrantType, ErrRateLimited, ErrServer, ErrMalformedResponse, ErrInsecureURL}
 
+// errorClasses are the kinds (want: the sentinel it Is, nil for none) and
+// Temporary answers of Errors by status and provider code. A kind that is
+// temporary (rate limited, server error) is so whatever the status; the
+// status rules (408, 429, 5xx: temporary) hold whatever the code.
+var errorClasses = []struct {
+	status    int
+	code      string
+	want      error
+	temporary bool
+}{
+	// by provider code (preferred over the status)
+	{400, "invalid_request", ErrInvalidRequest, false},
+	{401, "invalid_client", ErrInvalidClient, false},
+	{401, "unauthorized_client", ErrInvalidClient, false},         // MobiFinance
+	{401, "api_error.auth.unauthorized", ErrInvalidClient, false}, // MoneyKit
+	{403, "invalid_grant", ErrInvalidGrant, false},
+	{401, "api_error.auth.expired_access_token", ErrInvalidGrant, false},
+	{415, "unsupported_grant_type", ErrUnsupportedGrantType, false},
+	{429, "api_error.rate_limit_exceeded", ErrRateLimited, true},
+	{400, "rate_limit_exceeded", ErrRateLimited, true}, // the kind, not the status, says temporary
+	{400, "slow_down", ErrRateLimited, true},
+	{505, "server_error", ErrServer, true}, // MobiFinance
+	{503, "temporarily_unavailable", ErrServer, true},
+	{400, "INVALID_REQUEST", ErrInvalidRequest, false},
+	// by status alone
+	{400, "", ErrInvalidRequest, false},
+	{401, "", ErrInvalidClient, false},
+	{403, "", ErrInvalidGrant, false},
+	{415, "", ErrUnsupportedGrantType, false},
+	{422, "", ErrInvalidRequest, false}, // Moov: the contents failed validation
+	{429, "", ErrRateLimited, true},
+	{500, "", ErrServer, true},
+	{502, "", ErrServer, true},
+	{503, "", ErrServer, true},
+	{504, "", ErrServer, true},
+	{505, "", ErrServer, true},
+	{599, "", ErrServer, true},
+	{200, "", ErrMalformedResponse, false},
+	{201, "", ErrMalformedResponse, false},
+	{408, "", nil, true},
+	{404, "", nil, false},
+	{302, "", nil, false},
+	{400, "something_else", ErrInvalidRequest, false},
+	// by kind, with a status that alone would be final
+	{400, "api_error.rate_limit_exceeded", ErrRateLimited, true}, // MoneyKit's code with a 400
+	{401, "api_error.rate_limit_exceeded", ErrRateLimited, true},
+	{403, "rate_limited", ErrRateLimited, true},
+	{400, "temporarily_unavailable", ErrServer, true}, // RFC 6749 §4.1.2.1
+	{400, "server_error", ErrServer, true},
+	{404, "server_error", ErrServer, true},
+	// temporary by status, whatever the code
+	{408, "invalid_request", ErrInvalidRequest, true},
+	{429, "invalid_client", ErrInvalidClient, true},
+	{500, "invalid_request", ErrInvalidRequest, true},
+	{503, "invalid_grant", ErrInvalidGrant, true},
+}
+
+// TestErrorMapping: each of errorClasses, built by newError, by hand or
+// wrapped, Is its sentinel and no other, and is Temporary as the class says.
 func TestErrorMapping(t *testing.T) {
-	for _, tc := range []struct {
-		status    int
-		code      string
-		want      error
-		temporary bool
-	}{
-		// by provider code (preferred over the status)
-		{400, "invalid_request", ErrInvalidRequest, false},
-		{401, "invalid_client", ErrInvalidClient, false},
-		{401, "unauthorized_client", ErrInvalidClient, false},         // MobiFinance
-		{401, "api_error.auth.unauthorized", ErrInvalidClient, false}, // MoneyKit
-		{403, "invalid_grant", ErrInvalidGrant, false},
-		{401, "api_error.auth.expired_access_token", ErrInvalidGrant, false},
-		{415, "unsupported_grant_type", ErrUnsupportedGrantType, false},
-		{429, "api_error.rate_limit_exceeded", ErrRateLimited, true},
-		{400, "rate_limit_exceeded", ErrRateLimited, true}, // the kind, not the status, says temporary
-		{400, "slow_down", ErrRateLimited, true},
-		{505, "server_error", ErrServer, true}, // MobiFinance
-		{503, "temporarily_unavailable", ErrServer, true},
-		{400, "INVALID_REQUEST", ErrInvalidRequest, false},
-		// by status alone
-		{400, "", ErrInvalidRequest, false},
-		{401, "", ErrInvalidClient, false},
-		{403, "", ErrInvalidGrant, false},
-		{415, "", ErrUnsupportedGrantType, false},
-		{422, "", ErrInvalidRequest, false}, // Moov: the contents failed validation
-		{429, "", ErrRateLimited, true},
-		{500, "", ErrServer, true},
-		{502, "", ErrServer, true},
-		{503, "", ErrServer, true},
-		{504, "", ErrServer, true},
-		{505, "", ErrServer, true},
-		{599, "", ErrServer, true},
-		{200, "", ErrMalformedResponse, false},
-		{201, "", ErrMalformedResponse, false},
-		{408, "", nil, true},
-		{404, "", nil, false},
-		{302, "", nil, false},
-		{400, "something_else", ErrInvalidRequest, false},
-	} {
+	for _, tc := range errorClasses {
 		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
 			e := newError("p", tc.status, nil, nil, tc.code, "", "")
 			for _, s := range sentinels {
 				require.Equal(t, errors.Is(tc.want, s), errors.Is(e, s), "errors.Is(%v)", s)
 			}
 			require.Equal(t, tc.temporary, e.Temporary())
+			if tc.temporary {
+				require.True(t, errors.Is(e, ErrRateLimited) || errors.Is(e, ErrServer) ||
+					tc.status == 408 || tc.status == 429 || tc.status >= 500, "temporary only by kind or status")
+			}
 			// A hand-built Error classifies the same way.
 			hand := &Error{StatusCode: tc.status, Code: tc.code}
 			if tc.want != nil {
 				require.ErrorIs(t, hand, tc.want)
 			}
+			require.Equal(t, tc.temporary, hand.Temporary(), "a hand-built Error")
 			wrapped := fmt.Errorf("moov: %w", e)
 			if tc.want != nil {
 				require.ErrorIs(t, wrapped, tc.want)
@@ -75,54 +100,9 @@ func TestErrorMapping(t *testing.T) {
 	}
 }
 
-// TestErrorTemporary: Temporary agrees with the error's kind (rate limited
-// or server error: temporary, whatever the status) and keeps the status
-// rules (408, 429, 5xx: temporary, whatever the code).
-func TestErrorTemporary(t *testing.T) {
-	for _, tc := range []struct {
-		status    int
-		code      string
-		temporary bool
-	}{
-		// by kind, with a status that alone would be final
-		{400, "api_error.rate_limit_exceeded", true}, // MoneyKit's code with a 400
-		{401, "api_error.rate_limit_exceeded", true},
-		{403, "rate_limited", true},
-		{400, "temporarily_unavailable", true}, // RFC 6749 §4.1.2.1
-		{400, "server_error", true},
-		{404, "server_error", true},
-		// by status, whatever the code
-		{408, "", true},
-		{408, "invalid_request", true},
-		{429, "invalid_client", true},
-		{500, "invalid_request", true},
-		{503, "invalid_grant", true},
-		{505, "server_error", true},
-		// final
-		{400, "invalid_request", false},
-		{401, "api_error.auth.unauthorized", false},
-		{401, "api_error.auth.expired_access_token", false},
-		{403, "invalid_grant", false},
-		{415, "unsupported_grant_type", false},
-		{400, "", false},
-		{404, "", false},
-		{302, "", false},
-		{200, "", false},
-	} {
-		t.Run(fmt.Sprintf("%d/%s", tc.status, tc.code), func(t *testing.T) {
-			e := newError("p", tc.status, nil, nil, tc.code, "", "")
-			require.Equal(t, tc.temporary, e.Temporary())
-			hand := &Error{StatusCode: tc.status, Code: tc.code}
-			require.Equal(t, tc.temporary, hand.Temporary(), "a hand-built Error")
-			if tc.temporary {
-				require.True(t, errors.Is(e, ErrRateLimited) || errors.Is(e, ErrServer) ||
-					tc.status == 408 || tc.status == 429 || tc.status >= 500, "temporary only by kind or status")
-			}
-		})
-	}
-
-	// A 2xx without a token is malformed, never temporary, whatever its
-	// body's code says.
+// A 2xx without a token is malformed, never temporary, whatever its body's
+// code says.
+func TestMalformedNeverTemporary(t *testing.T) {
 	r := &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/json"}},
 		Body: io.NopCloser(strings.NewReader(`{"error":"temporarily_unavailable"}`))}
 	_, err := endpoint{Provider: "p"}.ReadResponse(r)
