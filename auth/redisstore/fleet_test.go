@@ -19,13 +19,11 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/auth/redisstore"
 	"github.com/paytoken/paytoken/internal/redistest"
-	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/internal/testkit"
 	"github.com/paytoken/paytoken/moov"
 )
@@ -287,85 +285,6 @@ func (f *fleet) wait(t *testing.T) {
 		var r fleetReport
 		require.NoError(t, json.Unmarshal(f.outs[i].report(), &r), "worker %d stdout: %q\nstderr:\n%s", i, f.outs[i].report(), f.errs[i])
 		f.reports = append(f.reports, r)
-	}
-}
-
-// TestFleetRefresh: 8 processes × 100 goroutines share one token. Startup
-// costs one upstream request, and when the token reaches its refresh point
-// exactly one more request is made across the whole fleet; every caller
-// gets a valid token throughout.
-func TestFleetRefresh(t *testing.T) {
-	testenv.Long(t) // 8 processes for several seconds
-	srv, ts, cfg := fleetOnRedis(t, 6*time.Second, "client-1")
-	cfg.Scopes, cfg.Goroutines, cfg.Duration = []string{"/accounts.read"}, 100, 5*time.Second
-	// stale at expiry−3s (≈ t0+3s), not served from expiry−1s
-	cfg.Window, cfg.Margin, cfg.StoreTimeout = 3*time.Second, time.Second, 300*time.Millisecond
-	f := startFleet(t, 8, cfg)
-	t0 := f.begin(t)
-	f.wait(t)
-	t.Logf("token requests: %s", ts.timeline(t0))
-
-	assert.Equal(t, 1, ts.requests(time.Time{}, t0.Add(2*time.Second)), "start-up: one request for the whole fleet")
-	assert.Equal(t, 1, ts.requests(t0.Add(2*time.Second), time.Now()), "refresh point: exactly one request across the fleet")
-	var calls int64
-	for i, r := range f.reports {
-		calls += r.Calls
-		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
-		assert.Zero(t, r.ExpiredServed, "worker %d", i)
-		require.Len(t, r.Tokens, 2, "worker %d: the first token, then the refreshed one", i)
-		assert.True(t, strings.HasPrefix(r.Tokens[0], "tok-1-") && strings.HasPrefix(r.Tokens[1], "tok-2-"), "worker %d: %v", i, r.Tokens)
-		assert.Equal(t, f.reports[0].Tokens, r.Tokens, "worker %d serves the fleet's tokens", i)
-		assert.Positive(t, r.Events["refresh_start"], "worker %d refreshed in the background", i)
-		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
-	}
-	t.Logf("%d Token calls across the fleet, 2 upstream requests", calls)
-
-	// The fleet shared the provider's default key (provider, client id,
-	// scopes), under the Store's prefix.
-	rdb := srv.Client(t)
-	keys, err := rdb.Keys(context.Background(), "*").Result()
-	require.NoError(t, err)
-	assert.Equal(t, []string{"paytoken:{" + auth.StoreKey("moov", "client-1", "/accounts.read") + "}"}, keys)
-}
-
-// TestFleetRedisOutage: Redis dies before the refresh point. Every process
-// then fetches for itself (its store calls fail within the Store's
-// timeout), callers keep getting valid tokens, and once a new Redis is up
-// the fleet is back to one request per refresh.
-func TestFleetRedisOutage(t *testing.T) {
-	testenv.Long(t) // 8 processes for several seconds
-	srv, ts, cfg := fleetOnRedis(t, 8*time.Second, "client-2")
-	cfg.Goroutines, cfg.Duration = 100, 13500*time.Millisecond
-	// token 1: stale ≈ t0+4s, renewed in the window's first half (auth
-	// jitters renewals there), t0+4s … t0+6s, plus 0.6 s of failing store
-	// calls: all inside the outage; tokens fetched then (≤ t0+6.7s): stale
-	// from ≈ t0+8.6s, renewed by ≈ t0+12.7s, with Redis back; tokens
-	// issued then live a minute, so the first renewal's token serves every
-	// later one
-	cfg.Window, cfg.Margin, cfg.StoreTimeout = 4*time.Second, time.Second, 300*time.Millisecond
-	f := startFleet(t, 8, cfg)
-	t0 := f.begin(t)
-	time.Sleep(time.Until(t0.Add(1500 * time.Millisecond)))
-	srv.Kill()
-	time.Sleep(time.Until(t0.Add(7500 * time.Millisecond)))
-	ts.setLifetime(time.Minute)
-	srv.Restart() // empty, same port
-	f.wait(t)
-	t.Logf("token requests: %s", ts.timeline(t0))
-
-	assert.Equal(t, 1, ts.requests(time.Time{}, t0.Add(1500*time.Millisecond)), "start-up, Redis up: one request")
-	assert.Equal(t, 8, ts.requests(t0.Add(1500*time.Millisecond), t0.Add(7500*time.Millisecond)), "Redis down: each process fetches for itself")
-	assert.Equal(t, 1, ts.requests(t0.Add(7500*time.Millisecond), time.Now()), "Redis back: one request across the fleet again")
-	for i, r := range f.reports {
-		assert.Zero(t, r.Errors, "worker %d: %s", i, r.FirstError)
-		assert.Zero(t, r.ExpiredServed, "worker %d", i)
-		assert.Len(t, r.Tokens, 3, "worker %d: shared, own (outage), shared: %v", i, r.Tokens)
-		assert.Positive(t, r.Events["store_error"], "worker %d reported the outage", i)
-		t.Logf("worker %d: %d calls, events %v", i, r.Calls, r.Events)
-	}
-	last := f.reports[0].Tokens[len(f.reports[0].Tokens)-1]
-	for i, r := range f.reports {
-		assert.Equal(t, last, r.Tokens[len(r.Tokens)-1], "worker %d ends on the fleet's shared token", i)
 	}
 }
 
