@@ -36,21 +36,21 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 	}
 
 	t.Run("bad Config", func(t *testing.T) {
-		_, err := (&mobifinance.Config{ClientID: testID, ClientSecret: testSecret}).Exchange(context.Background(), testCode)
+		_, err := (&mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret}).Exchange(context.Background(), testCode)
 		notSent(t, err)
 		assert.ErrorContains(t, err, "RedirectURL")
 	})
 	t.Run("empty code", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
-		_, err := config(s).Exchange(context.Background(), "")
+		s := provider.NewServer(t, providertest.Always(200, okBody))
+		_, err := provider.Config(s).Exchange(context.Background(), "")
 		notSent(t, err)
 		assert.Empty(t, s.Requests())
 	})
 	t.Run("context already done", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
+		s := provider.NewServer(t, providertest.Always(200, okBody))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := config(s).Exchange(ctx, testCode)
+		_, err := provider.Config(s).Exchange(ctx, testCode)
 		notSent(t, err)
 		assert.ErrorIs(t, err, context.Canceled)
 		assert.Empty(t, s.Requests())
@@ -60,34 +60,34 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		require.NoError(t, err)
 		addr := ln.Addr().String()
 		ln.Close()
-		cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
+		cfg := &mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
 		_, err = cfg.Exchange(context.Background(), testCode)
 		notSent(t, err)
 		assert.Contains(t, err.Error(), "mobifinance: token request failed after 3 attempts")
 	})
 	for _, status := range []int{400, 401, 403, 429, 500, 505} {
 		t.Run("HTTP "+strconv.Itoa(status), func(t *testing.T) {
-			s := newServer(t, providertest.Always(status, `{"error":"server_error"}`))
-			_, err := config(s).Exchange(context.Background(), testCode)
+			s := provider.NewServer(t, providertest.Always(status, `{"error":"server_error"}`))
+			_, err := provider.Config(s).Exchange(context.Background(), testCode)
 			spent(t, err)
 			assert.Len(t, s.Requests(), 1)
 		})
 	}
 	t.Run("answer cut off mid-body", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("Content-Length", "200")
 			w.WriteHeader(200)
 			_, _ = w.Write([]byte(`{"access_token":"8f14e45f`))
 		})
-		_, err := config(s).Exchange(context.Background(), testCode)
+		_, err := provider.Config(s).Exchange(context.Background(), testCode)
 		spent(t, err)
 		var tmp interface{ Temporary() bool }
 		assert.True(t, errors.As(err, &tmp) && tmp.Temporary(), "a network error: %v", err)
 		assert.Len(t, s.Requests(), 1)
 	})
 	t.Run("no answer", func(t *testing.T) {
-		s := newServer(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
-		cfg := config(s)
+		s := provider.NewServer(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
+		cfg := provider.Config(s)
 		cfg.HTTPClient = s.Client()
 		cfg.HTTPClient.Timeout = 200 * time.Millisecond
 		_, err := cfg.Exchange(context.Background(), testCode)
@@ -99,7 +99,7 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 // TestExchangeRetriesUnsent: a request that never left (a failed dial) is
 // retried: the code was not spent.
 func TestExchangeRetriesUnsent(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
+	s := provider.NewServer(t, providertest.Always(200, okBody))
 	var dials atomic.Int32
 	tr := s.Client().Transport.(*http.Transport).Clone()
 	var d net.Dialer
@@ -110,7 +110,7 @@ func TestExchangeRetriesUnsent(t *testing.T) {
 		return d.DialContext(ctx, network, addr)
 	}
 	defer tr.CloseIdleConnections()
-	cfg := config(s)
+	cfg := provider.Config(s)
 	cfg.HTTPClient = &http.Client{Transport: tr}
 	tok, err := cfg.Exchange(context.Background(), testCode)
 	require.NoError(t, err)
@@ -127,7 +127,7 @@ func TestErrorMessageAfterRetries(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: every dial is refused
-	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
+	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
 	_, err = cfg.Exchange(context.Background(), testCode)
 	require.Error(t, err)
 	want := "mobifinance: token request failed after 3 attempts: Post \"http://" + addr + "/v2/oauth/token\": dial tcp " + addr + ": "

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"testing"
 
 	"golang.org/x/oauth2"
 
@@ -13,11 +12,8 @@ import (
 	"github.com/paytoken/paytoken/mobifinance"
 )
 
-func TestMain(m *testing.M) { providertest.Main(m) }
-
 const (
-	testID       = "mf_client_7" // the base of each test's own client id (provider.ID)
-	testSecret   = providertest.TestSecret
+	testID       = "mf_client_7"
 	testCode     = "c0de-7f3a9b2e41d8c6f5a0b1"
 	testRedirect = "https://miniapp.example.mn/callback?from=monpay"
 	okBody       = `{"access_token":"8f14e45fceea167a5a36dedd4bea2543","token_type":"Bearer",` +
@@ -27,12 +23,11 @@ const (
 // provider is MobiFinance to the shared suite: form bodies, answered 200;
 // a token is the Exchange of testCode, which no error may show.
 var provider = providertest.Provider[url.Values, *mobifinance.Config]{
-	Name:     "mobifinance",
-	ClientID: testID,
-	Decode:   providertest.FormBody,
-	New:      newConfig,
-	Test:     func(c *mobifinance.Config) { c.RedirectURL = testRedirect },
-	OK:       providertest.Always(200, okBody),
+	Name:   "mobifinance",
+	Decode: providertest.FormBody,
+	New:    newConfig,
+	Test:   func(c *mobifinance.Config) { c.RedirectURL = testRedirect },
+	OK:     providertest.Always(200, okBody),
 	Fetch: func(ctx context.Context, cfg *mobifinance.Config) (*oauth2.Token, error) {
 		return cfg.Exchange(ctx, testCode)
 	},
@@ -42,11 +37,6 @@ var provider = providertest.Provider[url.Values, *mobifinance.Config]{
 // server is a loopback MobiFinance token endpoint recording each request,
 // its form body decoded.
 type server = providertest.Server[url.Values]
-
-var (
-	newServer = provider.NewServer
-	config    = provider.Config
-)
 
 // newConfig is a bare Config: these credentials, against baseURL through hc.
 func newConfig(id string, secret auth.Secret, baseURL string, hc *http.Client) *mobifinance.Config {

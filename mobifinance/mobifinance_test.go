@@ -26,7 +26,7 @@ import (
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://z-wallet.monpay.mn", mobifinance.DefaultBaseURL)
 	var urls []string
-	cfg := &mobifinance.Config{ClientID: provider.ID(), ClientSecret: testSecret, RedirectURL: testRedirect, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	cfg := &mobifinance.Config{ClientID: provider.ID(), ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://z-wallet.monpay.mn/v2/oauth/token"}, urls)
@@ -34,8 +34,8 @@ func TestDefaultBaseURL(t *testing.T) {
 
 // noExpiry: the documented answer, a permanent token: no expiry.
 func noExpiry(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	tok, err := config(s).Exchange(context.Background(), testCode)
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	tok, err := provider.Config(s).Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	assert.Equal(t, "8f14e45fceea167a5a36dedd4bea2543", tok.AccessToken)
 	assert.Equal(t, "Bearer", tok.TokenType)
@@ -46,24 +46,24 @@ func noExpiry(t *testing.T) {
 
 // zeroExpiry: expires_in 0 is no expiry.
 func zeroExpiry(t *testing.T) {
-	s := newServer(t, providertest.Always(200, `{"access_token":"a","token_type":"Bearer","expires_in":0}`))
-	tok, err := config(s).Exchange(context.Background(), testCode)
+	s := provider.NewServer(t, providertest.Always(200, `{"access_token":"a","token_type":"Bearer","expires_in":0}`))
+	tok, err := provider.Config(s).Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	assert.True(t, tok.Expiry.IsZero())
 }
 
 // emptyCode: an empty code fails, and sends nothing.
 func emptyCode(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	_, err := config(s).Exchange(context.Background(), "")
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	_, err := provider.Config(s).Exchange(context.Background(), "")
 	assert.ErrorContains(t, err, "mobifinance: Exchange: empty authorization code")
 	assert.Empty(t, s.Requests())
 }
 
 // customSchemeRedirect: a custom-scheme RedirectURL is accepted.
 func customSchemeRedirect(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	cfg := provider.Config(s)
 	cfg.RedirectURL = "monpay-miniapp://callback"
 	_, err := cfg.Exchange(context.Background(), testCode)
 	assert.NoError(t, err)
@@ -72,8 +72,8 @@ func customSchemeRedirect(t *testing.T) {
 // TestExchangeRedactsEchoedCode: a server that echoes the code in its error
 // does not put it in our error message.
 func TestExchangeRedactsEchoedCode(t *testing.T) {
-	s := newServer(t, providertest.Always(403, `{"error":"invalid_grant","error_description":"code `+testCode+` already used"}`))
-	_, err := config(s).Exchange(context.Background(), testCode)
+	s := provider.NewServer(t, providertest.Always(403, `{"error":"invalid_grant","error_description":"code `+testCode+` already used"}`))
+	_, err := provider.Config(s).Exchange(context.Background(), testCode)
 	assert.ErrorIs(t, err, auth.ErrInvalidGrant)
 	assert.NotContains(t, err.Error(), testCode)
 	assert.Contains(t, err.Error(), "already used")
@@ -94,8 +94,8 @@ func TestTokenSource(t *testing.T) {
 	permanent := &oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"}
 
 	t.Run("a permanent token is served for ever, with no request", func(t *testing.T) {
-		s := newServer(t, providertest.Always(500, ``))
-		src := config(s).TokenSource(permanent)
+		s := provider.NewServer(t, providertest.Always(500, ``))
+		src := provider.Config(s).TokenSource(permanent)
 		for range 3 {
 			tok, err := src.Token()
 			require.NoError(t, err)
@@ -134,7 +134,7 @@ func TestTokenSource(t *testing.T) {
 // not retried, whatever they look like.
 func TestExchangeNeverResendsACode(t *testing.T) {
 	t.Run("connection reset after the request was read", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err != nil {
 				return
@@ -144,7 +144,7 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 			}
 			conn.Close()
 		})
-		_, err := config(s).Exchange(context.Background(), testCode)
+		_, err := provider.Config(s).Exchange(context.Background(), testCode)
 		require.Error(t, err)
 		assert.Len(t, s.Requests(), 1)
 		provider.AssertNamed(t, err)
@@ -152,7 +152,7 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 	})
 	t.Run("timeout waiting for the answer", func(t *testing.T) {
 		release := make(chan struct{})
-		s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		s := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -161,7 +161,7 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 		defer close(release)
 		hc := s.Client()
 		hc.Timeout = 300 * time.Millisecond
-		cfg := config(s)
+		cfg := provider.Config(s)
 		cfg.HTTPClient = hc
 		_, err := cfg.Exchange(context.Background(), testCode)
 		require.Error(t, err)
@@ -170,14 +170,14 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 		assert.Len(t, s.Requests(), 1)
 	})
 	t.Run("505, then a would-be success", func(t *testing.T) {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 			if n == 1 {
 				providertest.Reply(w, 505, `{"error":"server_error"}`)
 				return
 			}
 			providertest.Reply(w, 200, okBody)
 		})
-		_, err := config(s).Exchange(context.Background(), testCode)
+		_, err := provider.Config(s).Exchange(context.Background(), testCode)
 		assert.ErrorIs(t, err, auth.ErrServer)
 		assert.Len(t, s.Requests(), 1)
 	})
@@ -186,8 +186,8 @@ func TestExchangeNeverResendsACode(t *testing.T) {
 // TestUserStore: per-user tokens in a Store survive a restart, and users
 // never see each other's.
 func TestUserStore(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	cfg := provider.Config(s)
 	ctx := context.Background()
 	store := new(auth.MemoryStore)
 
@@ -223,14 +223,14 @@ func TestUserKey(t *testing.T) {
 	assert.NotEqual(t, cfg.UserKey("a b"), cfg.UserKey("a+b"))
 	assert.NotEqual(t, cfg.UserKey("a:b"), (&mobifinance.Config{ClientID: testID + ":user=a"}).UserKey("b"))
 	assert.NotEqual(t, cfg.UserKey("1"), (&mobifinance.Config{ClientID: "other"}).UserKey("1"))
-	assert.NotContains(t, (&mobifinance.Config{ClientID: testID, ClientSecret: testSecret}).UserKey("1"), testSecret)
+	assert.NotContains(t, (&mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret}).UserKey("1"), providertest.TestSecret)
 }
 
 // TestClient: Bearer on every request; after the API's 401 the token is
 // dropped, the 401 returned, and later requests say a new code is needed.
 func TestClient(t *testing.T) {
 	var apiAuth []string
-	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	api := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
 		if n == 2 {
 			providertest.Reply(w, 401, `{"error":"invalid_token"}`)
@@ -238,7 +238,7 @@ func TestClient(t *testing.T) {
 		}
 		providertest.Reply(w, 200, `{}`)
 	})
-	cfg := config(api)
+	cfg := provider.Config(api)
 	client := cfg.Client(&oauth2.Token{AccessToken: "perm-1", TokenType: "Bearer"})
 
 	resp, err := client.Get(api.URL + "/v2/api/user/info")
@@ -259,14 +259,14 @@ func TestClient(t *testing.T) {
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
-	cfg := mobifinance.Config{ClientID: testID, ClientSecret: testSecret, RedirectURL: testRedirect}
+	cfg := mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect}
 	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: an exchanged token works with golang.org/x/oauth2 and
 // through Client, as Bearer.
 func TestInterop(t *testing.T) {
-	cfg := config(newServer(t, providertest.Always(200, `{"access_token":"8f14e45f","token_type":"bearer"}`)))
+	cfg := provider.Config(provider.NewServer(t, providertest.Always(200, `{"access_token":"8f14e45f","token_type":"bearer"}`)))
 	tok, err := cfg.Exchange(context.Background(), testCode)
 	require.NoError(t, err)
 	require.Equal(t, "8f14e45f", tok.AccessToken)

@@ -22,7 +22,7 @@ func TestExchangeRequest(t *testing.T) {
 			return url.Values{
 				"redirect_uri":  {testRedirect},
 				"client_id":     {id},
-				"client_secret": {testSecret},
+				"client_secret": {providertest.TestSecret},
 				"code":          {testCode},
 				"grant_type":    {"authorization_code"},
 			}
@@ -76,7 +76,7 @@ func TestConfigErrors(t *testing.T) {
 		{Name: "insecure BaseURL", Edit: func(c *mobifinance.Config) { c.BaseURL = "http://z-wallet.monpay.mn" }, Field: "mobifinance: Config.BaseURL:", Is: auth.ErrInsecureURL},
 		{Name: "BaseURL with a fragment", Edit: func(c *mobifinance.Config) { c.BaseURL = "https://z-wallet.monpay.mn#x" }, Field: "mobifinance: Config.BaseURL:"},
 	}
-	providertest.ConfigErrorsFrom(t, newServer, config, providertest.Always(200, okBody), cases, func(_ *server, cfg *mobifinance.Config) []error {
+	providertest.ConfigErrorsFrom(t, provider.NewServer, provider.Config, providertest.Always(200, okBody), cases, func(_ *server, cfg *mobifinance.Config) []error {
 		_, err := cfg.Exchange(context.Background(), testCode)
 		return []error{err}
 	}, testCode)
@@ -93,7 +93,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 	provider.EchoedCredentialsScrubbed(t, providertest.Echo[url.Values, *mobifinance.Config]{
 		Status: 403, Kind: auth.ErrInvalidGrant,
 		Answer: func(got providertest.Request[url.Values]) (string, map[string]string) {
-			return testSecret + ":" + testCode, map[string]string{"error": "invalid_grant",
+			return providertest.TestSecret + ":" + testCode, map[string]string{"error": "invalid_grant",
 				"error_description": "code " + testCode + " already used; you sent " + got.Raw}
 		},
 		RequestID: "[redacted]:[redacted]", InDescription: "code [redacted] already used",

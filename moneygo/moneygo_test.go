@@ -21,8 +21,8 @@ func TestConstants(t *testing.T) {
 
 // documentedFields: TestTokenAnswers' documented answer, field by field.
 func documentedFields(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	tok, err := config(s).Token(context.Background())
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	tok, err := provider.Config(s).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
 	assert.InDelta(t, 2592000, tok.ExpiresIn, 2)
@@ -32,13 +32,13 @@ func documentedFields(t *testing.T) {
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
-	cfg := moneygo.Config{ClientID: testID, ClientSecret: testSecret, BaseURL: moneygo.SandboxBaseURL}
+	cfg := moneygo.Config{ClientID: testID, ClientSecret: providertest.TestSecret, BaseURL: moneygo.SandboxBaseURL}
 	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client.
 func TestInterop(t *testing.T) {
-	cfg := config(newServer(t, providertest.Always(200, okBody)))
+	cfg := provider.Config(provider.NewServer(t, providertest.Always(200, okBody)))
 	providertest.TokenInterop(t, cfg, "mgo_8f14e45fceea167a5a36", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
@@ -46,7 +46,7 @@ func TestInterop(t *testing.T) {
 // documented endpoint; SandboxBaseURL to its test host.
 func TestDefaultBaseURL(t *testing.T) {
 	var urls []string
-	cfg := &moneygo.Config{ClientID: provider.ID(), ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	cfg := &moneygo.Config{ClientID: provider.ID(), ClientSecret: providertest.TestSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	cfg.BaseURL = moneygo.SandboxBaseURL

@@ -17,7 +17,7 @@ import (
 func TestTokenRequest(t *testing.T) {
 	body := func(scope string) func(id string) map[string]any {
 		return func(id string) map[string]any {
-			return map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": testSecret, "scope": scope}
+			return map[string]any{"grant_type": "client_credentials", "client_id": id, "client_secret": providertest.TestSecret, "scope": scope}
 		}
 	}
 	provider.TokenRequest(t, []providertest.RequestCase[map[string]any, *moneygo.Config]{
@@ -94,7 +94,7 @@ func TestTokenSource(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	providertest.ConfigErrors(t, newServer, config, providertest.Always(200, okBody), []providertest.ConfigCase[*moneygo.Config]{
+	providertest.ConfigErrors(t, provider.NewServer, provider.Config, providertest.Always(200, okBody), []providertest.ConfigCase[*moneygo.Config]{
 		{Name: "empty ClientID", Edit: func(c *moneygo.Config) { c.ClientID = "" }, Field: "moneygo: Config.ClientID: empty"},
 		{Name: "empty ClientSecret", Edit: func(c *moneygo.Config) { c.ClientSecret = "" }, Field: "moneygo: Config.ClientSecret: empty"},
 		{Name: "Scope with a trailing space", Edit: func(c *moneygo.Config) { c.Scope = "api " }, Field: "moneygo: Config.Scope:"},
@@ -112,8 +112,8 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 	provider.EchoedCredentialsScrubbed(t, providertest.Echo[map[string]any, *moneygo.Config]{
 		Status: 401, Kind: auth.ErrInvalidClient,
 		Answer: func(got providertest.Request[map[string]any]) (string, map[string]string) {
-			return testSecret, map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
-				"error_uri": "https://docs.example/?s=" + url.QueryEscape(testSecret)}
+			return providertest.TestSecret, map[string]string{"error": "invalid_client", "error_description": "you sent " + got.Raw,
+				"error_uri": "https://docs.example/?s=" + url.QueryEscape(providertest.TestSecret)}
 		},
 		RequestID: "[redacted]", InDescription: `"client_secret":"[redacted]"`,
 	})
@@ -122,5 +122,5 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 // TestErrorMessageAfterRetries: after its retries, an error names the
 // provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	providertest.ErrorMessageAfterRetries(t, "moneygo", newServer, config)
+	providertest.ErrorMessageAfterRetries(t, "moneygo", provider.NewServer, provider.Config)
 }

@@ -3,19 +3,13 @@ package moneykit_test
 import (
 	"net/http"
 	"net/url"
-	"testing"
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
 	"github.com/paytoken/paytoken/moneykit"
 )
 
-func TestMain(m *testing.M) { providertest.Main(m) }
-
-const (
-	testID     = "live_5c739a369515e10fc9e0" // the base of each test's own client id (provider.ID)
-	testSecret = providertest.TestSecret
-)
+const testID = "live_5c739a369515e10fc9e0"
 
 const okBody = `{"access_token":"52ea3d1b4a7f4f9a53fffb67","token_type":"bearer","expires_in":3600}`
 
@@ -27,24 +21,16 @@ func created(body string) providertest.Answer {
 // provider is MoneyKit to the shared suite: form bodies, answered 201; the
 // tests ask for two scopes.
 var provider = providertest.Provider[url.Values, *moneykit.Config]{
-	Name:      "moneykit",
-	ClientID:  testID,
-	Decode:    providertest.FormBody,
-	New:       newConfig,
-	Test:      func(c *moneykit.Config) { c.Scopes = []string{"accounts:read", "transactions:read"} },
-	OK:        created(okBody),
-	Fetch:     providertest.Token[*moneykit.Config],
-	FetchOnce: providertest.Once[*moneykit.Config],
+	Name:   "moneykit",
+	Decode: providertest.FormBody,
+	New:    newConfig,
+	Test:   func(c *moneykit.Config) { c.Scopes = []string{"accounts:read", "transactions:read"} },
+	OK:     created(okBody),
 }
 
 // server is a loopback MoneyKit token endpoint recording each request,
 // its form body decoded.
 type server = providertest.Server[url.Values]
-
-var (
-	newServer = provider.NewServer
-	config    = provider.Config
-)
 
 // newConfig is a bare Config: these credentials, against baseURL through hc.
 func newConfig(id string, secret auth.Secret, baseURL string, hc *http.Client) *moneykit.Config {

@@ -19,8 +19,8 @@ import (
 
 // documentedFields: TestTokenAnswers' documented answer, field by field.
 func documentedFields(t *testing.T) {
-	s := newServer(t, created(okBody))
-	tok, err := config(s).Token(context.Background())
+	s := provider.NewServer(t, created(okBody))
+	tok, err := provider.Config(s).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
 	assert.Equal(t, "bearer", tok.Extra("token_type"))
@@ -30,12 +30,12 @@ func documentedFields(t *testing.T) {
 
 // textPlain201: a 201 with a Content-Type the generated client would not parse.
 func textPlain201(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(201)
 		fmt.Fprint(w, okBody)
 	})
-	tok, err := config(s).Token(context.Background())
+	tok, err := provider.Config(s).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
 }
@@ -52,11 +52,11 @@ func allProblems(t *testing.T) {
 // TestTokenSource: cached, renewed with a new client_credentials request,
 // stored under the default key.
 func TestTokenSource(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
 	})
 	store := new(auth.MemoryStore)
-	cfg := config(s)
+	cfg := provider.Config(s)
 	src := cfg.TokenSource(auth.WithStore(store, ""))
 	for range 3 {
 		tok, err := src.Token()
@@ -80,22 +80,22 @@ func TestTokenSource(t *testing.T) {
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
-	cfg := moneykit.Config{ClientID: testID, ClientSecret: testSecret}
+	cfg := moneykit.Config{ClientID: testID, ClientSecret: providertest.TestSecret}
 	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client, as
 // Bearer (not MoneyKit's lower-case "bearer").
 func TestInterop(t *testing.T) {
-	cfg := config(newServer(t, created(okBody)))
+	cfg := provider.Config(provider.NewServer(t, created(okBody)))
 	providertest.TokenInterop(t, cfg, "52ea3d1b4a7f4f9a53fffb67", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
 // TestDefaultHTTPClient: with no HTTPClient the shared default one is
 // used, and still refuses to follow redirects.
 func TestDefaultHTTPClient(t *testing.T) {
-	other := newServer(t, created(okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	other := provider.NewServer(t, created(okBody))
+	s := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		w.Header().Set("Connection", "close") // leave no idle connection behind (goleak)
 		if n == 1 {
 			providertest.Reply(w, 201, okBody)
@@ -103,7 +103,7 @@ func TestDefaultHTTPClient(t *testing.T) {
 		}
 		http.Redirect(w, r, other.URL+"/auth/token", http.StatusFound)
 	})
-	cfg := config(s)
+	cfg := provider.Config(s)
 	cfg.HTTPClient = nil
 	tok, err := cfg.Token(context.Background())
 	require.NoError(t, err)
@@ -119,14 +119,14 @@ func TestDefaultHTTPClient(t *testing.T) {
 // redirects still does not, for token requests; the caller's client is not
 // changed.
 func TestUserClientRedirectPolicyIgnored(t *testing.T) {
-	other := newServer(t, created(okBody))
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+	other := provider.NewServer(t, created(okBody))
+	s := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 		http.Redirect(w, r, other.URL+"/auth/token", http.StatusTemporaryRedirect)
 	})
 	hc := s.Client()
 	followed := 0
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { followed++; return nil }
-	cfg := config(s)
+	cfg := provider.Config(s)
 	cfg.HTTPClient = hc
 	_, err := cfg.Token(context.Background())
 	require.Error(t, err)
@@ -140,7 +140,7 @@ func TestUserClientRedirectPolicyIgnored(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.moneykit.com", moneykit.DefaultBaseURL)
 	var urls []string
-	cfg := &moneykit.Config{ClientID: provider.ID(), ClientSecret: testSecret, HTTPClient: providertest.Offline(201, okBody, &urls)}
+	cfg := &moneykit.Config{ClientID: provider.ID(), ClientSecret: providertest.TestSecret, HTTPClient: providertest.Offline(201, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moneykit.com/auth/token"}, urls)

@@ -23,7 +23,7 @@ func TestTokenRequest(t *testing.T) {
 		return func(id string) url.Values {
 			v := url.Values{"grant_type": {"client_credentials"}}
 			if inBody {
-				v["client_id"], v["client_secret"] = []string{id}, []string{testSecret}
+				v["client_id"], v["client_secret"] = []string{id}, []string{providertest.TestSecret}
 			}
 			if scope != nil {
 				v["scope"] = scope
@@ -53,7 +53,7 @@ func TestTokenRequest(t *testing.T) {
 
 // TestBasicHeaderDecodes: the secret arrives whole through the header.
 func TestBasicHeaderDecodes(t *testing.T) {
-	provider.BasicHeaderDecodes(t, providertest.Always(201, okBody), testSecret)
+	provider.BasicHeaderDecodes(t, providertest.Always(201, okBody), providertest.TestSecret)
 }
 
 // TestTokenAnswers: MoneyKit's 201 and the forms expires_in takes.
@@ -175,7 +175,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 // TestConfigErrors: a Config that cannot work fails on first use, naming
 // the field, and sends nothing.
 func TestConfigErrors(t *testing.T) {
-	providertest.ConfigErrors(t, newServer, config, created(okBody), []providertest.ConfigCase[*moneykit.Config]{
+	providertest.ConfigErrors(t, provider.NewServer, provider.Config, created(okBody), []providertest.ConfigCase[*moneykit.Config]{
 		{Name: "empty ClientID", Edit: func(c *moneykit.Config) { c.ClientID = "" }, Field: "moneykit: Config.ClientID: empty"},
 		{Name: "empty ClientSecret", Edit: func(c *moneykit.Config) { c.ClientSecret = "" }, Field: "moneykit: Config.ClientSecret: empty"},
 		{Name: "scope with a space inside", Edit: func(c *moneykit.Config) { c.Scopes = []string{"accounts:read transactions:read"} }, Field: "moneykit: Config.Scopes[0]:"},
@@ -199,9 +199,9 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 				Edit:   func(c *moneykit.Config) { c.AuthStyle = style },
 				Status: 401, Kind: auth.ErrInvalidClient,
 				Answer: func(got providertest.Request[url.Values]) (string, map[string]string) {
-					return testSecret + " " + got.Authorization, map[string]string{"error_code": "api_error.auth.unauthorized",
+					return providertest.TestSecret + " " + got.Authorization, map[string]string{"error_code": "api_error.auth.unauthorized",
 						"error_message":     "you sent " + got.Raw + " with " + got.Authorization,
-						"documentation_url": "https://docs.example/?s=" + url.QueryEscape(testSecret)}
+						"documentation_url": "https://docs.example/?s=" + url.QueryEscape(providertest.TestSecret)}
 				},
 				InURI: "s=[redacted]",
 			})
@@ -212,7 +212,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 // TestErrorMessageAfterRetries: after its retries, an error names the
 // provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	providertest.ErrorMessageAfterRetries(t, "moneykit", newServer, config)
+	providertest.ErrorMessageAfterRetries(t, "moneykit", provider.NewServer, provider.Config)
 }
 
 // noEmptyScope checks that a MoneyKit token request has no empty scope

@@ -23,8 +23,8 @@ import (
 
 // documentedFields: TestTokenAnswers' documented answer, field by field.
 func documentedFields(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	tok, err := config(s).Token(context.Background())
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	tok, err := provider.Config(s).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
 	assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
@@ -34,11 +34,11 @@ func documentedFields(t *testing.T) {
 
 // formAnswer: an answer in a form body, mirroring a form request.
 func formAnswer(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
 		_, _ = fmt.Fprint(w, "access_token=f1&expires_in=900&token_type=opaque")
 	})
-	tok, err := config(s).Token(context.Background())
+	tok, err := provider.Config(s).Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "f1", tok.AccessToken)
 	assert.Equal(t, "Bearer", tok.TokenType)
@@ -48,8 +48,8 @@ func formAnswer(t *testing.T) {
 // TestTokenSourceCaches: concurrent callers share one fetch; the token is
 // served from memory afterwards.
 func TestTokenSourceCaches(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	src := config(s).TokenSource()
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	src := provider.Config(s).TokenSource()
 	for range 5 {
 		tok, err := src.Token()
 		require.NoError(t, err)
@@ -61,8 +61,8 @@ func TestTokenSourceCaches(t *testing.T) {
 // TestTokenSourceConfigIsCopied: changing the Config afterwards does not
 // change what the source sends.
 func TestTokenSourceConfigIsCopied(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	cfg := provider.Config(s)
 	src := cfg.TokenSource()
 	cfg.Scopes[0] = "/changed"
 	cfg.ClientID = "other"
@@ -89,9 +89,9 @@ func nilConfig(t *testing.T) {
 
 // loopbackHTTP: loopback http is allowed, https anywhere.
 func loopbackHTTP(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
+	s := provider.NewServer(t, providertest.Always(200, okBody))
 	for _, u := range []string{s.URL, strings.Replace(s.URL, "127.0.0.1", "localhost", 1)} {
-		cfg := config(s)
+		cfg := provider.Config(s)
 		cfg.BaseURL = u
 		_, err := cfg.Token(context.Background())
 		assert.NoError(t, err, u)
@@ -101,22 +101,22 @@ func loopbackHTTP(t *testing.T) {
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
-	cfg := moov.Config{ClientID: testID, ClientSecret: testSecret, Scopes: []string{"/accounts.read"}}
+	cfg := moov.Config{ClientID: testID, ClientSecret: providertest.TestSecret, Scopes: []string{"/accounts.read"}}
 	providertest.ConfigRedacted(t, cfg, &cfg, cfg.ClientSecret, testID)
 }
 
 // TestInterop: tokens work with golang.org/x/oauth2 and through Client,
 // always as Bearer, never as Moov's "opaque".
 func TestInterop(t *testing.T) {
-	cfg := config(newServer(t, providertest.Always(200, okBody)))
+	cfg := provider.Config(provider.NewServer(t, providertest.Always(200, okBody)))
 	providertest.TokenInterop(t, cfg, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", func(hc *http.Client) *http.Client { cfg.HTTPClient = hc; return cfg.Client() })
 }
 
 // TestNetworkErrorRetried: a server that is not there is a network error,
 // retried, and named after the provider.
 func TestNetworkErrorRetried(t *testing.T) {
-	s := newServer(t, providertest.Always(200, okBody))
-	cfg := config(s)
+	s := provider.NewServer(t, providertest.Always(200, okBody))
+	cfg := provider.Config(s)
 	s.Close()
 	_, err := cfg.Token(context.Background())
 	require.Error(t, err)
@@ -131,7 +131,7 @@ func TestNetworkErrorRetried(t *testing.T) {
 func TestDefaultBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.moov.io", moov.DefaultBaseURL)
 	var urls []string
-	cfg := &moov.Config{ClientID: testID, ClientSecret: testSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
+	cfg := &moov.Config{ClientID: testID, ClientSecret: providertest.TestSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST https://api.moov.io/oauth2/token"}, urls)
@@ -142,8 +142,8 @@ func TestDefaultBaseURL(t *testing.T) {
 func TestRefresh(t *testing.T) {
 	for _, style := range []auth.AuthStyle{auth.InHeader, auth.InBody} {
 		t.Run(style.String(), func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, `{"access_token":"new","expires_in":900,"token_type":"opaque"}`))
-			cfg := config(s)
+			s := provider.NewServer(t, providertest.Always(200, `{"access_token":"new","expires_in":900,"token_type":"opaque"}`))
+			cfg := provider.Config(s)
 			cfg.AuthStyle = style
 			tok, err := cfg.Refresh(context.Background(), "rt-1")
 			require.NoError(t, err)
@@ -155,7 +155,7 @@ func TestRefresh(t *testing.T) {
 			want := map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1"}
 			wantAuth := provider.Basic(s)
 			if style == auth.InBody {
-				want["client_id"], want["client_secret"] = s.ClientID, testSecret
+				want["client_id"], want["client_secret"] = s.ClientID, providertest.TestSecret
 				wantAuth = ""
 			}
 			assert.Equal(t, want, reqs[0].Body)
@@ -165,23 +165,23 @@ func TestRefresh(t *testing.T) {
 	}
 
 	t.Run("a rotated refresh token replaces the old one", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
-		tok, err := config(s).Refresh(context.Background(), "rt-1")
+		s := provider.NewServer(t, providertest.Always(200, okBody))
+		tok, err := provider.Config(s).Refresh(context.Background(), "rt-1")
 		require.NoError(t, err)
 		assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
 	})
 
 	t.Run("empty refresh token", func(t *testing.T) {
-		s := newServer(t, providertest.Always(200, okBody))
-		_, err := config(s).Refresh(context.Background(), "")
+		s := provider.NewServer(t, providertest.Always(200, okBody))
+		_, err := provider.Config(s).Refresh(context.Background(), "")
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "moov: Refresh: empty refresh token")
 		assert.Empty(t, s.Requests())
 	})
 
 	t.Run("spent refresh token", func(t *testing.T) {
-		s := newServer(t, providertest.Always(400, `{"error":"invalid_grant"}`))
-		_, err := config(s).Refresh(context.Background(), "rt-1")
+		s := provider.NewServer(t, providertest.Always(400, `{"error":"invalid_grant"}`))
+		_, err := provider.Config(s).Refresh(context.Background(), "rt-1")
 		assert.ErrorIs(t, err, auth.ErrInvalidGrant)
 		assert.Len(t, s.Requests(), 1)
 	})
@@ -192,10 +192,10 @@ var ccBody = map[string]any{"grant_type": "client_credentials", "scope": "/accou
 // TestTokenSourceRenewsWithRefreshToken: the token that replaces one with a
 // refresh token comes from the refresh_token grant.
 func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
-	src := config(s).TokenSource()
+	src := provider.Config(s).TokenSource()
 	tok, err := src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-1", tok.AccessToken)
@@ -224,7 +224,7 @@ func TestTokenSourceRenewsWithRefreshToken(t *testing.T) {
 // TestTokenSourceFallsBackToClientCredentials: a refused refresh token
 // costs one request, not an error.
 func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		switch n {
 		case 1:
 			providertest.Reply(w, 200, `{"access_token":"at-1","expires_in":900,"refresh_token":"rt-1","token_type":"opaque"}`)
@@ -234,7 +234,7 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 			providertest.Reply(w, 200, `{"access_token":"at-3","expires_in":900,"token_type":"jwt"}`)
 		}
 	})
-	cfg := config(s)
+	cfg := provider.Config(s)
 	cfg.AuthStyle = auth.InBody
 	src := cfg.TokenSource()
 	_, err := src.Token()
@@ -247,9 +247,9 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 
 	reqs := s.Requests()
 	require.Len(t, reqs, 3)
-	cc := map[string]any{"grant_type": "client_credentials", "client_id": s.ClientID, "client_secret": testSecret, "scope": "/accounts.read /accounts.write"}
+	cc := map[string]any{"grant_type": "client_credentials", "client_id": s.ClientID, "client_secret": providertest.TestSecret, "scope": "/accounts.read /accounts.write"}
 	assert.Equal(t, cc, reqs[0].Body)
-	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": s.ClientID, "client_secret": testSecret}, reqs[1].Body)
+	assert.Equal(t, map[string]any{"grant_type": "refresh_token", "refresh_token": "rt-1", "client_id": s.ClientID, "client_secret": providertest.TestSecret}, reqs[1].Body)
 	assert.Equal(t, cc, reqs[2].Body)
 
 	// The new token has no refresh token: the next renewal is client_credentials again.
@@ -264,12 +264,12 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 // TestTokenSourceRenewsBeforeExpiry: with no Invalidate, a token that runs
 // out is renewed through its refresh token.
 func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
 	// A 2 s token served for its first 200 ms only (the safety margin takes
 	// the rest): it runs out without a long wait.
-	src := config(s).TokenSource(auth.WithSafetyMargin(1800*time.Millisecond), auth.WithRefreshWindow(0))
+	src := provider.Config(s).TokenSource(auth.WithSafetyMargin(1800*time.Millisecond), auth.WithRefreshWindow(0))
 	tok, err := src.Token()
 	require.NoError(t, err)
 	assert.Equal(t, "at-1", tok.AccessToken)
@@ -285,11 +285,11 @@ func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
 // TestClientRenewsAfter401: the API's 401 drops the token; the request is
 // sent once more with one renewed through the refresh token.
 func TestClientRenewsAfter401(t *testing.T) {
-	s := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":900,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
 	var apiAuth []string
-	api := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	api := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		apiAuth = append(apiAuth, r.Header.Get("Authorization"))
 		if n == 1 {
 			providertest.Reply(w, 401, `{}`)
@@ -297,7 +297,7 @@ func TestClientRenewsAfter401(t *testing.T) {
 		}
 		providertest.Reply(w, 200, `{}`)
 	})
-	resp, err := config(s).Client().Get(api.URL + "/accounts")
+	resp, err := provider.Config(s).Client().Get(api.URL + "/accounts")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
@@ -356,8 +356,8 @@ func TestBothShapes(t *testing.T) {
 	for _, sh := range shapes() {
 		t.Run(sh.name, func(t *testing.T) {
 			t.Run("Token", func(t *testing.T) {
-				s := newServer(t, sh.answer(nil))
-				tok, err := config(s).Token(context.Background())
+				s := provider.NewServer(t, sh.answer(nil))
+				tok, err := provider.Config(s).Token(context.Background())
 				require.NoError(t, err)
 				assert.Equal(t, "at-1", tok.AccessToken)
 				assert.Equal(t, "rt-1", tok.RefreshToken)
@@ -368,8 +368,8 @@ func TestBothShapes(t *testing.T) {
 			})
 
 			t.Run("Refresh", func(t *testing.T) {
-				s := newServer(t, sh.answer(nil))
-				tok, err := config(s).Refresh(context.Background(), "rt-0")
+				s := provider.NewServer(t, sh.answer(nil))
+				tok, err := provider.Config(s).Refresh(context.Background(), "rt-0")
 				require.NoError(t, err)
 				assert.Equal(t, "rt-1", tok.RefreshToken)
 				providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
@@ -377,11 +377,11 @@ func TestBothShapes(t *testing.T) {
 			})
 
 			t.Run("Client sends Bearer and renews after 401 with the refresh token", func(t *testing.T) {
-				s := newServer(t, sh.answer(nil))
-				api := newServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+				s := provider.NewServer(t, sh.answer(nil))
+				api := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 					providertest.Reply(w, map[bool]int{true: 401, false: 200}[n == 1], `{}`)
 				})
-				resp, err := config(s).Client().Get(api.URL + "/accounts")
+				resp, err := provider.Config(s).Client().Get(api.URL + "/accounts")
 				require.NoError(t, err)
 				require.NoError(t, resp.Body.Close())
 				assert.Equal(t, 200, resp.StatusCode)
@@ -402,8 +402,8 @@ func TestBothShapes(t *testing.T) {
 					{422, `{"scope":"is required when grant_type is client_credentials"}`, auth.ErrInvalidRequest},
 					{504, `{}`, auth.ErrServer},
 				} {
-					s := newServer(t, sh.answer(func(int) (int, string) { return tc.status, tc.body }))
-					cfg := config(s)
+					s := provider.NewServer(t, sh.answer(func(int) (int, string) { return tc.status, tc.body }))
+					cfg := provider.Config(s)
 					_, err := cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
 					require.Error(t, err)
 					assert.ErrorIs(t, err, tc.kind, "%d", tc.status)
@@ -429,11 +429,11 @@ func TestValidationError(t *testing.T) {
 		`{"scope":"is required when grant_type is client_credentials","refresh_token":["is required when grant_type is refresh_token","must not be empty"]}`,
 		`{"refresh_token":["is required when grant_type is refresh_token","must not be empty"],"scope":"is required when grant_type is client_credentials"}`,
 	} {
-		s := newServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("X-REQUEST-ID", "0b3c2b9e-8c1e-4c55-9f59-7d1a54f5b0c1")
 			providertest.Reply(w, http.StatusUnprocessableEntity, body)
 		})
-		_, err := config(s).Token(context.Background())
+		_, err := provider.Config(s).Token(context.Background())
 		require.Error(t, err)
 		assert.ErrorIs(t, err, auth.ErrInvalidRequest)
 		var e *auth.Error
@@ -462,8 +462,8 @@ func TestValidationError(t *testing.T) {
 		"500 field-keyed: not read as fields": {500, `{"message":"boom"}`, "", "", auth.ErrServer},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s := newServer(t, providertest.Always(tc.status, tc.body))
-			_, err := config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
+			s := provider.NewServer(t, providertest.Always(tc.status, tc.body))
+			_, err := provider.Config(s).TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
 			require.Error(t, err)
 			var e *auth.Error
 			require.ErrorAs(t, err, &e)
@@ -481,11 +481,11 @@ func TestAPIVersion(t *testing.T) {
 	for _, v := range []string{"", "v2024.01.00", "v2025.04.00", "latest"} {
 		t.Run(strconv.Quote(v), func(t *testing.T) {
 			var got [][]string
-			s := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			s := provider.NewServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
 				got = append(got, r.Header.Values("X-Moov-Version"))
 				providertest.Reply(w, 200, shapes()[0].body(n))
 			})
-			cfg := config(s)
+			cfg := provider.Config(s)
 			cfg.APIVersion = v
 			_, err := cfg.Token(context.Background())
 			require.NoError(t, err)
@@ -506,8 +506,8 @@ func TestAPIVersion(t *testing.T) {
 func TestAPIVersionInvalid(t *testing.T) {
 	for _, v := range []string{"v2024.01.00\r\nX-Evil: 1", "v2024.01.00\n", "2024.01.00", "v2024.1.0", "Latest", " v2024.01.00"} {
 		t.Run(strconv.Quote(v), func(t *testing.T) {
-			s := newServer(t, providertest.Always(200, okBody))
-			cfg := config(s)
+			s := provider.NewServer(t, providertest.Always(200, okBody))
+			cfg := provider.Config(s)
 			cfg.APIVersion = v
 			for _, get := range []func() error{
 				func() error { _, err := cfg.Token(context.Background()); return err },

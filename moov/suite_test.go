@@ -21,7 +21,7 @@ func TestTokenRequest(t *testing.T) {
 		return func(id string) map[string]any {
 			m := map[string]any{"grant_type": "client_credentials"}
 			if inBody {
-				m["client_id"], m["client_secret"] = id, testSecret
+				m["client_id"], m["client_secret"] = id, providertest.TestSecret
 			}
 			if scope != "" {
 				m["scope"] = scope
@@ -53,7 +53,7 @@ func TestTokenRequest(t *testing.T) {
 // TestBasicHeaderDecodes: the header carries id and secret as given, so a
 // server splitting at the first ':' gets the secret back whole.
 func TestBasicHeaderDecodes(t *testing.T) {
-	provider.BasicHeaderDecodes(t, providertest.Always(200, okBody), testSecret)
+	provider.BasicHeaderDecodes(t, providertest.Always(200, okBody), providertest.TestSecret)
 }
 
 // TestTokenAnswers: each documented (and undocumented but seen) answer.
@@ -140,7 +140,7 @@ func TestConfigErrors(t *testing.T) {
 		{Name: "BaseURL with user info", Edit: func(c *moov.Config) { c.BaseURL = "https://u:p@api.moov.io" }, Field: "moov: Config.BaseURL:"},
 		{Name: "unknown AuthStyle", Edit: func(c *moov.Config) { c.AuthStyle = 7 }, Field: "moov: Config.AuthStyle:"},
 	}
-	providertest.ConfigErrorsFrom(t, newServer, config, providertest.Always(200, okBody), cases, func(s *server, cfg *moov.Config) []error {
+	providertest.ConfigErrorsFrom(t, provider.NewServer, provider.Config, providertest.Always(200, okBody), cases, func(s *server, cfg *moov.Config) []error {
 		_, refreshErr := cfg.Refresh(context.Background(), "rt")
 		return append(providertest.ClientCredentialsUses(s, cfg), refreshErr)
 	})
@@ -177,5 +177,5 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 // TestErrorMessageAfterRetries: after its retries, an error names the
 // provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	providertest.ErrorMessageAfterRetries(t, "moov", newServer, config)
+	providertest.ErrorMessageAfterRetries(t, "moov", provider.NewServer, provider.Config)
 }

@@ -28,8 +28,6 @@ type Provider[B, C any] struct {
 	// Name is the provider's name: Error.Provider, and how every message
 	// starts ("moov: ").
 	Name string
-	// ClientID is the base of the tests' client ids (ID).
-	ClientID string
 	// Decode decodes a request body: JSONBody or FormBody.
 	Decode func(raw []byte) B
 	// New is a bare Config: these credentials, against baseURL through hc.
@@ -39,12 +37,10 @@ type Provider[B, C any] struct {
 	Test func(C)
 	// OK answers a token request as the provider documents.
 	OK Answer
-	// Fetch gets a token under the provider's default policy (Token, or
-	// the Exchange of a code).
+	// Fetch gets a token under the provider's default policy, for a
+	// provider whose Config is not ClientCredentials (whose Token it is
+	// otherwise): the Exchange of a code, say, which never retries.
 	Fetch func(ctx context.Context, cfg C) (*oauth2.Token, error)
-	// FetchOnce gets a token in one attempt, for TokenErrors' OneAttempt
-	// (Once); nil for a provider whose Fetch never retries.
-	FetchOnce func(cfg C) (*oauth2.Token, error)
 	// Secrets are what the requests carry besides TestSecret that no error
 	// may show (an authorization code).
 	Secrets []string
@@ -53,12 +49,12 @@ type Provider[B, C any] struct {
 // clientIDs numbers the client ids ID hands out.
 var clientIDs atomic.Int64
 
-// ID is a client id no other test of this process uses: p.ClientID and a
+// ID is a client id no other test of this process uses: p.Name and a
 // number. A process shares one refresh rate limit among all Sources of a
 // provider and client id (auth.WithRefreshLimit, 20 or 40 a second): tests
 // sharing an id would queue for it.
 func (p Provider[B, C]) ID() string {
-	return p.ClientID + "-" + strconv.FormatInt(clientIDs.Add(1), 10)
+	return p.Name + "-" + strconv.FormatInt(clientIDs.Add(1), 10)
 }
 
 // NewServer starts a Server, closed when the test ends, decoding bodies
@@ -84,30 +80,30 @@ func (p Provider[B, C]) Config(s *Server[B]) C {
 // Basic is the Authorization header of s's client id and TestSecret.
 func (p Provider[B, C]) Basic(s *Server[B]) string { return BasicAuth(s.ClientID) }
 
-// Once is a client-credentials provider's single attempt: a TokenSource
-// that does not retry.
-func Once[C ClientCredentials](cfg C) (*oauth2.Token, error) {
-	return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
-}
-
-// Token is a client-credentials provider's Provider.Fetch.
-func Token[C ClientCredentials](ctx context.Context, cfg C) (*oauth2.Token, error) {
-	return cfg.Token(ctx)
-}
-
 // Policy is how TokenErrors gets a token.
 type Policy int
 
 // The Policies.
 const (
-	DefaultPolicy Policy = iota // Provider.Fetch: the provider's retries
-	OneAttempt                  // Provider.FetchOnce
+	DefaultPolicy Policy = iota // Token (or Provider.Fetch): the provider's retries
+	OneAttempt                  // a TokenSource making one attempt (or Provider.Fetch)
 )
 
 // fetch gets a token from cfg under policy.
 func (p Provider[B, C]) fetch(policy Policy, cfg C) (*oauth2.Token, error) {
-	if policy == OneAttempt && p.FetchOnce != nil {
-		return p.FetchOnce(cfg)
+	if cc, ok := any(cfg).(ClientCredentials); ok && policy == OneAttempt {
+		return cc.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).Token()
 	}
-	return p.Fetch(context.Background(), cfg)
+	return p.get(context.Background(), cfg)
+}
+
+// get gets a token from cfg under the provider's default policy: Token, or
+// p.Fetch.
+func (p Provider[B, C]) get(ctx context.Context, cfg C) (*oauth2.Token, error) {
+	if p.Fetch == nil {
+		if cc, ok := any(cfg).(ClientCredentials); ok {
+			return cc.Token(ctx)
+		}
+	}
+	return p.Fetch(ctx, cfg)
 }

@@ -76,7 +76,7 @@ func (p Provider[B, C]) EchoedCredentialsScrubbed(t *testing.T, ec Echo[B, C]) {
 	if ec.Fetch != nil {
 		err = ec.Fetch(cfg)
 	} else {
-		_, err = p.Fetch(t.Context(), cfg)
+		_, err = p.get(t.Context(), cfg)
 	}
 	require.ErrorIs(t, err, ec.Kind)
 	var e *auth.Error

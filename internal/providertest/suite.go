@@ -44,7 +44,7 @@ func (p Provider[B, C]) TokenRequest(t *testing.T, cases []RequestCase[B, C]) {
 			if tc.Edit != nil {
 				tc.Edit(s, cfg)
 			}
-			_, err := p.Fetch(context.Background(), cfg)
+			_, err := p.get(context.Background(), cfg)
 			require.NoError(t, err)
 			r := s.Only(t)
 			assert.Equal(t, http.MethodPost, r.Method)
@@ -80,7 +80,7 @@ func (p Provider[B, C]) TokenAnswers(t *testing.T, cases []AnswerCase) {
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
 			s := p.NewServer(t, Always(cmp.Or(tc.Status, http.StatusOK), tc.Body))
-			tok, err := p.Fetch(context.Background(), p.Config(s))
+			tok, err := p.get(context.Background(), p.Config(s))
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType, "the raw token_type must never reach the Authorization header")
 			assert.Equal(t, "Bearer", tok.Type())
@@ -176,7 +176,7 @@ func (p Provider[B, C]) ThenOK(t *testing.T, first Answer, want string, gap time
 		}
 		p.OK(w, r, n)
 	})
-	tok, err := p.Fetch(context.Background(), p.Config(s))
+	tok, err := p.get(context.Background(), p.Config(s))
 	require.NoError(t, err)
 	assert.Equal(t, want, tok.AccessToken)
 	assert.Equal(t, "Bearer", tok.TokenType)
@@ -209,7 +209,7 @@ func (p Provider[B, C]) NotWaited(t *testing.T, answer Answer, deadline time.Dur
 		defer cancel()
 	}
 	start := time.Now()
-	_, err := p.Fetch(ctx, p.Config(s))
+	_, err := p.get(ctx, p.Config(s))
 	assert.ErrorIs(t, err, kind)
 	assert.Less(t, time.Since(start), 5*time.Second, "returned at once, not at the deadline")
 	assert.Len(t, s.Requests(), 1)
@@ -252,7 +252,7 @@ func (p Provider[B, C]) RetryAfters(t *testing.T, cases []RetryAfterCase) {
 func (p Provider[B, C]) RedirectNotFollowed(t *testing.T, path string, status int) {
 	t.Helper()
 	RedirectNotFollowed(t, p.NewServer, p.OK, path, status, func(s *Server[B]) error {
-		_, err := p.Fetch(context.Background(), p.Config(s))
+		_, err := p.get(context.Background(), p.Config(s))
 		return err
 	})
 }
@@ -314,7 +314,7 @@ func (p Provider[B, C]) BasicHeaderDecodes(t *testing.T, ok Answer, secret strin
 		user, pass, _ = r.BasicAuth()
 		ok(w, r, n)
 	})
-	_, err := p.Fetch(context.Background(), p.Config(s))
+	_, err := p.get(context.Background(), p.Config(s))
 	require.NoError(t, err)
 	assert.Equal(t, s.ClientID, user)
 	assert.Equal(t, secret, pass)
