@@ -22,6 +22,7 @@ import (
 // exactly one of ErrCodeNotSent (no request can have reached MobiFinance:
 // the code may be sent again) and ErrReauthorize (the code is spent).
 func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
+	t.Parallel() // its own server and client id
 	notSent := func(t *testing.T, err error) {
 		t.Helper()
 		require.Error(t, err)
@@ -36,17 +37,20 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 	}
 
 	t.Run("bad Config", func(t *testing.T) {
+		t.Parallel()
 		_, err := (&mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret}).Exchange(context.Background(), testCode)
 		notSent(t, err)
 		assert.ErrorContains(t, err, "RedirectURL")
 	})
 	t.Run("empty code", func(t *testing.T) {
+		t.Parallel()
 		s := provider.NewServer(t, providertest.Always(200, okBody))
 		_, err := provider.Config(s).Exchange(context.Background(), "")
 		notSent(t, err)
 		assert.Empty(t, s.Requests())
 	})
 	t.Run("context already done", func(t *testing.T) {
+		t.Parallel()
 		s := provider.NewServer(t, providertest.Always(200, okBody))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -56,6 +60,7 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		assert.Empty(t, s.Requests())
 	})
 	t.Run("nothing listens", func(t *testing.T) {
+		t.Parallel()
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		addr := ln.Addr().String()
@@ -67,6 +72,7 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 	})
 	for _, status := range []int{400, 401, 403, 429, 500, 505} {
 		t.Run("HTTP "+strconv.Itoa(status), func(t *testing.T) {
+			t.Parallel()
 			s := provider.NewServer(t, providertest.Always(status, `{"error":"server_error"}`))
 			_, err := provider.Config(s).Exchange(context.Background(), testCode)
 			spent(t, err)
@@ -74,6 +80,7 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		})
 	}
 	t.Run("answer cut off mid-body", func(t *testing.T) {
+		t.Parallel()
 		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			w.Header().Set("Content-Length", "200")
 			w.WriteHeader(200)
@@ -86,6 +93,7 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		assert.Len(t, s.Requests(), 1)
 	})
 	t.Run("no answer", func(t *testing.T) {
+		t.Parallel()
 		s := provider.NewServer(t, func(_ http.ResponseWriter, r *http.Request, _ int) { <-r.Context().Done() })
 		cfg := provider.Config(s)
 		cfg.HTTPClient = s.Client()
@@ -123,6 +131,7 @@ func TestExchangeRetriesUnsent(t *testing.T) {
 // (the one failure it retries) names the provider once and says how many
 // attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
+	t.Parallel() // its own listener
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()

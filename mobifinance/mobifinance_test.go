@@ -133,6 +133,7 @@ func TestTokenSource(t *testing.T) {
 // TestExchangeNeverResendsACode: failures after the request went out are
 // not retried, whatever they look like.
 func TestExchangeNeverResendsACode(t *testing.T) {
+	t.Parallel() // its own server and client id
 	t.Run("connection reset after the request was read", func(t *testing.T) {
 		s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
 			conn, _, err := http.NewResponseController(w).Hijack()

@@ -212,6 +212,7 @@ func TestEchoedCredentialsScrubbed(t *testing.T) {
 // TestErrorMessageAfterRetries: after its retries, an error names the
 // provider once and says how many attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
+	t.Parallel() // its own server and client id
 	providertest.ErrorMessageAfterRetries(t, "moneykit", provider.NewServer, provider.Config)
 }
 

@@ -115,6 +115,7 @@ func TestInterop(t *testing.T) {
 // TestNetworkErrorRetried: a server that is not there is a network error,
 // retried, and named after the provider.
 func TestNetworkErrorRetried(t *testing.T) {
+	t.Parallel() // its own server and client id
 	s := provider.NewServer(t, providertest.Always(200, okBody))
 	cfg := provider.Config(s)
 	s.Close()
@@ -264,6 +265,7 @@ func TestTokenSourceFallsBackToClientCredentials(t *testing.T) {
 // TestTokenSourceRenewsBeforeExpiry: with no Invalidate, a token that runs
 // out is renewed through its refresh token.
 func TestTokenSourceRenewsBeforeExpiry(t *testing.T) {
+	t.Parallel() // its own server and client id
 	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 200, fmt.Sprintf(`{"access_token":"at-%d","expires_in":2,"refresh_token":"rt-%d","token_type":"opaque"}`, n, n))
 	})
