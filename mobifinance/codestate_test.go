@@ -22,7 +22,6 @@ import (
 // exactly one of ErrCodeNotSent (no request can have reached MobiFinance:
 // the code may be sent again) and ErrReauthorize (the code is spent).
 func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
-	t.Parallel() // its own server and client id
 	notSent := func(t *testing.T, err error) {
 		t.Helper()
 		require.Error(t, err)
@@ -60,7 +59,8 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		assert.Empty(t, s.Requests())
 	})
 	t.Run("nothing listens", func(t *testing.T) {
-		t.Parallel()
+		// Not in parallel: no test may listen on the port it frees until
+		// its dials are done.
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		require.NoError(t, err)
 		addr := ln.Addr().String()
@@ -131,7 +131,6 @@ func TestExchangeRetriesUnsent(t *testing.T) {
 // (the one failure it retries) names the provider once and says how many
 // attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	t.Parallel() // its own listener
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()

@@ -115,7 +115,6 @@ func TestInterop(t *testing.T) {
 // TestNetworkErrorRetried: a server that is not there is a network error,
 // retried, and named after the provider.
 func TestNetworkErrorRetried(t *testing.T) {
-	t.Parallel() // its own server and client id
 	s := provider.NewServer(t, providertest.Always(200, okBody))
 	cfg := provider.Config(s)
 	s.Close()
