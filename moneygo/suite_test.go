@@ -88,7 +88,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 
 // TestTokenSource: cached, and stored under the default key.
 func TestTokenSource(t *testing.T) {
-	providertest.TokenSourceStores(t, provider, func(id string) string { return auth.StoreKey("moneygo", id, "api") }, "mgo_8f14e45fceea167a5a36")
+	providertest.TokenSourceStores(t, provider, provider.OK, func(id string) string { return auth.StoreKey("moneygo", id, "api") }, "mgo_8f14e45fceea167a5a36")
 }
 
 // TestConfigErrors: a Config that cannot work fails on first use, naming

@@ -52,21 +52,9 @@ func allProblems(t *testing.T) {
 // TestTokenSource: cached, renewed with a new client_credentials request,
 // stored under the default key.
 func TestTokenSource(t *testing.T) {
-	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+	src, s := providertest.TokenSourceStores(t, provider, func(w http.ResponseWriter, _ *http.Request, n int) {
 		providertest.Reply(w, 201, fmt.Sprintf(`{"access_token":"at-%d","token_type":"bearer","expires_in":3600}`, n))
-	})
-	store := new(auth.MemoryStore)
-	cfg := provider.Config(s)
-	src := cfg.TokenSource(auth.WithStore(store, ""))
-	for range 3 {
-		tok, err := src.Token()
-		require.NoError(t, err)
-		assert.Equal(t, "at-1", tok.AccessToken)
-	}
-	saved, err := store.Load(context.Background(), auth.StoreKey("moneykit", s.ClientID, "transactions:read", "accounts:read"))
-	require.NoError(t, err)
-	require.NotNil(t, saved)
-	assert.Equal(t, "at-1", saved.AccessToken)
+	}, func(id string) string { return auth.StoreKey("moneykit", id, "transactions:read", "accounts:read") }, "at-1")
 
 	src.Invalidate()
 	tok, err := src.Token()

@@ -121,7 +121,7 @@ func TestRateLimited(t *testing.T) {
 // TestDefaultStoreKey: WithStore(store, "") saves under
 // StoreKey("moov", ClientID, Scopes...), which another Source then reads.
 func TestDefaultStoreKey(t *testing.T) {
-	providertest.TokenSourceStores(t, provider, func(id string) string {
+	providertest.TokenSourceStores(t, provider, provider.OK, func(id string) string {
 		return auth.StoreKey("moov", id, "/accounts.write", "/accounts.read")
 	}, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6")
 }

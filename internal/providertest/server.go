@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -87,12 +86,6 @@ func Reply(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, body)
-}
-
-// UnixIn is the Unix time d from now, as a decimal: an expires_in that
-// some providers send as the time of expiry.
-func UnixIn(d time.Duration) string {
-	return strconv.FormatInt(time.Now().Add(d).Unix(), 10)
 }
 
 // Always answers every request alike.

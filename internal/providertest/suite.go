@@ -7,6 +7,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -152,6 +153,12 @@ func (tc ErrorCase) answer() Answer {
 		h["Content-Type"] = tc.CType
 	}
 	return Raw(tc.Status, h, tc.Body)
+}
+
+// UnixIn is the Unix time d from now, as a decimal: an expires_in that
+// some providers send as the time of expiry.
+func UnixIn(d time.Duration) string {
+	return strconv.FormatInt(time.Now().Add(d).Unix(), 10)
 }
 
 // Raw answers every request with status, header and body as given.
@@ -321,12 +328,14 @@ func (p Provider[B, C]) BasicHeaderDecodes(t *testing.T, ok Answer, secret strin
 }
 
 // TokenSourceStores checks that a TokenSource saving to a Store under the
-// default key (WithStore(store, "")) serves want from one request, saves
-// it under key(id) (the provider's default key for the Config's client id),
-// and that another Source over that Store serves it without a request.
-func TokenSourceStores[B any, C ClientCredentials](t *testing.T, p Provider[B, C], key func(id string) string, want string) {
+// default key (WithStore(store, "")) serves want from one request answered
+// by answer, saves it under key(id) (the provider's default key for the
+// Config's client id), and that another Source over that Store serves it
+// without a request. It returns the first Source and the server, for more
+// checks.
+func TokenSourceStores[B any, C ClientCredentials](t *testing.T, p Provider[B, C], answer Answer, key func(id string) string, want string) (*auth.Source, *Server[B]) {
 	t.Helper()
-	s := p.NewServer(t, p.OK)
+	s := p.NewServer(t, answer)
 	store := new(auth.MemoryStore)
 	cfg := p.Config(s)
 	src := cfg.TokenSource(auth.WithStore(store, ""))
@@ -348,4 +357,5 @@ func TokenSourceStores[B any, C ClientCredentials](t *testing.T, p Provider[B, C
 	require.NoError(t, err)
 	assert.Equal(t, want, tok.AccessToken)
 	assert.Len(t, s.Requests(), 1, "the second Source read the store")
+	return src, s
 }
