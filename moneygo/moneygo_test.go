@@ -14,21 +14,6 @@ import (
 
 // What is Money-Go's own: its hosts, its documented answer, its Config.
 
-func TestConstants(t *testing.T) {
-	assert.Equal(t, "https://api.money-go.com", moneygo.DefaultBaseURL)
-	assert.Equal(t, "https://api.money-go-test.com", moneygo.SandboxBaseURL)
-}
-
-// documentedFields: TestTokenAnswers' documented answer, field by field.
-func documentedFields(t *testing.T) {
-	s := provider.NewServer(t, providertest.Always(200, okBody))
-	tok, err := provider.Config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "mgo_8f14e45fceea167a5a36", tok.AccessToken)
-	assert.InDelta(t, 2592000, tok.ExpiresIn, 2)
-	assert.Equal(t, "Bearer", tok.Extra("token_type"))
-}
-
 // TestSecretNeverPrinted: a Config prints, marshals and logs without its
 // secret.
 func TestSecretNeverPrinted(t *testing.T) {
@@ -45,6 +30,8 @@ func TestInterop(t *testing.T) {
 // TestDefaultBaseURL: with no BaseURL the request goes to Money-Go's
 // documented endpoint; SandboxBaseURL to its test host.
 func TestDefaultBaseURL(t *testing.T) {
+	assert.Equal(t, "https://api.money-go.com", moneygo.DefaultBaseURL)
+	assert.Equal(t, "https://api.money-go-test.com", moneygo.SandboxBaseURL)
 	var urls []string
 	cfg := &moneygo.Config{ClientID: provider.ID(), ClientSecret: providertest.TestSecret, HTTPClient: providertest.Offline(200, okBody, &urls)}
 	_, err := cfg.Token(context.Background())

@@ -37,7 +37,7 @@ func TestTokenAnswers(t *testing.T) {
 		{Name: "lower-case bearer", Body: `{"token_type":"bearer","expires_in":2592000,"access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
 		{Name: "no token_type", Body: `{"expires_in":2592000,"access_token":"a"}`, Expiry: 30 * 24 * time.Hour},
 	})
-	t.Run("documented fields", documentedFields)
+	t.Run("documented fields", provider.DocumentedFields(providertest.Documented{Access: "mgo_8f14e45fceea167a5a36", ExpiresIn: 2592000, Extra: map[string]string{"token_type": "Bearer"}}))
 }
 
 // TestTokenErrors: Money-Go documents no errors; status and body are kept

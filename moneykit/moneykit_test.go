@@ -17,29 +17,6 @@ import (
 // What is MoneyKit's own: its answers' details, its renewals, its
 // HTTPClient handling, its Config.
 
-// documentedFields: TestTokenAnswers' documented answer, field by field.
-func documentedFields(t *testing.T) {
-	s := provider.NewServer(t, created(okBody))
-	tok, err := provider.Config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-	assert.Equal(t, "bearer", tok.Extra("token_type"))
-	assert.Empty(t, tok.RefreshToken)
-	assert.InDelta(t, 3600, tok.ExpiresIn, 2)
-}
-
-// textPlain201: a 201 with a Content-Type the generated client would not parse.
-func textPlain201(t *testing.T) {
-	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.Header().Set("Content-Type", "text/plain")
-		w.WriteHeader(201)
-		fmt.Fprint(w, okBody)
-	})
-	tok, err := provider.Config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "52ea3d1b4a7f4f9a53fffb67", tok.AccessToken)
-}
-
 // allProblems: a Config with several problems names each.
 func allProblems(t *testing.T) {
 	_, err := (&moneykit.Config{BaseURL: "http://example.com"}).Token(context.Background())

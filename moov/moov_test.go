@@ -21,30 +21,6 @@ import (
 // What is Moov's own: its documented answer, its refresh tokens, its two
 // answer shapes, its API version, its Config.
 
-// documentedFields: TestTokenAnswers' documented answer, field by field.
-func documentedFields(t *testing.T) {
-	s := provider.NewServer(t, providertest.Always(200, okBody))
-	tok, err := provider.Config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.AccessToken)
-	assert.Equal(t, "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", tok.RefreshToken)
-	assert.Equal(t, "/accounts.write", tok.Extra("scope"))
-	assert.InDelta(t, 900, tok.ExpiresIn, 2)
-}
-
-// formAnswer: an answer in a form body, mirroring a form request.
-func formAnswer(t *testing.T) {
-	s := provider.NewServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
-		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
-		_, _ = fmt.Fprint(w, "access_token=f1&expires_in=900&token_type=opaque")
-	})
-	tok, err := provider.Config(s).Token(context.Background())
-	require.NoError(t, err)
-	assert.Equal(t, "f1", tok.AccessToken)
-	assert.Equal(t, "Bearer", tok.TokenType)
-	providertest.AssertExpiry(t, 900*time.Second, tok.Expiry)
-}
-
 // TestTokenSourceCaches: concurrent callers share one fetch; the token is
 // served from memory afterwards.
 func TestTokenSourceCaches(t *testing.T) {

@@ -65,11 +65,17 @@ func TestTokenAnswers(t *testing.T) {
 		{Name: "expires_in as a Unix time", Body: `{"access_token":"a","expires_in":` + providertest.UnixIn(2*time.Hour) + `,"token_type":"opaque"}`, Expiry: 2 * time.Hour, Raw: "opaque"},
 		{Name: "expires_in absent: 15 minutes", Body: `{"access_token":"a","token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
 		{Name: "expires_in 0: 15 minutes", Body: `{"access_token":"a","expires_in":0,"token_type":"opaque"}`, Expiry: 15 * time.Minute, Raw: "opaque"},
+		{
+			Name:  "form answer (the reply mirrors a form request)",
+			CType: "application/x-www-form-urlencoded", Body: "access_token=f1&expires_in=900&token_type=opaque", Expiry: 900 * time.Second, Access: "f1",
+		},
 	})
 
-	t.Run("documented fields", documentedFields)
+	t.Run("documented fields", provider.DocumentedFields(providertest.Documented{
+		Access: "i1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6", Refresh: "r1qxz68gu50zp4i8ceyxqogmq7y0yienm52351c6",
+		ExpiresIn: 900, Extra: map[string]string{"scope": "/accounts.write"},
+	}))
 
-	t.Run("form answer (the reply mirrors a form request)", formAnswer)
 }
 
 // TestTokenErrors: answers that are not a token, with what is kept of them

@@ -72,6 +72,10 @@ type AnswerCase struct {
 	Expiry time.Duration
 	// Raw, if not "", is the token_type the token keeps (tok.Extra).
 	Raw string
+	// CType, if not "", is the answer's Content-Type (else JSON's).
+	CType string
+	// Access, if not "", is the token's access token.
+	Access string
 }
 
 // TokenAnswers checks that each answer gives a "Bearer" token (whatever
@@ -80,13 +84,20 @@ func (p Provider[B, C]) TokenAnswers(t *testing.T, cases []AnswerCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			s := p.NewServer(t, Always(cmp.Or(tc.Status, http.StatusOK), tc.Body))
+			answer := Always(cmp.Or(tc.Status, http.StatusOK), tc.Body)
+			if tc.CType != "" {
+				answer = Raw(cmp.Or(tc.Status, http.StatusOK), map[string]string{"Content-Type": tc.CType}, tc.Body)
+			}
+			s := p.NewServer(t, answer)
 			tok, err := p.get(context.Background(), p.Config(s))
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer", tok.TokenType, "the raw token_type must never reach the Authorization header")
 			assert.Equal(t, "Bearer", tok.Type())
 			if tc.Raw != "" {
 				assert.Equal(t, tc.Raw, tok.Extra("token_type"))
+			}
+			if tc.Access != "" {
+				assert.Equal(t, tc.Access, tok.AccessToken)
 			}
 			AssertExpiry(t, tc.Expiry, tok.Expiry)
 		})
@@ -358,4 +369,27 @@ func TokenSourceStores[B any, C ClientCredentials](t *testing.T, p Provider[B, C
 	assert.Equal(t, want, tok.AccessToken)
 	assert.Len(t, s.Requests(), 1, "the second Source read the store")
 	return src, s
+}
+
+// Documented is the token of a provider's documented answer (p.OK), field
+// by field.
+type Documented struct {
+	Access, Refresh string
+	ExpiresIn       int64             // seconds, within 2
+	Extra           map[string]string // raw fields of the answer
+}
+
+// DocumentedFields is the subtest checking that p.OK's token is want.
+func (p Provider[B, C]) DocumentedFields(want Documented) func(t *testing.T) {
+	return func(t *testing.T) {
+		s := p.NewServer(t, p.OK)
+		tok, err := p.get(context.Background(), p.Config(s))
+		require.NoError(t, err)
+		assert.Equal(t, want.Access, tok.AccessToken)
+		assert.Equal(t, want.Refresh, tok.RefreshToken)
+		assert.InDelta(t, want.ExpiresIn, tok.ExpiresIn, 2)
+		for k, v := range want.Extra {
+			assert.Equal(t, v, tok.Extra(k), k)
+		}
+	}
 }
