@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
+
+	"github.com/paytoken/paytoken/internal/testenv"
 )
 
 // seq returns a Fetcher answering with errs in turn, then a token.
@@ -287,19 +289,10 @@ func TestRetryStopsOnCallerCancel(t *testing.T) {
 	require.ErrorIs(t, err, syscall.ECONNRESET)
 }
 
-// closedPort returns an address nothing listens on.
-func closedPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
 // RetryUnsent retries a real dial error (connection refused) and nothing
 // that may have reached the server.
 func TestRetryUnsent(t *testing.T) {
-	addr := closedPort(t)
+	addr := testenv.RefusedAddr(t)
 	tr := &http.Transport{}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}

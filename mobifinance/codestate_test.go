@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/paytoken/paytoken/internal/providertest"
+	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/mobifinance"
 )
 
@@ -59,14 +60,9 @@ func TestExchangeSaysWhetherTheCodeIsSpent(t *testing.T) {
 		assert.Empty(t, s.Requests())
 	})
 	t.Run("nothing listens", func(t *testing.T) {
-		// Not in parallel: no test may listen on the port it frees until
-		// its dials are done.
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addr := ln.Addr().String()
-		ln.Close()
-		cfg := &mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
-		_, err = cfg.Exchange(context.Background(), testCode)
+		t.Parallel()
+		cfg := &mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, BaseURL: "http://" + testenv.RefusedAddr(t)}
+		_, err := cfg.Exchange(context.Background(), testCode)
 		notSent(t, err)
 		assert.Contains(t, err.Error(), "mobifinance: token request failed after 3 attempts")
 	})
@@ -131,12 +127,10 @@ func TestExchangeRetriesUnsent(t *testing.T) {
 // (the one failure it retries) names the provider once and says how many
 // attempts it took.
 func TestErrorMessageAfterRetries(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens: every dial is refused
+	t.Parallel()
+	addr := testenv.RefusedAddr(t) // every dial refused
 	cfg := &mobifinance.Config{ClientID: testID, ClientSecret: providertest.TestSecret, RedirectURL: testRedirect, BaseURL: "http://" + addr}
-	_, err = cfg.Exchange(context.Background(), testCode)
+	_, err := cfg.Exchange(context.Background(), testCode)
 	require.Error(t, err)
 	want := "mobifinance: token request failed after 3 attempts: Post \"http://" + addr + "/v2/oauth/token\": dial tcp " + addr + ": "
 	assert.True(t, strings.HasPrefix(err.Error(), want), "%q does not start with %q", err, want)

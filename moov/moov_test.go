@@ -14,6 +14,7 @@ import (
 
 	"github.com/paytoken/paytoken/auth"
 	"github.com/paytoken/paytoken/internal/providertest"
+	"github.com/paytoken/paytoken/internal/testenv"
 	"github.com/paytoken/paytoken/mockserver"
 	"github.com/paytoken/paytoken/moov"
 )
@@ -93,7 +94,7 @@ func TestInterop(t *testing.T) {
 func TestNetworkErrorRetried(t *testing.T) {
 	s := provider.NewServer(t, providertest.Always(200, okBody))
 	cfg := provider.Config(s)
-	s.Close()
+	cfg.BaseURL = "http://" + testenv.RefusedAddr(t) // every dial refused
 	_, err := cfg.Token(context.Background())
 	require.Error(t, err)
 	provider.AssertNamed(t, err)
