@@ -310,12 +310,14 @@ func temporaryCode(status int, body []byte) bool {
 // ClientCredentialsFetch is the FuzzTarget.Fetch of a client-credentials
 // provider: its Config (made by config for baseURL and hc) gives one token
 // through Token, or, for an answer Token would retry, through a TokenSource
-// that makes one attempt.
+// that makes one attempt. That Source has no rate limit: every input's
+// Source shares one endpoint, whose default limit (20 requests a second)
+// would make the fuzzer measure the queue instead of the decoding.
 func ClientCredentialsFetch[C ClientCredentials](config func(baseURL string, hc *http.Client) C) func(context.Context, string, *http.Client, bool) (*oauth2.Token, error) {
 	return func(ctx context.Context, baseURL string, hc *http.Client, retryable bool) (*oauth2.Token, error) {
 		cfg := config(baseURL, hc)
 		if retryable {
-			return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1})).TokenContext(ctx)
+			return cfg.TokenSource(auth.WithRetry(auth.RetryPolicy{MaxAttempts: 1}), auth.WithRefreshLimit(1, 0)).TokenContext(ctx)
 		}
 		return cfg.Token(ctx)
 	}
