@@ -53,46 +53,21 @@ func (s *Server) mountToken(mux *http.ServeMux, p Provider, base string) {
 	mw := s.tokenMiddleware(p)
 	switch p {
 	case MoneyGo:
-		mountGen(genmoneygo.NewStrictHandlerWithOptions, genmoneygo.StrictServerInterface(moneygoServer{s}), genmoneygo.HandlerWithOptions, mux, base, mw, reqErr, respErr)
+		si := genmoneygo.NewStrictHandlerWithOptions(moneygoServer{s}, nil, genmoneygo.StrictHTTPServerOptions{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
+		genmoneygo.HandlerWithOptions(si, genmoneygo.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, Middlewares: []genmoneygo.MiddlewareFunc{mw}})
 	case MoneyKit:
-		mountGen(genmoneykit.NewStrictHandlerWithOptions, genmoneykit.StrictServerInterface(moneykitServer{s}), genmoneykit.HandlerWithOptions, mux, base, mw, reqErr, respErr)
+		si := genmoneykit.NewStrictHandlerWithOptions(moneykitServer{s}, nil, genmoneykit.StrictHTTPServerOptions{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
+		genmoneykit.HandlerWithOptions(si, genmoneykit.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, Middlewares: []genmoneykit.MiddlewareFunc{mw}})
 	case Moov:
-		mountGen(genmoov.NewStrictHandlerWithOptions, genmoov.StrictServerInterface(moovServer{s}), genmoov.HandlerWithOptions, mux, base, mw, reqErr, respErr)
+		si := genmoov.NewStrictHandlerWithOptions(moovServer{s}, nil, genmoov.StrictHTTPServerOptions{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
+		genmoov.HandlerWithOptions(si, genmoov.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, Middlewares: []genmoov.MiddlewareFunc{mw}})
 	case MobiFinance:
-		mountGen(genmobifinance.NewStrictHandlerWithOptions, genmobifinance.StrictServerInterface(mobifinanceServer{s}), genmobifinance.HandlerWithOptions, mux, base, mw, reqErr, respErr)
+		si := genmobifinance.NewStrictHandlerWithOptions(mobifinanceServer{s}, nil, genmobifinance.StrictHTTPServerOptions{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
+		genmobifinance.HandlerWithOptions(si, genmobifinance.StdHTTPServerOptions{BaseURL: base, BaseRouter: mux, Middlewares: []genmobifinance.MiddlewareFunc{mw}})
 	}
 	// The generated router registers "POST <path>"; every other method on the same path
 	// (HEAD and OPTIONS included) comes here rather than to net/http's plain-text 405.
 	mux.Handle(base+p.TokenPath(), s.tokenOtherMethod(p))
-}
-
-// strictOptions is every gen package's StrictHTTPServerOptions, and stdOptions its
-// StdHTTPServerOptions: alike but for the package's own ServeMux and MiddlewareFunc types.
-type strictOptions interface {
-	~struct {
-		RequestErrorHandlerFunc  func(w http.ResponseWriter, r *http.Request, err error)
-		ResponseErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
-	}
-}
-
-type stdOptions[Mux any, MW ~func(http.Handler) http.Handler] interface {
-	~struct {
-		BaseURL          string
-		BaseRouter       Mux
-		Middlewares      []MW
-		ErrorHandlerFunc func(w http.ResponseWriter, r *http.Request, err error)
-	}
-}
-
-// mountGen mounts impl, one provider's strict server, on mux under base with its gen
-// package's NewStrictHandlerWithOptions (newStrict) and HandlerWithOptions (handler): reqErr and respErr answer
-// what the strict handler cannot decode or encode, and mw wraps every token request.
-func mountGen[Impl, SI, SMW any, SO strictOptions, Mux any, MW ~func(http.Handler) http.Handler, O stdOptions[Mux, MW]](
-	newStrict func(Impl, []SMW, SO) SI, impl Impl, handler func(SI, O) http.Handler,
-	mux *http.ServeMux, base string, mw func(http.Handler) http.Handler, reqErr, respErr func(http.ResponseWriter, *http.Request, error),
-) {
-	si := newStrict(impl, nil, SO{RequestErrorHandlerFunc: reqErr, ResponseErrorHandlerFunc: respErr})
-	handler(si, O{BaseURL: base, BaseRouter: any(mux).(Mux), Middlewares: []MW{mw}})
 }
 
 // tokenOtherMethod answers a token path asked with a method other than POST, a request the
