@@ -97,7 +97,10 @@ func demoProvider(ctx context.Context, mock *mockserver.Server, p mockserver.Pro
 	}
 	start := time.Now()
 	var client *http.Client
-	r.tok, client, r.err = fetchToken(ctx, o)
+	var newClient func() *http.Client
+	if r.tok, newClient, r.err = fetchToken(ctx, o); r.err == nil {
+		client = newClient()
+	}
 	r.took = time.Since(start)
 	if r.err != nil {
 		r.errorStep = "token"

@@ -25,15 +25,16 @@ func authStyle(s string) auth.AuthStyle {
 }
 
 // fetchToken gets one token through the SDK: Config.Token (one fetch under the default
-// retry policy), or MobiFinance's Exchange. With it comes the provider package's authorized
-// client, seeded with that token (so it does not fetch again); nil when the fetch failed.
-func fetchToken(ctx context.Context, o tokenOpts) (*oauth2.Token, *http.Client, error) {
+// retry policy), or MobiFinance's Exchange. With it comes a func that makes the provider
+// package's authorized client, seeded with that token (so it does not fetch again), for a
+// caller that wants one; nil when the fetch failed.
+func fetchToken(ctx context.Context, o tokenOpts) (*oauth2.Token, func() *http.Client, error) {
 	secret := auth.Secret(o.secret)
-	seeded := func(tok *oauth2.Token, err error, client func(...auth.Option) *http.Client) (*oauth2.Token, *http.Client, error) {
+	seeded := func(tok *oauth2.Token, err error, client func(...auth.Option) *http.Client) (*oauth2.Token, func() *http.Client, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		return tok, client(providerkit.WithInitialToken(tok)), nil
+		return tok, func() *http.Client { return client(providerkit.WithInitialToken(tok)) }, nil
 	}
 	switch o.provider {
 	case mockserver.MoneyGo:
@@ -54,7 +55,7 @@ func fetchToken(ctx context.Context, o tokenOpts) (*oauth2.Token, *http.Client, 
 		if err != nil {
 			return nil, nil, err
 		}
-		return tok, c.Client(tok), nil
+		return tok, func() *http.Client { return c.Client(tok) }, nil
 	}
 	return nil, nil, fmt.Errorf("unknown provider %q", o.provider)
 }
