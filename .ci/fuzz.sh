@@ -11,7 +11,7 @@
 # Targets are found, not listed: any Fuzz function in a *_test.go file of the packages given
 # (default: every package with a *fuzz_test.go file).
 #
-# The fuzzing runs under FUZZ_GOTOOLCHAIN (default go1.27.4; .ci/run passes its GO_NEXT), the
+# The fuzzing runs under FUZZ_GOTOOLCHAIN (default: .ci/run's GO_NEXT, read from it), the
 # seed corpora under the go command's own toolchain. Why (issue #12): a -fuzztime duration ends
 # the run on a context deadline, and the fuzzing coordinator of Go 1.26 (internal/fuzz) can take
 # that deadline for an error: the deadline closes the parent context's channel before it cancels
@@ -32,7 +32,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 FUZZTIME=${FUZZTIME:-10s}
-FUZZ_GOTOOLCHAIN=${FUZZ_GOTOOLCHAIN:-go1.27.4}
+# One place names the newer Go release: .ci/run's GO_NEXT line.
+FUZZ_GOTOOLCHAIN=${FUZZ_GOTOOLCHAIN:-$(sed -n 's/^GO_NEXT=//p' .ci/run)}
+[[ -n $FUZZ_GOTOOLCHAIN ]] || { echo "fuzz.sh: no GO_NEXT= line in .ci/run: set FUZZ_GOTOOLCHAIN"; exit 2; }
 
 if [[ $# -gt 0 ]]; then
 	pkgs=("$@")
