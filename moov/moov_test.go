@@ -436,6 +436,7 @@ func TestValidationError(t *testing.T) {
 		"422 with an OAuth2 error key":        {422, `{"error":"invalid_scope","error_description":"no"}`, "invalid_scope", "no", auth.ErrInvalidRequest},
 		"422 with an empty body object":       {422, `{}`, "", "the request failed validation", auth.ErrInvalidRequest},
 		"422 field with a non-string value":   {422, `{"scope":{"min":1}}`, "", "fields failed validation: scope", auth.ErrInvalidRequest},
+		"422 access_token field: no value":    {422, `{"access_token":"tok-0123456789","scope":"bad"}`, "", "fields failed validation: access_token: [redacted]; scope: bad", auth.ErrInvalidRequest},
 		"422 not JSON":                        {422, `<html>422</html>`, "", "", auth.ErrInvalidRequest},
 		"500 field-keyed: not read as fields": {500, `{"message":"boom"}`, "", "", auth.ErrServer},
 	} {

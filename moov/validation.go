@@ -16,6 +16,11 @@ import (
 //
 //	fields failed validation: refresh_token: …; scope: …
 //
+// A field named access_token (not a field of Moov's token requests) is
+// named without its value: the SDK treats an access_token in any error body
+// as a token, which its errors never show (a fuzz finding: a 422 of
+// {"access_token":"…"} put the value in the message).
+//
 // The Code stays empty (Moov sends none); auth classifies a 422 as
 // auth.ErrInvalidRequest. Any other status, or a 422 whose body carries an
 // "error" key, is left to the generic reading.
@@ -45,7 +50,9 @@ func decodeError(status int, body []byte) (code, description, uri string, ok boo
 			b.WriteString("; ")
 		}
 		b.WriteString(name)
-		if why := reason(fields[name]); why != "" {
+		if name == "access_token" {
+			b.WriteString(": [redacted]")
+		} else if why := reason(fields[name]); why != "" {
 			b.WriteString(": ")
 			b.WriteString(why)
 		}
